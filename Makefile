@@ -1,0 +1,30 @@
+# swift-hollow: `make demo` runs the pipeline on an embedded broker and a temp store; `make test` runs every test.
+SWIFT ?= swift
+BUILD_FLAGS := -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error
+
+.PHONY: deps deps-kea build test demo bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+deps-kea:
+	@scripts/install-deps.sh --kea
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+# The whole suite: unit tests, CLI tests, a real mosquitto per suite, and Kea in network namespaces
+# where the machine allows it (those tests say why they skip otherwise).
+test: deps-kea
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --parallel --num-workers 2
+
+demo: deps build
+	@scripts/demo.sh
+
+bench: deps
+	$(SWIFT) build -c release
+	cd Benchmarks && $(SWIFT) package benchmark
+
+clean:
+	rm -rf .build

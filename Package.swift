@@ -1,0 +1,128 @@
+// swift-tools-version:6.2
+// swift-hollow: Netflix Hollow in Swift, with push announcements over MQTT and a Kea DHCP edge collector.
+
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 mode, strict concurrency, explicit imports.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+]
+
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+
+let package = Package(
+    name: "swift-hollow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "HollowCore", targets: ["HollowCore"]),
+        .library(name: "HollowProducer", targets: ["HollowProducer"]),
+        .library(name: "HollowConsumer", targets: ["HollowConsumer"]),
+        .library(name: "HollowFilesystem", targets: ["HollowFilesystem"]),
+        .library(name: "HollowZstd", targets: ["HollowZstd"]),
+        .library(name: "HollowMQTT", targets: ["HollowMQTT"]),
+        .library(name: "KeaEdge", targets: ["KeaEdge"]),
+        .executable(name: "hollow", targets: ["hollow"]),
+        .executable(name: "kea-edge", targets: ["kea-edge"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // Pure Swift: format, engines, read API, indexes, mapper, and the protocols infrastructure implements.
+        .target(name: "HollowCore", dependencies: [log], swiftSettings: strictSettings),
+        .target(name: "HollowProducer", dependencies: ["HollowCore", log], swiftSettings: strictSettings),
+        .target(name: "HollowConsumer", dependencies: ["HollowCore", log], swiftSettings: strictSettings),
+
+        // Infrastructure: each implements HollowCore protocols and imports no other integration module.
+        .target(name: "HollowFilesystem", dependencies: ["HollowCore", log], swiftSettings: strictSettings),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "HollowZstd", dependencies: ["HollowCore", "CZstd"], swiftSettings: strictSettings),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .target(name: "HollowMQTT", dependencies: ["HollowCore", "CMosquitto", log], swiftSettings: strictSettings),
+        .target(
+            name: "CBPF",
+            cSettings: [.unsafeFlags(["-Wno-unused-function"])],
+            linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
+        ),
+        .target(
+            name: "KeaEdge",
+            dependencies: ["HollowCore", "HollowProducer", "CBPF", log],
+            swiftSettings: strictSettings
+        ),
+
+        // Executables wire the modules together.
+        .executableTarget(
+            name: "hollow",
+            dependencies: [
+                "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowMQTT",
+                argumentParser, log, lifecycle,
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "kea-edge",
+            dependencies: [
+                "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "HollowMQTT", "KeaEdge",
+                argumentParser, log, lifecycle,
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Test support: real brokers and processes started with swift-subprocess.
+        .target(
+            name: "HollowTestSupport",
+            dependencies: ["HollowCore", subprocess, log],
+            path: "Tests/HollowTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HollowCoreTests",
+            dependencies: ["HollowCore", "HollowTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HollowLifecycleTests",
+            dependencies: [
+                "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowTestSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HollowFilesystemTests",
+            dependencies: ["HollowCore", "HollowFilesystem", "HollowTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HollowZstdTests",
+            dependencies: ["HollowCore", "HollowZstd"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HollowMQTTIntegrationTests",
+            dependencies: ["HollowCore", "HollowMQTT", "HollowConsumer", "HollowTestSupport", subprocess],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeaEdgeTests",
+            dependencies: ["HollowCore", "KeaEdge", "HollowTestSupport", subprocess],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["HollowTestSupport", subprocess],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,3 @@
+#include "CBPF.h"
+
+const char *CBPF_libbpf_version(void) { return libbpf_version_string(); }

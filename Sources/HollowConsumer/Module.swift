@@ -1,0 +1,1 @@
+// Module HollowConsumer: see Docs and the sources added beside this file.

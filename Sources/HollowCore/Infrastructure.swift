@@ -1,0 +1,122 @@
+// The protocols that infrastructure modules (filesystem, zstd, MQTT) implement and that the producer and
+// consumer use. Named after Java Hollow's `HollowProducer.Publisher`, `HollowConsumer.BlobRetriever`, ...
+
+/// The kind of a blob, with the file-name prefix Java Hollow uses for it.
+public enum BlobType: String, Sendable, Hashable, CaseIterable {
+    case snapshot = "snapshot"
+    case delta = "delta"
+    case reverseDelta = "reversedelta"
+    case header = "header"
+}
+
+/// One blob: a snapshot or header of `toVersion`, or a (reverse) delta from `fromVersion` to `toVersion`.
+///
+/// The bytes are loaded lazily, so a retriever can describe a blob before reading it.
+public struct Blob: Sendable {
+    public let type: BlobType
+    /// The version the blob starts from: nil for snapshots and headers.
+    public let fromVersion: Int64?
+    /// The version the blob produces (for a reverse delta, the older version).
+    public let toVersion: Int64
+    private let loader: @Sendable () async throws -> [UInt8]
+
+    /// A blob whose bytes are already in memory.
+    public init(type: BlobType, fromVersion: Int64? = nil, toVersion: Int64, bytes: [UInt8]) {
+        self.init(type: type, fromVersion: fromVersion, toVersion: toVersion) { bytes }
+    }
+
+    /// A blob whose (uncompressed) bytes `loader` reads on demand.
+    public init(
+        type: BlobType, fromVersion: Int64? = nil, toVersion: Int64,
+        loader: @escaping @Sendable () async throws -> [UInt8]
+    ) {
+        precondition((fromVersion == nil) == (type == .snapshot || type == .header), "fromVersion is for deltas only")
+        self.type = type
+        self.fromVersion = fromVersion
+        self.toVersion = toVersion
+        self.loader = loader
+    }
+
+    /// The uncompressed blob bytes.
+    public func bytes() async throws -> [UInt8] { try await loader() }
+
+    /// The file name Java's `HollowFilesystemPublisher` gives this blob (`snapshot-3`, `delta-2-3`,
+    /// `reversedelta-3-2`, `header-3`).
+    public var fileName: String {
+        switch type {
+        case .snapshot, .header: "\(type.rawValue)-\(toVersion)"
+        case .delta, .reverseDelta: "\(type.rawValue)-\(fromVersion ?? 0)-\(toVersion)"
+        }
+    }
+}
+
+/// Stores the blobs a producer writes (Java: `HollowProducer.Publisher`).
+public protocol Publisher: Sendable {
+    /// Stores `blob` durably under its name; replaces a blob of the same name (a re-published delta).
+    func publish(_ blob: Blob) async throws
+}
+
+/// Finds the blobs a consumer needs (Java: `HollowConsumer.BlobRetriever`).
+public protocol BlobRetriever: Sendable {
+    /// The snapshot of `desiredVersion`, or else of the greatest version below it; nil if there is none.
+    func retrieveSnapshotBlob(desiredVersion: Int64) async throws -> Blob?
+    /// The delta that starts at `currentVersion`, or nil.
+    func retrieveDeltaBlob(currentVersion: Int64) async throws -> Blob?
+    /// The reverse delta that starts at `currentVersion` and leads to an older version, or nil.
+    func retrieveReverseDeltaBlob(currentVersion: Int64) async throws -> Blob?
+    /// The header blob of exactly `desiredVersion`, or nil.
+    func retrieveHeaderBlob(desiredVersion: Int64) async throws -> Blob?
+}
+
+/// Tells consumers that a new version exists (Java: `HollowProducer.Announcer`).
+public protocol Announcer: Sendable {
+    /// Announces `version`; returns once the announcement is durable (written, or acknowledged by the broker).
+    func announce(version: Int64) async throws
+}
+
+/// Something whose refresh can be requested (Java: the parts of `HollowConsumer` a watcher calls).
+public protocol RefreshTrigger: AnyObject, Sendable {
+    /// Requests a refresh to the watcher's latest version and returns at once.
+    func triggerAsyncRefresh()
+    /// Requests a refresh after a random delay up to `maxDelay`, so a fleet does not fetch at the same instant.
+    func triggerAsyncRefreshWithRandomDelay(maxDelay: Duration)
+}
+
+/// Knows which version consumers should hold and tells subscribed consumers when it changes
+/// (Java: `HollowConsumer.AnnouncementWatcher`).
+public protocol AnnouncementWatcher: Sendable {
+    /// The version to hold: a pin when one is in force, else the announced version; nil when none is known.
+    var latestVersion: Int64? { get }
+    /// Whether `latestVersion` comes from a pin rather than an announcement.
+    var isPinned: Bool { get }
+    /// Delivers future changes to `consumer`; if a version is already known, triggers a refresh at once.
+    func subscribeToUpdates(_ consumer: any RefreshTrigger)
+}
+
+extension AnnouncementWatcher {
+    public var isPinned: Bool { false }
+}
+
+/// Compresses blobs on publish and decompresses them on retrieval; compressed files carry `fileExtension`.
+public protocol BlobCompressor: Sendable {
+    /// The file-name suffix without the dot, e.g. `zst`.
+    var fileExtension: String { get }
+    func compress(_ bytes: [UInt8]) throws -> [UInt8]
+    func decompress(_ bytes: [UInt8]) throws -> [UInt8]
+}
+
+/// Observes a consumer's refreshes (Java: `HollowConsumer.RefreshListener`). Every method has an empty default.
+public protocol RefreshListener: Sendable {
+    /// A refresh from `currentVersion` (nil when empty) towards `requestedVersion` begins.
+    func refreshStarted(currentVersion: Int64?, requestedVersion: Int64)
+    /// A refresh completed: the consumer now holds `version`.
+    func refreshSuccessful(beforeVersion: Int64?, version: Int64, requestedVersion: Int64, duration: Duration, isPinned: Bool)
+    /// A refresh failed; the consumer still holds `currentVersion`.
+    func refreshFailed(currentVersion: Int64?, requestedVersion: Int64, error: any Error)
+}
+
+extension RefreshListener {
+    public func refreshStarted(currentVersion: Int64?, requestedVersion: Int64) {}
+    public func refreshSuccessful(beforeVersion: Int64?, version: Int64, requestedVersion: Int64, duration: Duration, isPinned: Bool) {}
+    public func refreshFailed(currentVersion: Int64?, requestedVersion: Int64, error: any Error) {}
+}

@@ -1,0 +1,1 @@
+// Module HollowFilesystem: see Docs and the sources added beside this file.

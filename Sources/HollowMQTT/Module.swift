@@ -1,0 +1,1 @@
+// Module HollowMQTT: see Docs and the sources added beside this file.

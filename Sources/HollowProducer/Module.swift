@@ -1,0 +1,1 @@
+// Module HollowProducer: see Docs and the sources added beside this file.

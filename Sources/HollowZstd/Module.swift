@@ -1,0 +1,1 @@
+// Module HollowZstd: see Docs and the sources added beside this file.

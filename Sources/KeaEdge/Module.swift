@@ -1,0 +1,1 @@
+// Module KeaEdge: see Docs and the sources added beside this file.

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages swift-hollow needs, only those missing. Safe to run repeatedly.
+#   scripts/install-deps.sh          core packages (build, tests, demo)
+#   scripts/install-deps.sh --kea    plus Kea and DHCP clients for the kea-edge integration tests
+set -euo pipefail
+core=(pkg-config libzstd-dev zstd libmosquitto-dev mosquitto mosquitto-clients libbpf-dev libelf-dev zlib1g-dev
+      clang llvm bpftool iproute2)
+kea=(kea-dhcp4-server kea-admin socat busybox isc-dhcp-client)
+want=("${core[@]}")
+[ "${1:-}" = "--kea" ] && want+=("${kea[@]}")
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-deps: installing ${missing[*]}"
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian mosquitto package starts a system broker on port 1883; the project never uses it.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
