@@ -7,6 +7,7 @@ struct Hollow: AsyncParsableCommand {
         commandName: "hollow",
         abstract: "Publish, consume, inspect and operate Hollow datasets.",
         subcommands: [
+            Bench.self,
             // One line per subcommand; each lives in its own file.
         ]
     )
