@@ -189,16 +189,6 @@ public enum HollowHashing {
     }
 
     /// Java's `String.hashCode` over UTF-16 code units.
-    public static func javaStringHash<S: Sequence>(_ units: S) -> Int32 where S.Element == UInt16 {
-        var h: Int32 = 0
-        for u in units { h = h &* 31 &+ Int32(u) }
-        return h
-    }
-
-    /// MurmurHash3 of a byte array (reader-side spelling of ``murmurHash3(_:)``).
-    static func murmur3(_ data: [UInt8]) -> Int32 { murmurHash3(data) }
-
-    /// Java's `String.hashCode` over UTF-16 code units.
     public static func javaStringHash(_ s: String) -> Int32 {
         var h: Int32 = 0
         for u in s.utf16 { h = h &* 31 &+ Int32(u) }
