@@ -8,6 +8,8 @@ func allOnes(_ width: Int) -> UInt64 {
 }
 
 /// `64 - leadingZeroBitCount`, as Java's bit-length computations.
+@inline(__always)
+func bitLength(_ value: UInt64) -> Int { 64 - value.leadingZeroBitCount }
 
 /// A fixed-length bit-packed array (FORMAT.md §1.5): a little-endian bit string over 64-bit words, in which
 /// elements of any width 0...64 may straddle two words.
@@ -202,4 +204,71 @@ enum HeapString {
     }
 }
 
-// Hashing (FORMAT.md §8.2, §9.3): `HollowHashing` in Write/WriteSupport.swift serves reader and writer.
+// MARK: - Hashing (FORMAT.md §8.2, §9.3)
+
+enum HollowHashing {
+    /// Java `HashCodes.hashInt`.
+    @inline(__always)
+    static func hashInt(_ key: Int32) -> Int32 {
+        var k = UInt32(bitPattern: key)
+        k = ~k &+ (k &<< 15)
+        k ^= k >> 12
+        k = k &+ (k &<< 2)
+        k ^= k >> 4
+        k = k &* 2057
+        k ^= k >> 16
+        return Int32(bitPattern: k)
+    }
+
+    /// Java `String.hashCode` over UTF-16 units.
+    static func javaStringHash<S: Sequence>(_ units: S) -> Int32 where S.Element == UInt16 {
+        var h: Int32 = 0
+        for u in units { h = h &* 31 &+ Int32(u) }
+        return h
+    }
+
+    /// x86 32-bit MurmurHash3 with Hollow's seed `0xEAB524B9`.
+    static func murmur3(_ data: [UInt8], seed: UInt32 = 0xEAB5_24B9) -> Int32 {
+        let c1: UInt32 = 0xCC9E_2D51
+        let c2: UInt32 = 0x1B87_3593
+        var h = seed
+        let n = data.count
+        var i = 0
+        while i + 4 <= n {
+            var k = UInt32(data[i]) | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2]) << 16 | UInt32(data[i + 3]) << 24
+            k = k &* c1
+            k = (k << 15) | (k >> 17)
+            k = k &* c2
+            h ^= k
+            h = (h << 13) | (h >> 19)
+            h = h &* 5 &+ 0xE654_6B64
+            i += 4
+        }
+        var k: UInt32 = 0
+        let rest = n & 3
+        if rest >= 3 { k ^= UInt32(data[i + 2]) << 16 }
+        if rest >= 2 { k ^= UInt32(data[i + 1]) << 8 }
+        if rest >= 1 {
+            k ^= UInt32(data[i])
+            k = k &* c1
+            k = (k << 15) | (k >> 17)
+            k = k &* c2
+            h ^= k
+        }
+        h ^= UInt32(truncatingIfNeeded: n)
+        h ^= h >> 16
+        h = h &* 0x85EB_CA6B
+        h ^= h >> 13
+        h = h &* 0xC2B2_AE35
+        h ^= h >> 16
+        return Int32(bitPattern: h)
+    }
+
+    /// `hashTableSize(n)` of FORMAT.md §8.1.
+    static func hashTableSize(_ n: Int) -> Int {
+        if n == 0 { return 1 }
+        if n < 3 { return n * 2 }
+        let x = n * 10 / 7 - 1
+        return 1 << bitLength(UInt64(x))
+    }
+}

@@ -98,7 +98,13 @@ public final class HollowWriteStateEngine {
         try add(.object(record), to: record.schema.name)
     }
 
+    private var checkReferences = true
+
     private func checkOrdinal(_ o: Int, of type: String, in owner: String) throws(HollowWriteError) {
+        guard o >= 0 else {
+            throw HollowWriteError(.invalidValue, "\(owner) references \(type) ordinal \(o)")
+        }
+        guard checkReferences else { return }
         guard let target = byName[type] else {
             throw HollowWriteError(.unknownType, "\(owner) references type \(type), which is not registered")
         }
@@ -346,7 +352,7 @@ public final class HollowWriteStateEngine {
                         h = 0
                     } else {
                         let len = Int(readVar(d, &p))
-                        h = HollowHashing.murmurHash3(UnsafeBufferPointer(rebasing: d[p..<(p + len)]))
+                        h = HollowHashing.murmur3(Array(d[p..<(p + len)]))
                     }
                 case .string:
                     var sh: Int32 = 0
@@ -389,15 +395,64 @@ public final class HollowWriteStateEngine {
         }
     }
 
-    // MARK: Internal access for restore and tests
+    // MARK: Restore
 
-    func typeState(_ name: String) -> TypeWriteState? { byName[name] }
-
-    /// Marks the engine as restored from a loaded state: `previous` tags and randomized tag come from it.
-    func markRestored(randomizedTag: Int64, headerTags: [String: String]) {
+    /// Repopulates an engine that has no records yet with a loaded state, so that the next state written
+    /// continues its delta chain: `records` (per type name, with their ordinals) become the *previous*
+    /// state, records added afterwards that equal one of them get its ordinal, and the next delta and
+    /// reverse delta go from / back to `randomizedTag`. Types must be registered first; records of
+    /// unregistered types are ignored (like Java's restore).
+    /// - Throws: `.wrongPhase` if the engine already holds records; `.schemaMismatch` for a record that
+    ///   does not fit its type; `.invalidValue` for a negative or repeated ordinal.
+    public func restore(
+        records: [String: [(ordinal: Int, record: HollowWriteRecord)]],
+        randomizedTag: Int64,
+        headerTags: [String: String],
+        numShards: [String: Int] = [:]
+    ) throws(HollowWriteError) {
+        guard preparedForNextCycle, ordered.allSatisfy({ $0.current.isEmpty && $0.previous.isEmpty && $0.maxOrdinal < 0 }) else {
+            throw HollowWriteError(.wrongPhase, "restore needs an engine without records")
+        }
+        var encoded: [(TypeWriteState, Int, [UInt8])] = []
+        for (type, recs) in records {
+            guard let state = byName[type] else { continue }
+            var seen = Set<Int>()
+            for (ordinal, record) in recs {
+                guard ordinal >= 0, seen.insert(ordinal).inserted else {
+                    throw HollowWriteError(.invalidValue, "restore of \(type): ordinal \(ordinal) is negative or repeated")
+                }
+                var buf: [UInt8] = []
+                try encodeUnchecked(record, for: state.schema, into: &buf)
+                encoded.append((state, ordinal, buf))
+            }
+        }
+        for (state, ordinal, buf) in encoded {
+            state.put(buf, at: ordinal)
+            state.previous.insert(ordinal)
+        }
+        for t in ordered {
+            t.recalculateFreeOrdinals()
+            if t.numShards == -1, let n = numShards[t.name], n > 0, n & (n - 1) == 0 { t.numShards = n }
+        }
         previousRandomizedTag = randomizedTag
         nextRandomizedTag = Self.mintTag(previous: randomizedTag)
         previousHeaderTags = headerTags
         restored = true
     }
+
+    /// Replaces the randomized tag of the state being built (Java's `overrideNextStateRandomizedTag`).
+    public func overrideNextRandomizedTag(_ tag: Int64) { nextRandomizedTag = tag }
+
+    /// Encodes without checking that references exist (restore: referenced records may come later).
+    private func encodeUnchecked(_ record: HollowWriteRecord, for schema: HollowSchema, into buf: inout [UInt8]) throws(HollowWriteError) {
+        let saved = checkReferences
+        checkReferences = false
+        defer { checkReferences = saved }
+        try encode(record, for: schema, into: &buf)
+    }
+
+    // MARK: Internal access for tests
+
+    func typeState(_ name: String) -> TypeWriteState? { byName[name] }
+
 }
