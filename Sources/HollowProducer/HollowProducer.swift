@@ -47,7 +47,7 @@ public actor HollowProducer {
     private var engine: HollowWriteStateEngine
     private var mapper: HollowObjectMapper
     private var registeredSchemas: [HollowSchema] = []
-    private var modelTypes: [any Encodable.Type] = []
+    private var modelTypes: [any Decodable.Type] = []
     /// The last announced state and version.
     public private(set) var readState: ReadState?
     public private(set) var lastAnnouncedVersion: Int64?
@@ -81,17 +81,21 @@ public actor HollowProducer {
         self.targetMaxTypeShardSize = targetMaxTypeShardSize
         self.logger = logger
         self.engine = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
-        self.mapper = HollowObjectMapper(engine)
+        self.mapper = HollowObjectMapper(engine: engine)
     }
 
     // MARK: Data model
 
     /// Registers the types of a Codable data model, so they exist in every state even without records.
-    public func initializeDataModel(_ types: any Encodable.Type...) throws {
+    public func initializeDataModel(_ types: any Decodable.Type...) throws {
         for type in types {
-            try mapper.initializeTypeState(for: type)
+            try Self.register(type, in: mapper)
             modelTypes.append(type)
         }
+    }
+
+    private static func register<T: Decodable>(_ type: T.Type, in mapper: HollowObjectMapper) throws {
+        _ = try mapper.initializeTypeState(for: type)
     }
 
     /// Registers schemas (for records added through the engine rather than the mapper).
@@ -124,8 +128,8 @@ public actor HollowProducer {
     /// A fresh engine holding `state` as its previous cycle (restore and rollback).
     private func rebuildEngine(from state: ReadState?) throws {
         let fresh = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
-        let freshMapper = HollowObjectMapper(fresh)
-        for type in modelTypes { try freshMapper.initializeTypeState(for: type) }
+        let freshMapper = HollowObjectMapper(engine: fresh)
+        for type in modelTypes { try Self.register(type, in: freshMapper) }
         for schema in registeredSchemas { try fresh.addTypeState(schema) }
         if let state {
             for schema in state.schemas where fresh.schema(named: schema.name) == nil { try fresh.addTypeState(schema) }

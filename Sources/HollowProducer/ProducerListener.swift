@@ -1,4 +1,4 @@
-public import HollowCore
+import HollowCore
 
 /// What happened in one cycle (Java: `HollowProducerListener.ProducerStatus` / `CycleStatus`).
 public struct CycleStatus: Sendable {

@@ -81,13 +81,40 @@ public struct DuplicatePrimaryKeyValidator: ValidatorListener {
         guard let paths = fieldPaths ?? schema.primaryKey else {
             return .failed(name, "\(typeName) has no primary key and no field paths were given")
         }
-        do {
-            let duplicates = try HollowPrimaryKeyIndex.duplicateKeys(in: pending, type: typeName, fieldPaths: paths)
-            if duplicates.isEmpty { return .passed(name, "no duplicate keys") }
-            let shown = duplicates.prefix(5).map { "\($0)" }.joined(separator: ", ")
-            return .failed(name, "\(duplicates.count) duplicate \(typeName) keys on \(paths): \(shown)")
-        } catch {
-            return .failed(name, "cannot index \(typeName) by \(paths): \(error)")
+        var seen: [[HollowValue?]: Int] = [:]
+        var duplicates: [[HollowValue?]] = []
+        for ordinal in pending.populatedOrdinals(of: typeName) {
+            let key = paths.map { Self.value(in: pending, type: typeName, ordinal: ordinal, path: $0) }
+            seen[key, default: 0] += 1
+            if seen[key] == 2 { duplicates.append(key) }
+        }
+        if duplicates.isEmpty { return .passed(name, "no duplicate keys") }
+        let shown = duplicates.prefix(5).map { "[" + $0.map { $0.map { "\($0)" } ?? "null" }.joined(separator: ", ") + "]" }
+        return .failed(name, "\(duplicates.count) duplicate \(typeName) keys on \(paths): \(shown.joined(separator: " "))")
+    }
+}
+
+extension DuplicatePrimaryKeyValidator {
+    /// Follows a dotted field path through references; a path ending on a reference to a single-field type
+    /// continues into that field (as Java's primary keys do: `title` means `title.value`).
+    static func value(in state: ReadState, type: String, ordinal: Int, path: String) -> HollowValue? {
+        var typeName = type
+        var ordinal = ordinal
+        var parts = path.split(separator: ".").map(String.init)
+        while true {
+            guard let object = state.objectType(typeName) else { return nil }
+            let fieldName = parts.isEmpty ? (object.schema.fields.count == 1 ? object.schema.fields[0].name : "") : parts.removeFirst()
+            guard let index = object.fieldIndex(fieldName) else { return nil }
+            let field = object.schema.fields[index]
+            if field.type == .reference, let next = object.readOrdinal(ordinal, index), let target = field.referencedType {
+                if parts.isEmpty, case .object(let s)? = state.schema(named: target), s.fields.count != 1 {
+                    return .long(Int64(next))
+                }
+                typeName = target
+                ordinal = next
+                continue
+            }
+            return object.value(ordinal, index)
         }
     }
 }
