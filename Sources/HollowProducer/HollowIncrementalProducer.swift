@@ -1,4 +1,4 @@
-public import HollowCore
+import HollowCore
 
 /// Publishes changes record by record instead of whole states (Java: `HollowIncrementalProducer`):
 /// `addOrModify` and `delete` by primary key accumulate, and ``runCycle()`` publishes them as one new state.

@@ -27,6 +27,11 @@ func movies(_ ids: ClosedRange<Int64>, titleSuffix: String = "") -> [Movie] {
     }
 }
 
+/// The dump without its first two lines (randomized tag, header tags): the records and schemas.
+func records(_ state: ReadState) -> String {
+    state.canonicalJSON().split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false).last.map(String.init) ?? ""
+}
+
 func tempStore() throws -> String {
     let dir = NSTemporaryDirectory() + "hollow-producer-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -56,9 +61,7 @@ struct ProducerTests {
             publisher: try FilesystemPublisher(path: dir), announcer: try FilesystemAnnouncer(path: dir),
             versionMinter: CountingVersionMinter())
         try await producer.initializeDataModel(Movie.self)
-        let consumer = HollowConsumer(
-            blobRetriever: try FilesystemBlobRetriever(path: dir),
-            announcementWatcher: FilesystemAnnouncementWatcher(path: dir))
+        let consumer = HollowConsumer(blobRetriever: try FilesystemBlobRetriever(path: dir))
         var data = movies(1...50)
         for cycle in 1...12 {
             // Churn: modify one, remove one, add one.
@@ -175,7 +178,7 @@ struct ProducerTests {
         for v: Int64 in [1, 3, 2] {
             try await c1.triggerRefreshTo(v)
             try await c2.triggerRefreshTo(v)
-            #expect(try #require(c1.readState).canonicalJSON() == (try #require(c2.readState).canonicalJSON()))
+            #expect(records(try #require(c1.readState)) == records(try #require(c2.readState)))
         }
     }
 
