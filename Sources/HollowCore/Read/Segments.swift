@@ -73,7 +73,7 @@ final class ObjectSegment: Sendable {
         var heaps: [[UInt8]] = []
         heaps.reserveCapacity(schema.fields.count)
         for f in schema.fields {
-            let n = try r.readCount("the var-length byte count of \(what).\(f.name)", limit: r.remaining)
+            let n = try r.readCount("the var-length byte count of \(what).\(f.name)", limit: Int.max >> 8)
             heaps.append(Array(try r.readBytes(n, "the var-length data of \(what).\(f.name)")))
         }
         let segment = ObjectSegment(
