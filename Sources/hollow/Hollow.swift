@@ -10,6 +10,7 @@ struct Hollow: AsyncParsableCommand {
             Bench.self,
             Dump.self,
             Inspect.self,
+            Store.self,
             // One line per subcommand; each lives in its own file.
         ]
     )
