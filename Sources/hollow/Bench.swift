@@ -8,6 +8,7 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             BenchZstd.self,
             BenchCycle.self,
+            BenchLoad.self,
             // One line per benchmark; each lives in its own Bench+Name.swift file.
         ]
     )
