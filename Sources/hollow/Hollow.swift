@@ -8,6 +8,7 @@ struct Hollow: AsyncParsableCommand {
         abstract: "Publish, consume, inspect and operate Hollow datasets.",
         subcommands: [
             Bench.self,
+            Publish.self,
             // One line per subcommand; each lives in its own file.
         ]
     )
