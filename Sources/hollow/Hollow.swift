@@ -11,6 +11,7 @@ struct Hollow: AsyncParsableCommand {
             Dump.self,
             Inspect.self,
             Store.self,
+            Publish.self,
             // One line per subcommand; each lives in its own file.
         ]
     )
