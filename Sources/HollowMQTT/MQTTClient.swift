@@ -270,17 +270,26 @@ public final class MQTTClient: Sendable {
         }
     }
 
-    /// Disconnects cleanly (no last will), stops the network thread and fails pending waiters. Idempotent.
+    /// Disconnects cleanly, stops the network thread and fails pending waiters. Idempotent.
     /// A client cannot be restarted after shutdown.
-    public func shutdown() async {
+    /// - Parameter publishWill: ask the broker to publish the last will anyway (MQTT 5 reason code 0x04;
+    ///   with MQTT 3.1.1 the connection is dropped without DISCONNECT, which has the same effect).
+    public func shutdown(publishWill: Bool = false) async {
         let wasStarted = lifecycle.withLock { l in
             defer { l = .stopped }
             return l == .started
         }
         bridge.state.withLock { $0.closed = true }
         if wasStarted {
-            mosquitto_disconnect(handle)
-            mosquitto_loop_stop(handle, false)
+            if !publishWill {
+                mosquitto_disconnect(handle)
+                mosquitto_loop_stop(handle, false)
+            } else if configuration.protocolVersion == .v5 {
+                mosquitto_disconnect_v5(handle, Int32(MQTT_RC_DISCONNECT_WITH_WILL_MSG.rawValue), nil)
+                mosquitto_loop_stop(handle, false)
+            } else {
+                mosquitto_loop_stop(handle, true)  // the socket closes in mosquitto_destroy, without DISCONNECT
+            }
         }
         bridge.close()
     }
