@@ -155,6 +155,12 @@ public final class MQTTClient: Sendable {
             }
             let c = configuration
             let rc = mosquitto_connect_async(handle, c.host, Int32(c.port), Int32(c.keepAliveSeconds))
+            if rc == MOSQ_ERR_EAI.rawValue {
+                // libmosquitto's thread gives up on name-resolution errors: report it to waiters at once.
+                bridge.state.withLock {
+                    $0.lastConnectError = MQTTError(.connectionFailed, "cannot resolve broker host '\(c.host)'")
+                }
+            }
             if rc != MOSQ_ERR_SUCCESS.rawValue {
                 // Not fatal: the network thread retries with backoff (the broker may come up later).
                 logger.info(
@@ -180,7 +186,8 @@ public final class MQTTClient: Sendable {
     ///   broker refuses the client (bad credentials).
     public func waitUntilConnected(timeout: Duration) async throws {
         try start()
-        try await withDeadline(timeout, "connecting to \(configuration.host):\(configuration.port)") { [bridge] in
+        let what = "could not connect to \(configuration.host):\(configuration.port) within \(timeout) (is the broker running and reachable?)"
+        try await withDeadline(timeout, what) { [bridge] in
             try await bridge.awaitConnected()
         }
     }
@@ -196,7 +203,7 @@ public final class MQTTClient: Sendable {
         let mid = try send(topic: topic, payload: payload, qos: qos, retain: retain, tracked: true)
         guard qos != .atMostOnce else { return }
         do {
-            try await withDeadline(timeout, "acknowledgement of the publish to '\(topic)'") { [bridge] in
+            try await withDeadline(timeout, "no acknowledgement of the publish to '\(topic)' within \(timeout)") { [bridge] in
                 try await bridge.awaitAck(mid: mid)
             }
         } catch {
@@ -307,7 +314,8 @@ public struct MQTTSubscriptionToken: Sendable, Hashable {
     public let filters: [String]
 }
 
-/// Runs `operation`, throwing `MQTTError.timeout` if it takes longer than `timeout` (it is then cancelled).
+/// Runs `operation`, throwing `MQTTError.timeout` with message `what` if it takes longer than `timeout`
+/// (the operation is then cancelled).
 func withDeadline<T: Sendable>(
     _ timeout: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
@@ -315,7 +323,7 @@ func withDeadline<T: Sendable>(
         group.addTask { try await operation() }
         group.addTask {
             try await Task.sleep(for: timeout)
-            throw MQTTError(.timeout, "no \(what) within \(timeout)")
+            throw MQTTError(.timeout, what)
         }
         defer { group.cancelAll() }
         return try await group.next()!
