@@ -41,6 +41,9 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
         var subscribers: [any RefreshTrigger] = []
         var subscription: MQTTSubscriptionToken?
         var stopped = false
+        /// Pin topics that delivered a message since the last (re)connect.
+        var pinsSeenSinceConnect: Set<String> = []
+        var connectHookInstalled = false
 
         var latest: Int64? { groupPin ?? namespacePin ?? announced }
         var isPinned: Bool { groupPin != nil || namespacePin != nil }
@@ -108,9 +111,10 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
     /// Subscribes to the topics and starts the client (connecting in the background). Idempotent.
     /// - Throws: `MQTTError` when the client was shut down.
     public func start() throws(MQTTError) {
-        let needsSubscription = state.withLock { s in
+        let (needsSubscription, needsHook) = state.withLock { s in
             s.stopped = false
-            return s.subscription == nil
+            defer { s.connectHookInstalled = true }
+            return (s.subscription == nil, !s.connectHookInstalled)
         }
         if needsSubscription {
             var filters = [topics.announced, topics.pin]
@@ -119,6 +123,15 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
                 self?.handle(message)
             }
             state.withLock { $0.subscription = token }
+        }
+        if needsHook {
+            // After a reconnect the broker re-sends the retained values; a pin cleared while we were cut off
+            // sends nothing. So: once the retained messages are through, drop the pins that did not come back.
+            client.onConnect { [weak self] in
+                guard let self else { return }
+                state.withLock { $0.pinsSeenSinceConnect = [] }
+                client.afterRetainedMessages { [weak self] in self?.dropPinsNotRedelivered() }
+            }
         }
         try client.start()
     }
@@ -148,6 +161,22 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
 
     // MARK: messages (libmosquitto's thread)
 
+    private func dropPinsNotRedelivered() {
+        let groupPinTopic = self.groupPinTopic
+        let changed: (Int64, [any RefreshTrigger])? = state.withLock { s in
+            if s.stopped { return nil }
+            if s.namespacePin != nil && !s.pinsSeenSinceConnect.contains(topics.pin) { s.namespacePin = nil }
+            if let g = groupPinTopic, s.groupPin != nil, !s.pinsSeenSinceConnect.contains(g) { s.groupPin = nil }
+            guard let latest = s.latest, latest != s.effective else { return nil }
+            s.effective = latest
+            return (latest, s.subscribers)
+        }
+        if let (version, subscribers) = changed {
+            logger.info("a pin was cleared while disconnected", metadata: ["hollow.version": "\(version)"])
+            trigger(subscribers)
+        }
+    }
+
     private enum Source: String { case announced, namespacePin = "pin", groupPin = "group pin" }
 
     func handle(_ message: MQTTMessage) {
@@ -160,6 +189,10 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
             source = .groupPin
         } else {
             return
+        }
+        if source != .announced {
+            // Seen, even if invalid: an invalid retained pin keeps the last valid pin (see dropPinsNotRedelivered).
+            state.withLock { _ = $0.pinsSeenSinceConnect.insert(message.topic) }
         }
         let value: Int64?
         do {

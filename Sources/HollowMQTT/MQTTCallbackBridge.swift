@@ -33,6 +33,8 @@ final class MQTTCallbackBridge: Sendable {
         var acks: [Int32: AckSlot] = [:]
         var subscriptions: [UInt64: Subscription] = [:]
         var connectHandlers: [UInt64: ConnectHandler] = [:]
+        /// Callbacks waiting for the UNSUBACK of a sync marker (see `MQTTClient.afterRetainedMessages`).
+        var syncCallbacks: [Int32: @Sendable () -> Void] = [:]
         var nextID: UInt64 = 0
 
         mutating func makeID() -> UInt64 {
@@ -122,6 +124,11 @@ final class MQTTCallbackBridge: Sendable {
         for sub in subs where sub.filters.contains(where: { Self.matches(filter: $0, topic: message.topic) }) {
             sub.handler(message)
         }
+    }
+
+    func didUnsubscribe(mid: Int32) {
+        let callback = state.withLock { $0.syncCallbacks.removeValue(forKey: mid) }
+        callback?()
     }
 
     func didSubscribe(mid: Int32, granted: [Int32]) {
@@ -224,6 +231,7 @@ final class MQTTCallbackBridge: Sendable {
             s.connectWaiters.removeAll()
             s.subscriptions.removeAll()
             s.connectHandlers.removeAll()
+            s.syncCallbacks.removeAll()
             return (a, c)
         }
         let error = MQTTError(.shutDown, "client '\(clientID)' was shut down")

@@ -94,6 +94,9 @@ public final class MQTTClient: Sendable {
         mosquitto_publish_v5_callback_set(handle) { _, userdata, mid, reasonCode, _ in
             MQTTCallbackBridge.from(userdata).didPublish(mid: mid, reasonCode: reasonCode)
         }
+        mosquitto_unsubscribe_callback_set(handle) { _, userdata, mid in
+            MQTTCallbackBridge.from(userdata).didUnsubscribe(mid: mid)
+        }
         mosquitto_subscribe_callback_set(handle) { _, userdata, mid, count, granted in
             let codes = granted.map { Array(UnsafeBufferPointer(start: $0, count: Int(count))) } ?? []
             MQTTCallbackBridge.from(userdata).didSubscribe(mid: mid, granted: codes)
@@ -269,7 +272,19 @@ public final class MQTTClient: Sendable {
         for f in token.filters where !stillUsed.contains(f) { _ = mosquitto_unsubscribe(handle, nil, f) }
     }
 
-    /// Calls `handler` on libmosquitto's thread after every successful (re)connect.
+    /// Calls `callback` (on libmosquitto's thread) once the broker has sent every retained message of the
+    /// subscriptions made so far: it sends an UNSUBSCRIBE of an unused topic, whose UNSUBACK the broker queues
+    /// after those messages. Call it only from an `onConnect` handler (the network thread), so the UNSUBACK
+    /// cannot arrive before the callback is registered.
+    func afterRetainedMessages(_ callback: @escaping @Sendable () -> Void) {
+        var mid: Int32 = 0
+        let rc = mosquitto_unsubscribe(handle, &mid, "$hollow-sync/\(clientID)")
+        guard rc == MOSQ_ERR_SUCCESS.rawValue else { return }
+        bridge.state.withLock { $0.syncCallbacks[mid] = callback }
+    }
+
+    /// Calls `handler` on libmosquitto's thread after every successful (re)connect, after the subscriptions
+    /// were renewed.
     func onConnect(_ handler: @escaping @Sendable () -> Void) {
         bridge.state.withLock { s in
             let id = s.makeID()
