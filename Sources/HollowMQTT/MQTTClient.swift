@@ -47,13 +47,8 @@ public final class MQTTClient: Sendable {
         }
         self.handle = handle
         self.bridge = bridge
-        do {
-            try configure()
-        } catch {
-            mosquitto_destroy(handle)
-            Unmanaged<MQTTCallbackBridge>.fromOpaque(userdata).release()
-            throw error
-        }
+        // Every stored property is set: if configure() throws, deinit destroys the handle and releases the bridge.
+        try configure()
     }
 
     private func configure() throws(MQTTError) {

@@ -1,6 +1,7 @@
 import HollowCore
 import HollowMQTT
 import HollowTestSupport
+import Synchronization
 import Testing
 
 @Suite("Watcher and announcer against a real mosquitto", .enabled(if: MosquittoBroker.isAvailable), .timeLimit(.minutes(1)))
@@ -190,6 +191,36 @@ struct WatcherTests {
             }
             for (w, _) in watchers { await w.stop() }
             await client.shutdown()
+        }
+    }
+}
+
+@Suite("Watcher lifecycle and jitter", .enabled(if: MosquittoBroker.isAvailable), .timeLimit(.minutes(1)))
+struct WatcherLifecycleTests {
+    final class JitterTrigger: RefreshTrigger {
+        let delays = Mutex<[Duration]>([])
+        func triggerAsyncRefresh() { Issue.record("expected a jittered refresh") }
+        func triggerAsyncRefreshWithRandomDelay(maxDelay: Duration) { delays.withLock { $0.append(maxDelay) } }
+    }
+
+    @Test func runUntilCancelledWithJitter() async throws {
+        try await MosquittoBroker.with { broker in
+            let watcher = try MQTTAnnouncementWatcher(
+                configuration: testConfiguration(broker, id: "run"), namespace: "ns", refreshJitter: .milliseconds(250))
+            let jitter = JitterTrigger()
+            watcher.subscribeToUpdates(jitter)
+            let recorder = RecordingTrigger(watcher: watcher)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await watcher.run() }
+                try await watcher.client.waitUntilConnected(timeout: .seconds(10))
+                try await broker.mosquittoPub(["-r", "-q", "1", "-t", "hollow/ns/announced", "-m", "3"])
+                watcher.subscribeToUpdates(recorder)  // known version: triggered at once (jittered too)
+                try await recorder.waitFor(3)
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+            #expect(jitter.delays.withLock { $0 } == [.milliseconds(250)])
+            #expect(!watcher.client.isConnected, "run() shut its own client down on cancellation")
         }
     }
 }
