@@ -10,6 +10,7 @@ struct Bench: AsyncParsableCommand {
             BenchCycle.self,
             BenchLoad.self,
             // One line per benchmark; each lives in its own Bench+Name.swift file.
+            BenchMQTT.self,
         ]
     )
 }

@@ -12,6 +12,9 @@ struct Hollow: AsyncParsableCommand {
             Inspect.self,
             Store.self,
             Publish.self,
+            Pin.self,
+            Unpin.self,
+            Status.self,
             // One line per subcommand; each lives in its own file.
         ]
     )
