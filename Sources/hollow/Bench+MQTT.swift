@@ -77,13 +77,6 @@ struct BenchMQTT: AsyncParsableCommand {
     }
 }
 
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return .nan }
-    let i = min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))
-    return sorted[i]
-}
-
-func median(_ xs: [Double]) -> Double { percentile(xs.sorted(), 0.5) }
 
 /// N watchers, each with its own connection and a consumer stand-in that timestamps triggers.
 private final class Fleet: Sendable {
