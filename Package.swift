@@ -15,6 +15,7 @@ let strictSettings: [SwiftSetting] = [
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
 
 let package = Package(
@@ -65,7 +66,7 @@ let package = Package(
             name: "hollow",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowMQTT",
-                argumentParser, log, lifecycle, subprocess,
+                argumentParser, log, lifecycle, unixSignals, subprocess,
             ],
             swiftSettings: strictSettings
         ),
@@ -73,7 +74,7 @@ let package = Package(
             name: "kea-edge",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "HollowMQTT", "KeaEdge",
-                argumentParser, log, lifecycle,
+                argumentParser, log, lifecycle, unixSignals,
             ],
             swiftSettings: strictSettings
         ),
