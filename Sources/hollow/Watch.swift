@@ -53,6 +53,7 @@ struct Watch: AsyncParsableCommand {
 
         var services: [any Service] = []
         var reporter: MQTTConsumerStatusReporter?
+        var mqttClient: MQTTClient?
         let watcher: any AnnouncementWatcher
         if let broker {
             var args = ["--broker", broker, "--prefix", prefix]
@@ -62,6 +63,7 @@ struct Watch: AsyncParsableCommand {
             var config = try MQTTBrokerOptions.parse(args).clientConfiguration(clientIDPrefix: "hollow-watch")
             config.clientID = consumerID
             let client = try MQTTClient(configuration: config, logger: logger)
+            mqttClient = client
             reporter = try MQTTConsumerStatusReporter(client: client, namespace: namespace, group: group, prefix: prefix, logger: logger)
             let mqttWatcher = try MQTTAnnouncementWatcher(
                 client: client, namespace: namespace, group: group, prefix: prefix, refreshJitter: jitter, logger: logger)
@@ -82,10 +84,9 @@ struct Watch: AsyncParsableCommand {
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                                  logger: logger))
         try await group.run()
-        if let reporter {
-            await reporter.shutdown()
-            if let mqtt = watcher as? MQTTAnnouncementWatcher { await mqtt.stop() }
-        }
+        // Final status (offline, last version), then a clean disconnect so the broker does not send the will.
+        await reporter?.shutdown()
+        await mqttClient?.shutdown()
     }
 }
 
