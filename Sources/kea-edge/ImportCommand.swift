@@ -1,0 +1,50 @@
+import ArgumentParser
+import KeaEdge
+import Logging
+
+/// `kea-edge import FILE`: converts the seeds' BCC script output to a MetricsState.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Read the output of the seeds' BCC script (kea_metrics.py) and write it as MetricsState JSON."
+    )
+
+    @Argument(help: "The BCC script's output (text).")
+    var file: String
+
+    @Option(help: "Source name recorded in the state (default: this host's name).")
+    var source: String?
+
+    @Option(help: "ISO 8601 timestamp recorded in the state (default: now, UTC).")
+    var timestamp: String?
+
+    @Option(help: "Write the JSON here (default: standard output).")
+    var json: String?
+
+    @Option(help: "Also append the state as one JSON line to this file (the JSON-lines sink).")
+    var jsonLines: String?
+
+    func run() async throws {
+        let text: String
+        do { text = try SystemSupport.readText(file) } catch { throw ValidationError("\(error)") }
+        let report: BCCReport
+        do {
+            report = try BCCReport.parse(text)
+        } catch {
+            throw ValidationError("\(file): \(error)")
+        }
+        let state = report.metricsState(
+            source: source ?? SystemSupport.hostName(),
+            timestamp: timestamp ?? SystemSupport.nowTimestamp()
+        )
+        if let json {
+            try SystemSupport.writeText(json, state.prettyJSON())
+        } else {
+            print(state.prettyJSON())
+        }
+        if let jsonLines {
+            let sink = JSONLinesSink(path: jsonLines)
+            try await sink.publish(window: [state])
+        }
+    }
+}
