@@ -56,7 +56,8 @@ private struct Parser {
 
     mutating func run() throws(BCCReportError) -> BCCReport {
         // Everything before `Metrics Summary:` is the script's chatter (load and attach messages).
-        if let start = lines.firstIndex(where: { $0.trimmed == "Metrics Summary:" }) { i = start + 1 }
+        var summaryLine = 0
+        if let start = lines.firstIndex(where: { $0.trimmed == "Metrics Summary:" }) { i = start + 1; summaryLine = start }
         var sawSummaryContent = false
         while i < lines.count {
             let line = lines[i]
@@ -87,7 +88,7 @@ private struct Parser {
             )
         }
         if !sawSummaryContent {
-            throw fail(max(0, min(i, lines.count) - 1), "expected a metrics summary (histogram sections or 'Aggregate Counts:'), found none")
+            throw fail(summaryLine, "expected a metrics summary (histogram sections or 'Aggregate Counts:'), found none")
         }
         return BCCReport(metrics: metrics, aggregates: aggregates, sectionsWithoutData: noData)
     }
@@ -119,6 +120,7 @@ private struct Parser {
         else {
             throw fail(i, "expected the histogram header of '\(title)' ('<value label> : count     distribution'), found '\(header.trimmed)'")
         }
+        let headerIndex = i
         let unit = String(header[..<colon].trimmed)
         if unit.isEmpty { throw fail(i, "expected a value label (e.g. 'time (ns)') before ': count' in the histogram header of '\(title)'") }
         i += 1
@@ -139,7 +141,7 @@ private struct Parser {
             i += 1
         }
         if buckets.isEmpty {
-            throw fail(i < lines.count ? i : lines.count - 1, "expected at least one histogram line 'low -> high : count |stars|' after the header of '\(title)'")
+            throw fail(headerIndex, "expected at least one histogram line 'low -> high : count |stars|' after the header of '\(title)'")
         }
         var total: Int64 = 0
         for b in buckets {
