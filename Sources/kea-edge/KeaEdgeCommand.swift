@@ -9,6 +9,7 @@ struct KeaEdgeCommand: AsyncParsableCommand {
         subcommands: [
             // One line per subcommand; each lives in its own file.
             ImportCommand.self,
+            PlotCommand.self,
         ]
     )
 }
