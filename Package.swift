@@ -57,6 +57,7 @@ let package = Package(
         .target(
             name: "KeaEdge",
             dependencies: ["HollowCore", "HollowProducer", "CBPF", log],
+            exclude: ["bpf"],  // BPF C, compiled by scripts/kea-build-bpf.sh (clang -target bpf), not by SwiftPM
             swiftSettings: strictSettings
         ),
 
@@ -73,7 +74,7 @@ let package = Package(
             name: "kea-edge",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "HollowMQTT", "KeaEdge",
-                argumentParser, log, lifecycle,
+                argumentParser, log, lifecycle, .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -10,6 +10,8 @@ struct KeaEdgeCommand: AsyncParsableCommand {
             // One line per subcommand; each lives in its own file.
             ImportCommand.self,
             PlotCommand.self,
+            RunCommand.self,
+            StatsCommand.self,
         ]
     )
 }
