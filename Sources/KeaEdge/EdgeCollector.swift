@@ -51,13 +51,13 @@ public struct CollectorConfiguration: Sendable {
 
 /// Finds the compiled tc object (`dhcp_tc.bpf.o`).
 public enum BPFObjectLocator {
-    /// The object's file name.
+    /// The tc object's file name (the uprobe object is `dhcp_uprobe.bpf.o`).
     public static let fileName = "dhcp_tc.bpf.o"
 
     /// Searches `explicit`, `$KEA_EDGE_BPF_OBJECT`, the executable's directory, and `.build-bpf/` in the
     /// directories above the executable (a development checkout built with `make`).
     /// - Returns: the path, or the list of places searched as the error text.
-    public static func find(explicit: String?) -> Result<String, BPFError> {
+    public static func find(explicit: String?, fileName: String = BPFObjectLocator.fileName) -> Result<String, BPFError> {
         if let explicit {
             return SystemSupport.exists(explicit) ? .success(explicit) : .failure(BPFError("BPF object \(explicit) (--bpf-object)", ENOENT))
         }
@@ -109,28 +109,31 @@ extension TCCounters {
     }
 
     /// What happened between `previous` and `self`, as metrics and aggregates.
-    func interval(since previous: TCCounters) -> (metrics: [String: Metric], aggregates: [String: Int64]) {
+    /// Aggregates are prefixed `tc_` or `uprobe_`; uprobe latencies are `kea_…_latency` (in-process).
+    func interval(since previous: TCCounters, mode: CollectorMode) -> (metrics: [String: Metric], aggregates: [String: Int64]) {
+        let p = mode.rawValue
+        let latencyPrefix = mode == .tc ? "" : "kea_"
         func d(_ a: UInt64, _ b: UInt64) -> Int64 { Int64(clamping: a >= b ? a - b : a) }
         var aggregates: [String: Int64] = [:]
         for type in 1..<TCProgram.messageTypes {
             let name = dhcpMessageTypeNames[type] ?? "type_\(type)"
             let rx = d(received[type], previous.received[type])
             let tx = d(sent[type], previous.sent[type])
-            if type <= 8 || rx > 0 { aggregates["tc_in_\(name)"] = rx }
-            if type <= 8 || tx > 0 { aggregates["tc_out_\(name)"] = tx }
+            if type <= 8 || rx > 0 { aggregates["\(p)_in_\(name)"] = rx }
+            if type <= 8 || tx > 0 { aggregates["\(p)_out_\(name)"] = tx }
         }
-        aggregates["tc_in_invalid"] = d(received[0], previous.received[0])
-        aggregates["tc_malformed"] = d(malformed, previous.malformed)
-        aggregates["tc_unmatched_reply"] = d(unmatchedReplies, previous.unmatchedReplies)
-        aggregates["tc_retransmit"] = d(retransmits, previous.retransmits)
-        aggregates["tc_pending_full"] = d(pendingFull, previous.pendingFull)
-        aggregates["tc_bpf_run_ns"] = d(bpfRunTimeNanoseconds, previous.bpfRunTimeNanoseconds)
-        aggregates["tc_bpf_run_count"] = d(bpfRunCount, previous.bpfRunCount)
+        aggregates["\(p)_in_invalid"] = d(received[0], previous.received[0])
+        aggregates["\(p)_malformed"] = d(malformed, previous.malformed)
+        aggregates["\(p)_unmatched_reply"] = d(unmatchedReplies, previous.unmatchedReplies)
+        aggregates["\(p)_retransmit"] = d(retransmits, previous.retransmits)
+        aggregates["\(p)_pending_full"] = d(pendingFull, previous.pendingFull)
+        aggregates["\(p)_bpf_run_ns"] = d(bpfRunTimeNanoseconds, previous.bpfRunTimeNanoseconds)
+        aggregates["\(p)_bpf_run_count"] = d(bpfRunCount, previous.bpfRunCount)
         let dorSlots = zip(discoverOffer, previous.discoverOffer).map { $0 >= $1 ? $0 - $1 : $0 }
         let raSlots = zip(requestAck, previous.requestAck).map { $0 >= $1 ? $0 - $1 : $0 }
         let metrics = [
-            "discover_offer_latency": Self.histogram(name: "discover_offer_latency", slots: dorSlots),
-            "request_ack_latency": Self.histogram(name: "request_ack_latency", slots: raSlots),
+            "\(latencyPrefix)discover_offer_latency": Self.histogram(name: "\(latencyPrefix)discover_offer_latency", slots: dorSlots),
+            "\(latencyPrefix)request_ack_latency": Self.histogram(name: "\(latencyPrefix)request_ack_latency", slots: raSlots),
         ]
         return (metrics, aggregates)
     }
@@ -160,13 +163,14 @@ public struct EdgeCollector: Sendable {
     /// Measures and publishes until cancelled.
     public func run() async {
         let config = configuration
-        var packets: (any PacketProbe)? = nil
-        if let interface = config.interface {
-            packets = attachProbe(interface: interface)
-        } else {
+        var probe: (any PacketProbe)? = nil
+        var probePID: Int64? = nil
+        var reportedNoProbe = false
+        if config.interface == nil && config.mode == .tc {
             logger.warning("not measuring DHCP packets: no --interface given")
+            reportedNoProbe = true
         }
-        defer { packets?.detach() }
+        defer { probe?.detach() }
         let kea = config.kea.map { KeaControlClient(endpoint: $0) }
         var keaTracker = KeaTracker()
         if let kea {
@@ -174,7 +178,30 @@ public struct EdgeCollector: Sendable {
         } else {
             logger.warning("not reading Kea statistics: no --kea-socket given")
         }
-        var previousPackets = packets?.read()
+        // (Re)attaches the packet probe: once for tc; for uprobes whenever Kea's PID changes.
+        func ensureProbe() {
+            switch config.mode {
+            case .tc:
+                guard probe == nil, !reportedNoProbe, let interface = config.interface else { return }
+                probe = attachTC(interface: interface)
+                reportedNoProbe = probe == nil
+            case .uprobe:
+                let pid = keaTracker.pid ?? UprobeProgram.findKeaPID().map(Int64.init)
+                guard pid != probePID || (probe == nil && !reportedNoProbe) else { return }
+                probe?.detach()
+                probe = nil
+                probePID = pid
+                guard let pid else {
+                    logger.error("not measuring Kea in-process timings (uprobe): no Kea PID (status-get failed and not exactly one kea-dhcp4 process runs)")
+                    reportedNoProbe = true
+                    return
+                }
+                probe = attachUprobes(pid: Int32(truncatingIfNeeded: pid))
+                reportedNoProbe = probe == nil
+            }
+        }
+        ensureProbe()
+        var previousPackets = probe?.read()
         var window = RollingWindow(capacity: config.window)
         var lastTimestamp = ""
         let timeoutNs = UInt64(config.unansweredTimeout.components.seconds) * 1_000_000_000
@@ -190,19 +217,25 @@ public struct EdgeCollector: Sendable {
                 state.timestamp = String(state.timestamp.dropLast()) + "." + String(1000 + ts.tv_nsec / 1_000_000).dropFirst() + "Z"
             }
             lastTimestamp = state.timestamp
-            if let probe = packets, let before = previousPackets {
-                let now = probe.read()
-                let (metrics, aggregates) = now.interval(since: before)
+            if let current = probe, let before = previousPackets {
+                let now = current.read()
+                let (metrics, aggregates) = now.interval(since: before, mode: config.mode)
                 state.metrics.merge(metrics) { $1 }
                 state.aggregates.merge(aggregates) { $1 }
-                let swept = probe.sweepUnanswered(timeoutNanoseconds: timeoutNs)
-                state.aggregates["tc_unanswered_discover"] = Int64(swept.discovers)
-                state.aggregates["tc_unanswered_request"] = Int64(swept.requests)
-                state.aggregates["tc_pending"] = Int64(swept.stillPending)
+                let swept = current.sweepUnanswered(timeoutNanoseconds: timeoutNs)
+                let p = config.mode.rawValue
+                state.aggregates["\(p)_unanswered_discover"] = Int64(swept.discovers)
+                state.aggregates["\(p)_unanswered_request"] = Int64(swept.requests)
+                state.aggregates["\(p)_pending"] = Int64(swept.stillPending)
                 previousPackets = now
             }
             if let kea, let aggregates = keaTracker.sample(kea, logger: logger) {
                 state.aggregates.merge(aggregates) { $1 }
+            }
+            if !stopping {
+                let before = probePID
+                ensureProbe()
+                if probePID != before || previousPackets == nil { previousPackets = probe?.read() }
             }
             window.append(state)
             do {
@@ -216,25 +249,33 @@ public struct EdgeCollector: Sendable {
         logger.info("collector stopped")
     }
 
-    private func attachProbe(interface: String) -> (any PacketProbe)? {
-        let config = configuration
-        switch config.mode {
-        case .tc:
-            switch BPFObjectLocator.find(explicit: config.bpfObjectPath) {
-            case .failure(let error):
+    private func attachTC(interface: String) -> (any PacketProbe)? {
+        switch BPFObjectLocator.find(explicit: configuration.bpfObjectPath) {
+        case .failure(let error):
+            logger.error("not measuring DHCP packets on \(interface): \(error)")
+            return nil
+        case .success(let path):
+            do {
+                return try TCProgram(interface: interface, objectPath: path, logger: logger)
+            } catch {
                 logger.error("not measuring DHCP packets on \(interface): \(error)")
                 return nil
-            case .success(let path):
-                do {
-                    return try TCProgram(interface: interface, objectPath: path, logger: logger)
-                } catch {
-                    logger.error("not measuring DHCP packets on \(interface): \(error)")
-                    return nil
-                }
             }
-        case .uprobe:
-            logger.error("not measuring DHCP packets: uprobe mode is not implemented in this build; use --mode tc")
+        }
+    }
+
+    private func attachUprobes(pid: Int32) -> (any PacketProbe)? {
+        switch BPFObjectLocator.find(explicit: configuration.bpfObjectPath, fileName: UprobeProgram.fileName) {
+        case .failure(let error):
+            logger.error("not measuring Kea in-process timings (uprobe): \(error)")
             return nil
+        case .success(let path):
+            do {
+                return try UprobeProgram(pid: pid, objectPath: path, logger: logger)
+            } catch {
+                logger.error("not measuring Kea in-process timings (uprobe) for pid \(pid): \(error)")
+                return nil
+            }
         }
     }
 }

@@ -65,8 +65,7 @@ public final class TCProgram: Sendable {
     // Owned libbpf handle; only used under `state`'s lock or after detach from deinit.
     private nonisolated(unsafe) let object: OpaquePointer
     private let ingressFD: Int32, egressFD: Int32
-    private let countsFD: Int32, statsFD: Int32, histFD: Int32, pendingFD: Int32
-    private let cpus: Int
+    private let maps: DHCPCounterMaps
     private let createdQdisc: Bool
     private let state = Mutex(State())
     private struct State { var attached = true; var closed = false }
@@ -112,8 +111,8 @@ public final class TCProgram: Sendable {
         self.interface = interface
         self.ifindex = Int32(index)
         self.object = obj
-        (ingressFD, egressFD, countsFD, statsFD, histFD, pendingFD) = fds
-        self.cpus = max(1, Int(libbpf_num_possible_cpus()))
+        (ingressFD, egressFD) = (fds.0, fds.1)
+        self.maps = DHCPCounterMaps(counts: fds.2, stats: fds.3, histogram: fds.4, pending: fds.5)
         self.createdQdisc = created
         logger.info("tc program attached", metadata: ["interface": "\(interface)", "clsact.created": "\(created)"])
     }
@@ -143,6 +142,39 @@ public final class TCProgram: Sendable {
             || CBPF_tc_query(Int32(index), 0, filterHandle, filterPriority, &id) == 0
     }
 
+    /// Reads the cumulative counters.
+    public func read() -> TCCounters {
+        state.withLock { s -> TCCounters in
+            s.closed ? TCCounters() : maps.read(programFDs: [ingressFD, egressFD])
+        }
+    }
+
+    /// Removes requests that waited longer than `timeoutNanoseconds` for a reply and returns how many
+    /// DISCOVERs and REQUESTs that were, plus how many are still pending.
+    public func sweepUnanswered(timeoutNanoseconds: UInt64) -> (discovers: Int, requests: Int, stillPending: Int) {
+        state.withLock { s -> (Int, Int, Int) in
+            s.closed ? (0, 0, 0) : maps.sweepUnanswered(timeoutNanoseconds: timeoutNanoseconds)
+        }
+    }
+}
+
+/// The maps both BPF objects share (msg_counts, stats, latency_hist, pending) and how to read them.
+struct DHCPCounterMaps: Sendable {
+    let counts: Int32, stats: Int32, histogram: Int32, pending: Int32
+    let cpus = max(1, Int(libbpf_num_possible_cpus()))
+
+    init(counts: Int32, stats: Int32, histogram: Int32, pending: Int32) {
+        (self.counts, self.stats, self.histogram, self.pending) = (counts, stats, histogram, pending)
+    }
+
+    /// Finds the four maps in a loaded object; nil when one is missing.
+    init?(object: OpaquePointer) {
+        let names: [String] = ["msg_counts", "stats", "latency_hist", "pending"]
+        let fds = names.map { name in bpf_object__find_map_fd_by_name(object, name) }
+        guard fds.allSatisfy({ $0 >= 0 }) else { return nil }
+        self.init(counts: fds[0], stats: fds[1], histogram: fds[2], pending: fds[3])
+    }
+
     private func sumPerCPU(_ fd: Int32, _ count: Int) -> [UInt64] {
         var out = [UInt64](repeating: 0, count: count)
         var values = [UInt64](repeating: 0, count: cpus)
@@ -153,59 +185,48 @@ public final class TCProgram: Sendable {
         return out
     }
 
-    /// Reads the cumulative counters.
-    public func read() -> TCCounters {
-        state.withLock { s -> TCCounters in
-            var c = TCCounters()
-            guard !s.closed else { return c }
-            let counts = sumPerCPU(countsFD, 2 * Self.messageTypes)
-            c.received = Array(counts[0..<Self.messageTypes])
-            c.sent = Array(counts[Self.messageTypes...])
-            let stats = sumPerCPU(statsFD, 8)
-            (c.malformed, c.unmatchedReplies, c.retransmits, c.pendingFull) = (stats[0], stats[1], stats[2], stats[3])
-            let hist = sumPerCPU(histFD, 2 * Self.histogramSlots)
-            c.discoverOffer = Array(hist[0..<Self.histogramSlots])
-            c.requestAck = Array(hist[Self.histogramSlots...])
-            for fd in [ingressFD, egressFD] {
-                var time: UInt64 = 0, runs: UInt64 = 0
-                if CBPF_prog_run_stats(fd, &time, &runs, nil) == 0 {
-                    c.bpfRunTimeNanoseconds &+= time
-                    c.bpfRunCount &+= runs
-                }
+    func read(programFDs: [Int32]) -> TCCounters {
+        var c = TCCounters()
+        let all = sumPerCPU(counts, 2 * TCProgram.messageTypes)
+        c.received = Array(all[0..<TCProgram.messageTypes])
+        c.sent = Array(all[TCProgram.messageTypes...])
+        let s = sumPerCPU(stats, 8)
+        (c.malformed, c.unmatchedReplies, c.retransmits, c.pendingFull) = (s[0], s[1], s[2], s[3])
+        let hist = sumPerCPU(histogram, 2 * TCProgram.histogramSlots)
+        c.discoverOffer = Array(hist[0..<TCProgram.histogramSlots])
+        c.requestAck = Array(hist[TCProgram.histogramSlots...])
+        for fd in programFDs {
+            var time: UInt64 = 0, runs: UInt64 = 0
+            if CBPF_prog_run_stats(fd, &time, &runs, nil) == 0 {
+                c.bpfRunTimeNanoseconds &+= time
+                c.bpfRunCount &+= runs
             }
-            return c
         }
+        return c
     }
 
-    /// Removes requests that waited longer than `timeoutNanoseconds` for a reply and returns how many
-    /// DISCOVERs and REQUESTs that were, plus how many are still pending.
-    public func sweepUnanswered(timeoutNanoseconds: UInt64) -> (discovers: Int, requests: Int, stillPending: Int) {
-        state.withLock { s -> (Int, Int, Int) in
-            guard !s.closed else { return (0, 0, 0) }
-            let now = SystemSupport.monotonicNanoseconds()
-            var stale: [(UInt32, UInt32)] = []
-            var pending = 0
-            var key: (UInt32, UInt32) = (0, 0)
-            var next: (UInt32, UInt32) = (0, 0)
-            var first = true
-            while true {
-                let rc = first
-                    ? bpf_map_get_next_key(pendingFD, nil, &next)
-                    : bpf_map_get_next_key(pendingFD, &key, &next)
-                if rc != 0 { break }
-                first = false
-                key = next
-                var seen: UInt64 = 0
-                if bpf_map_lookup_elem(pendingFD, &key, &seen) == 0 {
-                    if now > seen && now - seen > timeoutNanoseconds { stale.append(key) } else { pending += 1 }
-                }
-                if stale.count + pending > 200_000 { break }
+    func sweepUnanswered(timeoutNanoseconds: UInt64) -> (discovers: Int, requests: Int, stillPending: Int) {
+        let now = SystemSupport.monotonicNanoseconds()
+        var stale: [(UInt32, UInt32)] = []
+        var waiting = 0
+        var key: (UInt32, UInt32) = (0, 0)
+        var next: (UInt32, UInt32) = (0, 0)
+        var first = true
+        while true {
+            let rc = first ? bpf_map_get_next_key(pending, nil, &next) : bpf_map_get_next_key(pending, &key, &next)
+            if rc != 0 { break }
+            first = false
+            key = next
+            var seen: UInt64 = 0
+            if bpf_map_lookup_elem(pending, &key, &seen) == 0 {
+                if now > seen && now - seen > timeoutNanoseconds { stale.append(key) } else { waiting += 1 }
             }
-            var discovers = 0, requests = 0
-            for var k in stale where bpf_map_delete_elem(pendingFD, &k) == 0 {
-                if k.1 == 0 { discovers += 1 } else { requests += 1 }
-            }
-            return (discovers, requests, pending)
+            if stale.count + waiting > 200_000 { break }
         }
+        var discovers = 0, requests = 0
+        for var k in stale where bpf_map_delete_elem(pending, &k) == 0 {
+            if k.1 == 0 { discovers += 1 } else { requests += 1 }
+        }
+        return (discovers, requests, waiting)
     }
 }
