@@ -169,6 +169,59 @@ struct KeaEdgeRunIntegrationTests {
         #expect(logText.contains("collector stopped"))
     }
 
+    @Test("uprobe mode: in-process counts equal Kea's statistics, histograms count answered requests, re-attaches after a restart")
+    func uprobeMode() async throws {
+        if skipWithoutKeaLab("kea-edge run --mode uprobe") { return }
+        let build = try await command([repositoryRoot + "/scripts/kea-build-bpf.sh"])
+        try #require(build.ok, "scripts/kea-build-bpf.sh failed: \(build.error)")
+        let object = repositoryRoot + "/.build-bpf/dhcp_uprobe.bpf.o"
+        let keaEdge = buildProductsDirectory() + "/kea-edge"
+        let lab = try await KeaLab.up()
+        let states = lab.directory + "/states.jsonl", log = lab.directory + "/edge.log"
+        let kea = KeaControlClient(endpoint: .unixSocket(path: lab.socket))
+        do {
+            let script = "exec ip netns exec \(lab.serverNamespace) \(keaEdge) run --mode uprobe --kea-socket \(lab.socket) "
+                + "--json-lines \(states) --interval 1 --window 1000 --source utest --bpf-object \(object) 2> \(log)"
+            let result = try await run(.name("sh"), arguments: ["-c", script], input: .none, output: .discarded, error: .discarded) {
+                execution in
+                try #require(await eventually(20) { !readStates(states).isEmpty }, "kea-edge published nothing")
+                func caughtUp(offset: Int64 = 0) async throws -> [MetricsState] {
+                    var last: [MetricsState] = []
+                    _ = try await eventually(15) {
+                        let k = try kea.statistics()
+                        last = readStates(states)
+                        return sum(last, "pkt4-ack-sent") == (k.values["pkt4-ack-sent"] ?? -1) + offset
+                            && sum(last, "uprobe_out_ack") == sum(last, "pkt4-ack-sent")
+                    }
+                    return last
+                }
+                let perf = try await lab.perfdhcp(["-r", "200", "-p", "2", "-R", "20000"])
+                let s1 = try await caughtUp()
+                let k1 = try kea.statistics()
+                #expect(sum(s1, "uprobe_in_discover") == k1.values["pkt4-discover-received"])
+                #expect(sum(s1, "uprobe_in_request") == k1.values["pkt4-request-received"])
+                #expect(sum(s1, "uprobe_out_offer") == k1.values["pkt4-offer-sent"])
+                #expect(sum(s1, "uprobe_out_ack") == k1.values["pkt4-ack-sent"])
+                #expect(sum(s1, "uprobe_in_discover") == Int64(try #require(perf["DISCOVER-OFFER"]).sent))
+                #expect(metricTotal(s1, "kea_discover_offer_latency") == sum(s1, "uprobe_out_offer"))
+                #expect(metricTotal(s1, "kea_request_ack_latency") == sum(s1, "uprobe_out_ack") + sum(s1, "uprobe_out_nak"))
+                // Kea restarts with a new PID: the probes follow it.
+                try await lab.restartKea()
+                #expect(await eventually(15) { ((try? SystemSupport.readText(log)) ?? "").components("uprobes attached") == 2 })
+                _ = try await lab.perfdhcp(["-r", "100", "-p", "1", "-R", "20000"])
+                let s2 = try await caughtUp(offset: sum(s1, "pkt4-ack-sent"))
+                #expect(sum(s2, "uprobe_out_ack") - sum(s1, "uprobe_out_ack") == (try kea.statistics()).values["pkt4-ack-sent"])
+                try execution.send(signal: .terminate)
+            }
+            #expect(result.terminationStatus.isSuccess)
+        } catch {
+            print("kea-edge log:\n" + ((try? SystemSupport.readText(log)) ?? ""))
+            await lab.down()
+            throw error
+        }
+        await lab.down()
+    }
+
     @Test("without BPF rights or a Kea socket, run keeps serving and says what it is not measuring")
     func missingSources() async throws {
         guard let keaEdge = Optional(buildProductsDirectory() + "/kea-edge"), keaEdge != "/kea-edge" else {
