@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiles kea-edge's BPF programs: Sources/KeaEdge/bpf/*.bpf.c -> ${1:-.build-bpf}/*.bpf.o (tc and uprobe;
-# only when the source is newer). kea-edge finds the object with --bpf-object, $KEA_EDGE_BPF_OBJECT,
+# only when the source is newer). kea-edge finds them with --bpf-object, in $KEA_EDGE_BPF_DIR,
 # next to its executable, or in a .build-bpf/ directory above the executable (a development checkout).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -72,6 +72,18 @@ struct bpf_link *CBPF_attach_uprobe(struct bpf_program *prog, int retprobe, int 
     return bpf_program__attach_uprobe_opts(prog, pid, binary_path, 0, &opts);
 }
 
+int CBPF_prog_test_run(int prog_fd, const void *data, uint32_t size, uint32_t repeat, uint32_t *retval,
+                       uint32_t *duration_ns)
+{
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = size, .repeat = repeat);
+    int rc = bpf_prog_test_run_opts(prog_fd, &opts);
+    if (rc != 0)
+        return rc < 0 ? rc : -errno;
+    *retval = opts.retval;
+    *duration_ns = opts.duration;
+    return 0;
+}
+
 static int verbose_print;
 
 static int print_fn(enum libbpf_print_level level, const char *format, va_list args)

@@ -54,7 +54,7 @@ public enum BPFObjectLocator {
     /// The tc object's file name (the uprobe object is `dhcp_uprobe.bpf.o`).
     public static let fileName = "dhcp_tc.bpf.o"
 
-    /// Searches `explicit`, `$KEA_EDGE_BPF_OBJECT`, the executable's directory, and `.build-bpf/` in the
+    /// Searches `explicit`, `$KEA_EDGE_BPF_DIR/<fileName>`, the executable's directory, and `.build-bpf/` in the
     /// directories above the executable (a development checkout built with `make`).
     /// - Returns: the path, or the list of places searched as the error text.
     public static func find(explicit: String?, fileName: String = BPFObjectLocator.fileName) -> Result<String, BPFError> {
@@ -62,8 +62,8 @@ public enum BPFObjectLocator {
             return SystemSupport.exists(explicit) ? .success(explicit) : .failure(BPFError("BPF object \(explicit) (--bpf-object)", ENOENT))
         }
         var searched: [String] = []
-        if let env = getenv("KEA_EDGE_BPF_OBJECT") {
-            let path = String(cString: env)
+        if let env = getenv("KEA_EDGE_BPF_DIR") {
+            let path = String(cString: env) + "/" + fileName
             if SystemSupport.exists(path) { return .success(path) }
             searched.append(path)
         }

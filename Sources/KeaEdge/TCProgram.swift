@@ -88,7 +88,7 @@ public final class TCProgram: Sendable {
                    bpf_object__find_map_fd_by_name(obj, "latency_hist"), bpf_object__find_map_fd_by_name(obj, "pending"))
         guard fds.0 >= 0, fds.1 >= 0, fds.2 >= 0, fds.3 >= 0, fds.4 >= 0, fds.5 >= 0 else {
             bpf_object__close(obj)
-            throw BPFError("BPF object \(objectPath) lacks kea_edge_ingress/egress or its maps (wrong file?)", ENOENT)
+            throw BPFError("BPF object \(objectPath) lacks kea_edge_ingress/egress or its maps (tc mode needs \(BPFObjectLocator.fileName))", ENOENT)
         }
         rc = CBPF_tc_hook_create(Int32(index))
         let created = rc == 0

@@ -55,7 +55,7 @@ public final class UprobeProgram: Sendable {
             guard let prog = bpf_object__find_program_by_name(obj, probe.program) else {
                 links.forEach { _ = bpf_link__destroy($0) }
                 bpf_object__close(obj)
-                throw BPFError("BPF object \(objectPath) lacks program \(probe.program)", ENOENT)
+                throw BPFError("BPF object \(objectPath) lacks program \(probe.program) (uprobe mode needs \(Self.fileName))", ENOENT)
             }
             guard let link = CBPF_attach_uprobe(prog, 0, pid, library, probe.symbol) else {
                 let e = errno

@@ -12,6 +12,7 @@ struct KeaEdgeCommand: AsyncParsableCommand {
             PlotCommand.self,
             RunCommand.self,
             StatsCommand.self,
+            BenchBPFCommand.self,
         ]
     )
 }

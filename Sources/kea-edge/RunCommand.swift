@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Append each interval's state as one JSON line to this file.")
     var jsonLines: String?
 
-    @Option(help: "The compiled tc object (default: $KEA_EDGE_BPF_OBJECT, beside the executable, or .build-bpf/).")
+    @Option(help: "The compiled BPF object of the mode: dhcp_tc.bpf.o or dhcp_uprobe.bpf.o (default: in $KEA_EDGE_BPF_DIR, beside the executable, or .build-bpf/).")
     var bpfObject: String?
 
     @Option(help: "Seconds after which a DISCOVER/REQUEST without reply counts as unanswered.")

@@ -35,6 +35,11 @@ int CBPF_prog_run_stats(int prog_fd, uint64_t *run_time_ns, uint64_t *run_cnt, u
 struct bpf_link *CBPF_attach_uprobe(struct bpf_program *prog, int retprobe, int pid, const char *binary_path,
                                     const char *func_name);
 
+/// Runs `prog_fd` `repeat` times on `data` in the kernel (BPF_PROG_TEST_RUN) without attaching it.
+/// Stores the program's return value and the average duration per run in ns. Returns 0 or -errno.
+int CBPF_prog_test_run(int prog_fd, const void *data, uint32_t size, uint32_t repeat, uint32_t *retval,
+                       uint32_t *duration_ns);
+
 /// Routes libbpf's messages of level WARN (and INFO when `verbose`) to stderr with a "libbpf: " prefix;
 /// DEBUG messages are dropped.
 void CBPF_set_print(int verbose);

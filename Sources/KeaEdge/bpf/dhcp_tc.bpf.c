@@ -80,20 +80,34 @@ static __always_inline __u32 log2l(__u64 v)
     return r + 1;
 }
 
+/* Reads `len` bytes at `off`: straight from the linear packet data when they are there (no helper call),
+ * else with bpf_skb_load_bytes. `len` is a compile-time constant at every call site. The option loop keeps
+ * bpf_skb_load_bytes: two paths per option multiply the verifier's states beyond its limit. */
+static __always_inline int load(struct __sk_buff *skb, __u32 off, void *to, const __u32 len)
+{
+    void *data = (void *)(long)skb->data;
+    void *end = (void *)(long)skb->data_end;
+    if (off < 2048 && data + off + len <= end) {
+        __builtin_memcpy(to, data + off, len);
+        return 0;
+    }
+    return bpf_skb_load_bytes(skb, off, to, len);
+}
+
 static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
 {
     __u16 proto;
-    if (bpf_skb_load_bytes(skb, 12, &proto, sizeof(proto)) < 0 || proto != bpf_htons(ETH_P_IP))
+    if (load(skb, 12, &proto, sizeof(proto)) < 0 || proto != bpf_htons(ETH_P_IP))
         return TC_ACT_OK;
     __u8 iph[20];
-    if (bpf_skb_load_bytes(skb, ETH_HLEN, iph, sizeof(iph)) < 0)
+    if (load(skb, ETH_HLEN, iph, sizeof(iph)) < 0)
         return TC_ACT_OK;
     if ((iph[0] >> 4) != 4 || iph[9] != IPPROTO_UDP)
         return TC_ACT_OK;
     __u32 ihl = (iph[0] & 0x0f) * 4;
     __u32 udp_off = ETH_HLEN + ihl;
     __be16 ports[2];
-    if (bpf_skb_load_bytes(skb, udp_off, ports, sizeof(ports)) < 0)
+    if (load(skb, udp_off, ports, sizeof(ports)) < 0)
         return TC_ACT_OK;
     __u16 sport = bpf_ntohs(ports[0]), dport = bpf_ntohs(ports[1]);
     if (!((sport == 67 || sport == 68) && (dport == 67 || dport == 68)))
@@ -107,8 +121,8 @@ static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
     __u32 dhcp = udp_off + 8;
     __u8 fixed[8];
     __be32 cookie;
-    if (bpf_skb_load_bytes(skb, dhcp, fixed, sizeof(fixed)) < 0 ||
-        bpf_skb_load_bytes(skb, dhcp + 236, &cookie, sizeof(cookie)) < 0 ||
+    if (load(skb, dhcp, fixed, sizeof(fixed)) < 0 ||
+        load(skb, dhcp + 236, &cookie, sizeof(cookie)) < 0 ||
         cookie != bpf_htonl(0x63825363) || (fixed[0] != 1 && fixed[0] != 2)) {
         bump(&stats, STAT_MALFORMED);
         return TC_ACT_OK;
