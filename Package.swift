@@ -101,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HollowFilesystemTests",
-            dependencies: ["HollowCore", "HollowFilesystem", "HollowTestSupport"],
+            dependencies: ["HollowCore", "HollowFilesystem", "HollowZstd", "HollowTestSupport", subprocess],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -8,6 +8,9 @@ struct Hollow: AsyncParsableCommand {
         abstract: "Publish, consume, inspect and operate Hollow datasets.",
         subcommands: [
             Bench.self,
+            Dump.self,
+            Inspect.self,
+            Store.self,
             // One line per subcommand; each lives in its own file.
         ]
     )
