@@ -24,6 +24,8 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Also append the state as one JSON line to this file (the JSON-lines sink).")
     var jsonLines: String?
 
+    @OptionGroup var storeOptions: StoreOptions
+
     func run() async throws {
         let text: String
         do { text = try SystemSupport.readText(file) } catch { throw ValidationError("\(error)") }
@@ -39,8 +41,15 @@ struct ImportCommand: AsyncParsableCommand {
         )
         if let json {
             try SystemSupport.writeText(json, state.prettyJSON())
-        } else {
+        } else if storeOptions.store == nil {
             print(state.prettyJSON())
+        }
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "kea-edge")
+        logger.logLevel = .info
+        if let hollow = try await storeOptions.sink(logger: logger) {
+            try await hollow.publish(window: [state])
+            print("published \(state.source) \(state.timestamp) to \(storeOptions.store ?? "")/\(storeOptions.namespace)")
         }
         if let jsonLines {
             let sink = JSONLinesSink(path: jsonLines)

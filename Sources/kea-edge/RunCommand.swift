@@ -22,14 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Kea's control socket path, or http://HOST:PORT of the Kea control agent.")
     var keaSocket: String?
 
-    @Option(help: "Hollow store directory (published states).")
-    var store: String?
-
-    @Option(help: "Hollow namespace within the store.")
-    var namespace: String = "kea-edge"
-
-    @Option(help: "MQTT broker URL for announcements (mqtt://host:port).")
-    var broker: String?
+    @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "Seconds per interval.")
     var interval: Int = 10
@@ -59,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
         guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
         guard CollectorMode(rawValue: mode) != nil else { throw ValidationError("--mode must be tc or uprobe, not '\(mode)'") }
-        guard store != nil || jsonLines != nil else {
+        guard storeOptions.store != nil || jsonLines != nil else {
             throw ValidationError("nowhere to publish: give --store DIR --namespace NS and/or --json-lines FILE")
         }
     }
@@ -70,15 +63,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.logLevel = verbose ? .debug : .info
         var sinks: [any MetricsSink] = []
         if let jsonLines { sinks.append(JSONLinesSink(path: jsonLines)) }
-        if let store {
-            // The Hollow producer is not on this branch yet: the seam is MetricsSink. Until it is wired,
-            // the states of the store go to a JSON-lines file inside the store.
-            let dir = store + "/" + namespace
-            try SystemSupport.makeDirectories(dir)
-            logger.warning("Hollow publishing is not wired into this build yet; writing states as JSON lines to \(dir)/kea-edge-states.jsonl")
-            if broker != nil { logger.warning("--broker ignored: announcements need the Hollow producer") }
-            sinks.append(JSONLinesSink(path: dir + "/kea-edge-states.jsonl"))
-        }
+        if let hollow = try await storeOptions.sink(logger: logger) { sinks.append(hollow) }
         let config = CollectorConfiguration(
             source: source ?? SystemSupport.hostName(),
             interface: interface,

@@ -89,9 +89,11 @@ struct KeaEdgeRunIntegrationTests {
     func endToEnd(lab: KeaLab, keaEdge: String, object: String) async throws {
         let states = lab.directory + "/states.jsonl"
         let log = lab.directory + "/edge.log"
+        let store = lab.directory + "/store"
         let kea = KeaControlClient(endpoint: .unixSocket(path: lab.socket))
         let script = "exec ip netns exec \(lab.serverNamespace) \(keaEdge) run --interface \(lab.serverInterface) "
             + "--kea-socket \(lab.socket) --json-lines \(states) --interval 1 --window 1000 --source itest "
+            + "--store \(store) --namespace edge --states-between-snapshots 5 "
             + "--bpf-object \(object) --unanswered-timeout 2 2> \(log)"
         let result = try await run(.name("sh"), arguments: ["-c", script], input: .none, output: .discarded, error: .discarded) {
             execution in
@@ -167,6 +169,10 @@ struct KeaEdgeRunIntegrationTests {
         #expect(!after.contains("clsact") && !after.contains("kea_edge"), "left attached after exit: \(after)")
         let logText = (try? SystemSupport.readText(log)) ?? ""
         #expect(logText.contains("collector stopped"))
+        // The published Hollow state (snapshot + deltas up to announced.version) holds every interval's state.
+        let published = try #require(try loadStore(store + "/edge"), "no announced Hollow state in \(store)/edge")
+        let records = try records(published, type: "MetricsState")
+        #expect(records.count == readStates(states).count)
     }
 
     @Test("uprobe mode: in-process counts equal Kea's statistics, histograms count answered requests, re-attaches after a restart")
