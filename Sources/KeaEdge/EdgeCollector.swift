@@ -153,11 +153,15 @@ public struct EdgeCollector: Sendable {
     /// The logger.
     public let logger: Logger
 
+    /// States to start the window with (e.g. restored from the store), oldest first.
+    public let initialWindow: [MetricsState]
+
     /// Creates a collector.
-    public init(configuration: CollectorConfiguration, sink: any MetricsSink, logger: Logger) {
+    public init(configuration: CollectorConfiguration, sink: any MetricsSink, logger: Logger, initialWindow: [MetricsState] = []) {
         self.configuration = configuration
         self.sink = sink
         self.logger = logger
+        self.initialWindow = initialWindow
     }
 
     /// Measures and publishes until cancelled.
@@ -203,6 +207,7 @@ public struct EdgeCollector: Sendable {
         ensureProbe()
         var previousPackets = probe?.read()
         var window = RollingWindow(capacity: config.window)
+        for state in initialWindow where state.source == config.source { window.append(state) }
         var lastTimestamp = ""
         let timeoutNs = UInt64(config.unansweredTimeout.components.seconds) * 1_000_000_000
             + UInt64(config.unansweredTimeout.components.attoseconds / 1_000_000_000)

@@ -109,3 +109,75 @@ public struct HollowProducerSink: MetricsSink {
         logger.debug("published Hollow state", metadata: ["hollow.version": "\(version)", "window.size": "\(records.count)"])
     }
 }
+
+/// A Hollow state that does not hold readable `MetricsState` records.
+public struct HollowMetricsReadError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public var message: String
+    /// The message.
+    public var description: String { message }
+}
+
+extension MetricsState {
+    /// Every `MetricsState` record of a Hollow state, oldest `timestamp` first (read through the state's
+    /// canonical JSON dump; numbers are the stored, possibly saturated, `int` values).
+    /// - Throws: ``HollowMetricsReadError`` when a record refers to something missing.
+    public static func all(in state: ReadState) throws -> [MetricsState] {
+        let dump = try JSONValue.parse(state.canonicalJSON())
+        var tables: [String: [Int64: JSONValue]] = [:]
+        for type in dump["types"]?.array ?? [] {
+            guard let name = type["name"]?.string else { continue }
+            var byOrdinal: [Int64: JSONValue] = [:]
+            for record in type["records"]?.array ?? [] {
+                if let ordinal = record["ordinal"]?.int64 { byOrdinal[ordinal] = record }
+            }
+            tables[name] = byOrdinal
+        }
+        func fail(_ what: String) -> HollowMetricsReadError { HollowMetricsReadError(message: "Hollow state: \(what)") }
+        func string(_ ordinal: JSONValue?) throws -> String {
+            guard let o = ordinal?.int64, let s = tables["String"]?[o]?["fields"]?["value"]?.string else {
+                throw fail("missing String record \(ordinal.map { "\($0)" } ?? "nil")")
+            }
+            return s
+        }
+        func int(_ value: JSONValue?) -> Int64 { value?.int64 ?? 0 }
+        var out: [MetricsState] = []
+        for (_, record) in tables["MetricsState"] ?? [:] {
+            guard let f = record["fields"] else { continue }
+            var state = MetricsState(timestamp: try string(f["timestamp"]), source: try string(f["source"]))
+            if let m = f["metrics"]?.int64, let entries = tables["MapOfStringToMetric"]?[m]?["entries"]?.array {
+                for entry in entries {
+                    guard let pair = entry.array, pair.count == 2, let mo = pair[1].int64,
+                        let mf = tables["Metric"]?[mo]?["fields"]
+                    else { throw fail("bad MapOfStringToMetric entry") }
+                    var buckets: [MetricBucket] = []
+                    if let lo = mf["buckets"]?.int64, let elements = tables["ListOfMetricBucket"]?[lo]?["elements"]?.array {
+                        for e in elements {
+                            guard let bo = e.int64, let bf = tables["MetricBucket"]?[bo]?["fields"] else { throw fail("missing MetricBucket") }
+                            buckets.append(MetricBucket(lower: int(bf["lower"]), upper: int(bf["upper"]), count: int(bf["count"])))
+                        }
+                    }
+                    let key = try string(pair[0])
+                    state.metrics[key] = Metric(name: try string(mf["name"]), unit: try string(mf["unit"]), buckets: buckets, total: int(mf["total"]))
+                }
+            }
+            if let a = f["aggregates"]?.int64, let entries = tables["MapOfStringToInteger"]?[a]?["entries"]?.array {
+                for entry in entries {
+                    guard let pair = entry.array, pair.count == 2, let io = pair[1].int64 else { throw fail("bad MapOfStringToInteger entry") }
+                    state.aggregates[try string(pair[0])] = int(tables["Integer"]?[io]?["fields"]?["value"])
+                }
+            }
+            out.append(state)
+        }
+        return out.sorted { ($0.timestamp, $0.source) < ($1.timestamp, $1.source) }
+    }
+}
+
+extension HollowProducerSink {
+    /// Continues the store's chain from `version` (Java: `HollowProducer.restore`) and returns the states of
+    /// that version's window, to seed the collector's window so that a restart keeps the history.
+    public func restore(version: Int64, retriever: any BlobRetriever) async throws -> [MetricsState] {
+        let state = try await producer.restore(version: version, retriever: retriever)
+        return try MetricsState.all(in: state)
+    }
+}

@@ -26,6 +26,9 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @Option(help: "States kept in the store's window (the imported one is added to the announced ones).")
+    var window: Int = 60
+
     func run() async throws {
         let text: String
         do { text = try SystemSupport.readText(file) } catch { throw ValidationError("\(error)") }
@@ -48,7 +51,10 @@ struct ImportCommand: AsyncParsableCommand {
         var logger = Logger(label: "kea-edge")
         logger.logLevel = .info
         if let hollow = try await storeOptions.sink(logger: logger) {
-            try await hollow.publish(window: [state])
+            var window = RollingWindow(capacity: self.window)
+            for s in hollow.restored { window.append(s) }
+            window.append(state)
+            try await hollow.sink.publish(window: window.states)
             print("published \(state.source) \(state.timestamp) to \(storeOptions.store ?? "")/\(storeOptions.namespace)")
         }
         if let jsonLines {

@@ -63,7 +63,11 @@ struct RunCommand: AsyncParsableCommand {
         logger.logLevel = verbose ? .debug : .info
         var sinks: [any MetricsSink] = []
         if let jsonLines { sinks.append(JSONLinesSink(path: jsonLines)) }
-        if let hollow = try await storeOptions.sink(logger: logger) { sinks.append(hollow) }
+        var restored: [MetricsState] = []
+        if let hollow = try await storeOptions.sink(logger: logger) {
+            sinks.append(hollow.sink)
+            restored = hollow.restored
+        }
         let config = CollectorConfiguration(
             source: source ?? SystemSupport.hostName(),
             interface: interface,
@@ -74,7 +78,7 @@ struct RunCommand: AsyncParsableCommand {
             bpfObjectPath: bpfObject,
             unansweredTimeout: .seconds(unansweredTimeout)
         )
-        let collector = EdgeCollector(configuration: config, sink: FanOutSink(sinks), logger: logger)
+        let collector = EdgeCollector(configuration: config, sink: FanOutSink(sinks), logger: logger, initialWindow: restored)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: CollectorService(collector: collector))],

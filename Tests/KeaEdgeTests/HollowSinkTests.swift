@@ -66,6 +66,11 @@ struct HollowSinkTests {
         // The window: the last two intervals only.
         let states = try records(state, type: "MetricsState")
         #expect(states.count == 2)
+        // Reading the records back gives the window, saturated.
+        let back = try MetricsState.all(in: state)
+        #expect(back == window.states.map { $0.saturatedForHollow().state })
+        #expect(back.last?.aggregates["huge"] == Int64(Int32.max))
+        #expect(back.last?.metrics["lease_wait"]?.buckets[1].upper == Int64(Int32.max))
         // Saturation: 2^40 bounds and 5e9 are stored as Int32.max.
         let dump = state.canonicalJSON()
         #expect(dump.contains("2147483647"))
