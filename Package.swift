@@ -58,6 +58,7 @@ let package = Package(
         .target(
             name: "KeaEdge",
             dependencies: ["HollowCore", "HollowProducer", "CBPF", log],
+            exclude: ["bpf"],  // BPF C, compiled by scripts/kea-build-bpf.sh (clang -target bpf), not by SwiftPM
             swiftSettings: strictSettings
         ),
 
