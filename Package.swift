@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HollowFilesystemTests",
-            dependencies: ["HollowCore", "HollowFilesystem", "HollowTestSupport"],
+            dependencies: ["HollowCore", "HollowFilesystem", "HollowZstd", "HollowTestSupport", subprocess],
             swiftSettings: strictSettings
         ),
         .testTarget(
