@@ -203,13 +203,6 @@ private func ownExecutable() throws -> (name: String, directory: String) {
     return (String(path[path.index(after: slash)...]), String(path[..<slash]))
 }
 
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return .nan }
-    let i = min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))
-    return sorted[i]
-}
-
-func median(_ xs: [Double]) -> Double { percentile(xs.sorted(), 0.5) }
 
 /// Gathers the workers' lines: readiness, and per version the trigger times of every watcher.
 private final class Collector: Sendable {

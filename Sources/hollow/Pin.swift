@@ -95,8 +95,3 @@ struct MQTTBrokerOptions: ParsableArguments {
     }
 }
 
-/// A command failure printed as `Error: message` with exit code 1.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
