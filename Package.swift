@@ -79,7 +79,7 @@ let package = Package(
             name: "hollow",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowMQTT",
-                argumentParser, log, lifecycle, "HollowExplorer", hummingbird,
+                argumentParser, log, lifecycle, subprocess, "HollowExplorer", hummingbird,
             ],
             swiftSettings: strictSettings
         ),
@@ -114,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HollowFilesystemTests",
-            dependencies: ["HollowCore", "HollowFilesystem", "HollowTestSupport"],
+            dependencies: ["HollowCore", "HollowFilesystem", "HollowZstd", "HollowTestSupport", subprocess],
             swiftSettings: strictSettings
         ),
         .testTarget(

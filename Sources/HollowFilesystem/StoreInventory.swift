@@ -15,14 +15,28 @@ public struct StoreInventory: Sendable {
 
     /// A directory entry that is not a blob, with the reason.
     public struct IgnoredFile: Sendable, Hashable {
+        /// The entry's name.
         public var name: String
+        /// Why it is not a blob.
         public var reason: String
+        /// Creates an entry.
+        public init(name: String, reason: String) {
+            self.name = name
+            self.reason = reason
+        }
     }
 
     /// Two consecutive known versions with no delta from the first: a consumer there needs a new snapshot.
     public struct Gap: Sendable, Hashable {
+        /// The version with no delta leaving it.
         public var from: Int64
+        /// The next known version.
         public var to: Int64
+        /// Creates a gap.
+        public init(from: Int64, to: Int64) {
+            self.from = from
+            self.to = to
+        }
     }
 
     /// The directory scanned.

@@ -104,6 +104,7 @@ public struct ZstdCompressor: BlobCompressor {
         let failure: ZstdError? = bytes.withUnsafeBytes { source -> ZstdError? in
             var input = ZSTD_inBuffer(src: source.baseAddress, size: source.count, pos: 0)
             while true {
+                let consumedBefore = input.pos
                 let (result, produced) = chunk.withUnsafeMutableBytes { target in
                     var out = ZSTD_outBuffer(dst: target.baseAddress, size: target.count, pos: 0)
                     let result = ZSTD_decompressStream(dctx, &out, &input)
@@ -122,9 +123,13 @@ public struct ZstdCompressor: BlobCompressor {
                     }
                     output.append(contentsOf: chunk[0..<produced])
                 }
+                // 0: a frame is complete and flushed. Done if no input is left, else the next frame follows.
                 lastResult = result
-                // Done when all input is consumed and the decoder flushed everything it holds.
+                if result == 0 && input.pos == input.size { return nil }
+                // All input consumed and the decoder flushed what it could: the frame is cut short.
                 if input.pos == input.size && produced < chunk.count { return nil }
+                // No progress at all (never expected with a non-empty output buffer): stop rather than spin.
+                if produced == 0 && input.pos == consumedBefore { return nil }
             }
         }
         if let failure { throw failure }
