@@ -86,7 +86,7 @@ public final class Explorer: Sendable {
     private let cache = Mutex<StateCacheState>(StateCacheState())
 
     private struct StateCacheState {
-        var entries: [Int64: Task<LoadedState, any Error>] = [:]
+        var entries: [Int64: LoadedState] = [:]
         var order: [Int64] = []
     }
 
@@ -131,36 +131,30 @@ public final class Explorer: Sendable {
         return v
     }
 
-    /// The state at `version`, loaded once and kept in a small LRU cache.
+    /// The state at `version`, kept in a small LRU cache once loaded.
     func state(_ version: Int64, _ inventory: [StoredBlob]) async throws -> LoadedState {
-        let task = cache.withLock { c -> Task<LoadedState, any Error> in
-            if let t = c.entries[version] {
-                c.order.removeAll { $0 == version }
-                c.order.append(version)
-                return t
-            }
-            let store = configuration.store
-            let loader = configuration.loader
-            let t = Task<LoadedState, any Error> {
-                LoadedState(try await loader.state(at: version, from: store, inventory: inventory))
-            }
-            c.entries[version] = t
+        if let hit = cache.withLock({ c -> LoadedState? in
+            guard let s = c.entries[version] else { return nil }
+            c.order.removeAll { $0 == version }
             c.order.append(version)
-            while c.order.count > configuration.cachedStates {
-                let evicted = c.order.removeFirst()
-                c.entries[evicted] = nil
-            }
-            return t
+            return s
+        }) {
+            return hit
         }
+        let loaded: LoadedState
         do {
-            return try await task.value
+            loaded = LoadedState(try await configuration.loader.state(at: version, from: configuration.store, inventory: inventory))
+        } catch let e as ExplorerError {
+            throw e
         } catch {
-            cache.withLock { c in
-                c.entries[version] = nil
-                c.order.removeAll { $0 == version }
-            }
-            if let e = error as? ExplorerError { throw e }
             throw ExplorerError(.unprocessableContent, "version \(version) cannot be loaded: \(error)")
+        }
+        return cache.withLock { c in
+            if let raced = c.entries[version] { return raced }
+            c.entries[version] = loaded
+            c.order.append(version)
+            while c.order.count > configuration.cachedStates { c.entries[c.order.removeFirst()] = nil }
+            return loaded
         }
     }
 

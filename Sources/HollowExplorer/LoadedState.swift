@@ -93,14 +93,17 @@ final class LoadedState: Sendable {
 
     /// A hash of each record's content with references replaced by their targets' hashes, indexed by ordinal
     /// (0 for unpopulated ordinals). Two records with equal hashes have (almost surely) equal deep content.
-    func hashes(_ type: String) -> [UInt64] {
+    func hashes(_ type: String) -> [UInt64] { hashes(type, visiting: []) }
+
+    private func hashes(_ type: String, visiting: Set<String>) -> [UInt64] {
         if let h = hashCache.withLock({ $0[type] }) { return h }
         guard let schema = view.schema(of: type) else { return [] }
         let maxOrdinal = view.maxOrdinal(of: type)
         var out = [UInt64](repeating: 0, count: max(0, maxOrdinal + 1))
         // Referenced types first (the type graph is acyclic).
         var refs: [String: [UInt64]] = [:]
-        for r in Set(schema.referencedTypes) where r != type { refs[r] = hashes(r) }
+        let visiting = visiting.union([type])
+        for r in Set(schema.referencedTypes) where !visiting.contains(r) { refs[r] = hashes(r, visiting: visiting) }
         func ref(_ t: String?, _ o: Int) -> UInt64 {
             guard let t, let h = refs[t], o >= 0, o < h.count else { return 0x9E37_79B9 &+ UInt64(o) }
             return h[o]

@@ -15,6 +15,7 @@ struct Hollow: AsyncParsableCommand {
             Pin.self,
             Unpin.self,
             Status.self,
+            Explore.self,
             // One line per subcommand; each lives in its own file.
         ]
     )
