@@ -11,6 +11,10 @@ private let libraryInitialised: Int32 = mosquitto_lib_init()
 /// exponential backoff by itself, and the client subscribes again to every subscription after each reconnect
 /// (clean sessions: retained messages are delivered again). Publishing at QoS 1 awaits the broker's PUBACK.
 ///
+/// Limit: libmosquitto 2.0 waits with `pselect`, so a client whose socket gets a file descriptor >= 1024
+/// (FD_SETSIZE) stops working; one process can therefore hold about 300 clients (3 descriptors each), and a
+/// process with over 1,000 open files should create its client early.
+///
 /// ```swift
 /// let client = try MQTTClient(configuration: .init(url: try MQTTBrokerURL(parsing: "mqtt://127.0.0.1:1883"), clientID: "c1"))
 /// try client.start()

@@ -16,6 +16,7 @@ struct Hollow: AsyncParsableCommand {
             Unpin.self,
             Status.self,
             Watch.self,
+            Explore.self,
             // One line per subcommand; each lives in its own file.
         ]
     )

@@ -6,10 +6,13 @@ import Testing
 
 @Suite("Watcher and announcer against a real mosquitto", .enabled(if: MosquittoBroker.isAvailable), .timeLimit(.minutes(1)))
 struct WatcherTests {
-    @Test func announceTriggersEveryWatcher() async throws {
+    @Test(arguments: [MQTTProtocolVersion.v5, .v311])
+    func announceTriggersEveryWatcher(protocolVersion: MQTTProtocolVersion) async throws {
         try await MosquittoBroker.with { broker in
             var watchers: [(MQTTAnnouncementWatcher, RecordingTrigger)] = []
-            for i in 0..<5 { watchers.append(try await startWatcher(broker, namespace: "metrics", id: "w\(i)")) }
+            for i in 0..<5 {
+                watchers.append(try await startWatcher(broker, namespace: "metrics", id: "w\(i)") { $0.protocolVersion = protocolVersion })
+            }
             let (announcer, client) = try makeAnnouncer(broker, namespace: "metrics")
             try await announcer.announce(version: 1)
             try await announcer.announce(version: 2)
