@@ -65,7 +65,7 @@ let package = Package(
             name: "hollow",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowMQTT",
-                argumentParser, log, lifecycle,
+                argumentParser, log, lifecycle, subprocess,
             ],
             swiftSettings: strictSettings
         ),

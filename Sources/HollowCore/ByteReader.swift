@@ -117,6 +117,25 @@ public struct ByteReader: Sendable {
         return slice
     }
 
+    /// Reads `count` big-endian 64-bit words (Java `writeLong` each) in one pass.
+    /// The count is checked against the bytes left before anything is allocated.
+    public mutating func readBigEndianWords(_ count: Int, _ what: @autoclosure () -> String = "64-bit words") throws(BlobDecodingError) -> [UInt64] {
+        guard count >= 0, count <= (end - offset) / 8 else {
+            throw BlobDecodingError(.truncated, "input ends inside \(what()) (needs \(count) words, \(end - offset) bytes left)", offset: offset)
+        }
+        let start = offset
+        let words = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                for i in 0..<count {
+                    buffer[i] = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: start &+ i &* 8, as: UInt64.self))
+                }
+            }
+            initialized = count
+        }
+        offset += count * 8
+        return words
+    }
+
     /// Skips `count` bytes.
     public mutating func skip(_ count: Int, _ what: @autoclosure () -> String = "skipped bytes") throws(BlobDecodingError) {
         try need(count, what())

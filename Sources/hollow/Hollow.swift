@@ -8,7 +8,13 @@ struct Hollow: AsyncParsableCommand {
         abstract: "Publish, consume, inspect and operate Hollow datasets.",
         subcommands: [
             Bench.self,
+            Dump.self,
+            Inspect.self,
             Store.self,
+            Publish.self,
+            Pin.self,
+            Unpin.self,
+            Status.self,
             // One line per subcommand; each lives in its own file.
         ]
     )
