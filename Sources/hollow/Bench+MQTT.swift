@@ -348,7 +348,7 @@ private final class ProbeTrigger: RefreshTrigger {
 }
 
 /// A private mosquitto on a free loopback port, started with swift-subprocess (loopback only, anonymous).
-private final class PrivateMosquitto: Sendable {
+final class PrivateMosquitto: Sendable {
     let port: Int
     let directory: String
     private let task: Task<Void, any Error>

@@ -69,11 +69,12 @@ struct Explore: AsyncParsableCommand {
         let explorer = Explorer(configuration: .init(
             store: fsStore, loader: ReadStateLoader(), namespace: namespace ?? "default", operations: operations,
             operatorCredentials: credentials, refreshSeconds: refresh))
+        let readOnly = credentials == nil
         let app = Application(
             router: explorer.makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: "hollow-explore"),
             onServerRunning: { _ in
-                print("hollow explore: serving \(store) on http://\(host):\(port)/", credentials == nil ? "(read only)" : "(operator pinning enabled)")
+                print("hollow explore: serving \(store) on http://\(host):\(port)/", readOnly ? "(read only)" : "(operator pinning enabled)")
             },
             logger: logger
         )
@@ -182,7 +183,7 @@ final class MQTTExplorerOperations: ExplorerOperations {
         let now = Date()
         return OperationsSnapshot(
             namespace: topics.namespace, announced: s.announced,
-            pins: s.pins.compactMap { g, p in p.map { PinStatus(group: g, version: $0.version, reason: $0.reason) } }
+            pins: s.pins.map { g, p in PinStatus(group: g, version: p.version, reason: p.reason) }
                 .sorted { ($0.group ?? "") < ($1.group ?? "") },
             fleet: s.consumers.values.map { c in
                 let stamp = (c.updatedAt ?? c.lastRefreshAt).flatMap { text in

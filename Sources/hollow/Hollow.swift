@@ -17,6 +17,7 @@ struct Hollow: AsyncParsableCommand {
             Status.self,
             Watch.self,
             Explore.self,
+            Demo.self,
             // One line per subcommand; each lives in its own file.
         ]
     )
