@@ -73,7 +73,8 @@ struct Demo: AsyncParsableCommand {
             var state = report.metricsState(source: "dhcp-edge-1", timestamp: iso8601(Date()))
             state.aggregates["demo_cycle"] = Int64(n)
             let t = epochMillis()
-            try await sink.publish(window: window.append(state))
+            window.append(state)
+            try await sink.publish(window: window.states)
             let version = await producer.lastAnnouncedVersion ?? -1
             timeline.record(at: t, "producer", "announced v\(version) (window of \(window.states.count) intervals)", announce: version)
             return version
