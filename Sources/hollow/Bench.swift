@@ -6,6 +6,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: load/apply, write, lifecycle, zstd, MQTT latency. Report medians of repeated runs.",
         subcommands: [
+            BenchLoad.self,
             // One line per benchmark; each lives in its own Bench+Name.swift file.
         ]
     )

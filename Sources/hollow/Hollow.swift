@@ -9,6 +9,8 @@ struct Hollow: AsyncParsableCommand {
         subcommands: [
             Bench.self,
             Publish.self,
+            Dump.self,
+            Inspect.self,
             // One line per subcommand; each lives in its own file.
         ]
     )

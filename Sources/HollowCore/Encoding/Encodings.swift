@@ -50,7 +50,7 @@ struct PackedBits: Sendable {
 
     /// Reads `VarLong numWords` + `numWords` big-endian int64 words.
     static func read(from reader: inout ByteReader, _ what: @autoclosure () -> String) throws(BlobDecodingError) -> PackedBits {
-        let count = try reader.readCount("the word count of \(what())", limit: reader.remaining / 8)
+        let count = try reader.readCount("the word count of \(what())", limit: Int.max >> 8)
         return PackedBits(words: try reader.readBigEndianWords(count, what()))
     }
 }
@@ -124,7 +124,7 @@ enum GapEncodedOrdinals {
     static func read(
         from reader: inout ByteReader, maxOrdinal: Int, _ what: @autoclosure () -> String
     ) throws(BlobDecodingError) -> [Int] {
-        let numBytes = try reader.readCount("the byte count of \(what())", limit: reader.remaining)
+        let numBytes = try reader.readCount("the byte count of \(what())", limit: Int.max >> 8)
         let end = reader.offset + numBytes
         var out: [Int] = []
         var previous = 0

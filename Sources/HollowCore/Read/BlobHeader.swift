@@ -57,13 +57,13 @@ public struct HollowBlobHeader: Sendable, Hashable {
         }
         let origin = try reader.readInt64("the origin randomized tag")
         let destination = try reader.readInt64("the destination randomized tag")
-        let envelope = try reader.readCount("the schema envelope length", limit: reader.remaining)
+        let envelope = try reader.readCount("the schema envelope length", limit: Int.max >> 8)
         var schemas: [HollowSchema] = []
         if envelope != 0 {
-            let count = try reader.readCount("the schema count", limit: reader.remaining)
-            schemas.reserveCapacity(count)
+            let count = try reader.readCount("the schema count")
+            schemas.reserveCapacity(min(count, reader.remaining))
             for _ in 0..<count { schemas.append(try HollowSchema.read(from: &reader)) }
-            let skip = try reader.readCount("the forward-compatibility byte count", limit: reader.remaining)
+            let skip = try reader.readCount("the forward-compatibility byte count", limit: Int.max >> 8)
             try reader.skip(skip, "forward-compatibility bytes")
         }
         let tagAt = reader.offset
@@ -157,9 +157,9 @@ enum BlobParser {
             }
             return ParsedBlob(header: header, kind: .header, sections: [])
         }
-        let count = try r.readCount("the number of type sections", limit: r.remaining)
+        let count = try r.readCount("the number of type sections")
         var sections: [ParsedSection] = []
-        sections.reserveCapacity(count)
+        sections.reserveCapacity(min(count, r.remaining))
         var seen = Set<String>()
         for _ in 0..<count {
             let section = try parseSection(&r, snapshot: kind == .snapshot)
@@ -189,7 +189,7 @@ enum BlobParser {
         let envelope = try r.readCount("the shard envelope of \(name)")
         var numShards = 1
         if envelope != 0 {
-            let skip = try r.readCount("the forward-compatibility byte count of \(name)", limit: r.remaining)
+            let skip = try r.readCount("the forward-compatibility byte count of \(name)", limit: Int.max >> 8)
             try r.skip(skip, "forward-compatibility bytes of \(name)")
             let at = r.offset
             numShards = try r.readCount("the shard count of \(name)", limit: maxShards)

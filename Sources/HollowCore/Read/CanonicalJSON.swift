@@ -80,21 +80,19 @@ struct JSONOut {
     mutating func int(_ v: Int) { int(Int64(v)) }
 
     mutating func uint(_ v: UInt64) {
-        var count = 1
-        var p: UInt64 = 10
-        while count < 20 && v >= p {
-            count += 1
-            p = p &* 10
-        }
         let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: count))
-        var i = start + count
         var n = v
         repeat {
-            i -= 1
-            bytes[i] = UInt8(ascii: "0") &+ UInt8(n % 10)
+            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10))
             n /= 10
         } while n > 0
+        var i = start
+        var j = bytes.count - 1
+        while i < j {
+            bytes.swapAt(i, j)
+            i += 1
+            j -= 1
+        }
     }
 
     mutating func hex(_ v: UInt64, digits: Int) {

@@ -1,0 +1,53 @@
+import HollowCore
+import Testing
+
+/// The large Java fixtures (200k records) dump with the SHA-256 Java's dump has. They live outside the
+/// repository (`../shared/fixtures/java-hollow-large`); without them the suite says so and skips.
+@Suite struct LargeFixtureTests {
+    static let available: Bool = {
+        let ok = fileExists(Paths.largeFixtures + "/large-movies/snapshot-1")
+        if !ok { print("LargeFixtureTests skipped: \(Paths.largeFixtures) is absent (large fixtures are not in the repository)") }
+        return ok
+    }()
+
+    static func expectedHashes(_ dataset: String) -> [String] {
+        let text = String(decoding: readFile("\(Paths.largeFixtures)/\(dataset)/EXPECTED.sha256") ?? [], as: UTF8.self)
+        return text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+    }
+
+    static func dumpHash(_ state: ReadState) -> String {
+        var sha = SHA256()
+        state.writeCanonicalJSON { sha.update($0) }
+        return sha.finalize()
+    }
+
+    @Test func sha256KnownVector() {
+        var sha = SHA256()
+        sha.update(Array("abc".utf8))
+        #expect(sha.finalize() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test(.enabled(if: available)) func largeMovies() throws {
+        let dir = Paths.largeFixtures + "/large-movies"
+        let hashes = Self.expectedHashes("large-movies")
+        try #require(hashes.count == 2)
+        let snapshot = try #require(readFile(dir + "/snapshot-1"))
+        let v1 = try ReadState.load(snapshot: snapshot)
+        #expect(Self.dumpHash(v1) == hashes[0], "state 1 from snapshot-1")
+        #expect(v1.loadedByteCount * 10 <= snapshot.count * 12, "loaded \(v1.loadedByteCount) bytes for a \(snapshot.count)-byte blob")
+        let v2 = try v1.applying(delta: try #require(readFile(dir + "/delta-1-2")))
+        #expect(Self.dumpHash(v2) == hashes[1], "state 2 from snapshot-1 + delta-1-2")
+        let back = try v2.applying(reverseDelta: try #require(readFile(dir + "/reversedelta-2-1")))
+        #expect(Self.dumpHash(back) == hashes[0], "state 1 from state 2 + reversedelta-2-1")
+    }
+
+    @Test(.enabled(if: available)) func largeMetrics() throws {
+        let dir = Paths.largeFixtures + "/large-metrics"
+        let hashes = Self.expectedHashes("large-metrics")
+        try #require(hashes.count == 1)
+        let snapshot = try #require(readFile(dir + "/snapshot-1"))
+        let v1 = try ReadState.load(snapshot: snapshot)
+        #expect(Self.dumpHash(v1) == hashes[0])
+        #expect(v1.loadedByteCount * 10 <= snapshot.count * 12, "loaded \(v1.loadedByteCount) bytes for a \(snapshot.count)-byte blob")
+    }
+}
