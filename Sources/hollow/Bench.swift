@@ -7,6 +7,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Benchmarks: load/apply, write, lifecycle, zstd, MQTT latency. Report medians of repeated runs.",
         subcommands: [
             BenchLoad.self,
+            BenchWrite.self,
             // One line per benchmark; each lives in its own Bench+Name.swift file.
         ]
     )

@@ -153,8 +153,9 @@ public enum HollowWriteRecord: Sendable {
     case object(HollowObjectWriteRecord)
     /// Element ordinals in order (duplicates allowed).
     case list([Int])
-    /// Element ordinals (duplicates are merged).
+    /// Element ordinals, in any order. A repeated ordinal is stored repeatedly, as Java does for a
+    /// `HashSet` holding equal-content objects that are not `equals` (readers see it several times).
     case set([Int])
-    /// `(key ordinal, value ordinal)` entries; a key may appear once.
+    /// `(key ordinal, value ordinal)` entries, in any order (repeats are kept, as in Java).
     case map([(key: Int, value: Int)])
 }
