@@ -30,15 +30,21 @@ struct BenchWrite: ParsableCommand {
         print("hollow bench write: \(store): state 1 = \(count1) records, state 2 = \(count2) records in \(order.count) types (prepared in \(benchF(benchNow() - t0)) ms), \(runs) runs + 1 warm-up, medians")
 
         var m: [String: [Double]] = [:]
+        var cpu: [String: [Double]] = [:]
         var sizes: [String: Int] = [:]
         for run in 0...runs {
             let engine = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
             for s in s1.schemas { try engine.addTypeState(s) }
             var t = benchNow()
+            var c = benchCPU()
             func lap(_ name: String) {
-                let n = benchNow()
-                if run > 0 { m[name, default: []].append(n - t) }
+                let n = benchNow(), nc = benchCPU()
+                if run > 0 {
+                    m[name, default: []].append(n - t)
+                    cpu[name, default: []].append(nc - c)
+                }
                 t = n
+                c = nc
             }
             try benchAdd(records1, order, s1, engine)
             lap("1 add records")
@@ -73,9 +79,10 @@ struct BenchWrite: ParsableCommand {
                 print("verified: snapshot-1, snapshot-1 + delta, snapshot-2 + reverse delta have the fixture's record counts")
             }
         }
+        guard runs > 0 else { return }
         for name in m.keys.sorted() {
             let v = m[name]!
-            print("  \(name + String(repeating: " ", count: max(0, 28 - name.count))) median \(benchF(benchMedian(v))) ms  (min \(benchF(v.min()!)), max \(benchF(v.max()!)))")
+            print("  \(name + String(repeating: " ", count: max(0, 28 - name.count))) median \(benchF(benchMedian(v))) ms  (min \(benchF(v.min()!)), max \(benchF(v.max()!)))  CPU median \(benchF(benchMedian(cpu[name]!))) ms")
         }
         let cycle1 = benchMedian(m["1 add records"]!) + benchMedian(m["1 write snapshot"]!)
         let blobs2 = ["2 prepareForWrite (stats)", "2 write delta", "2 write reverse delta", "2 write snapshot"].map { benchMedian(m[$0]!) }.reduce(0, +)
@@ -99,19 +106,22 @@ private func benchAdd(_ records: [String: [(ordinal: Int, record: HollowWriteRec
     for type in order {
         guard let recs = records[type], let schema = state.schema(named: type) else { continue }
         var map = [Int](repeating: -1, count: (recs.last?.ordinal ?? -1) + 1)
-        func m(_ t: String, _ o: Int) -> Int { remap[t].map { $0[o] } ?? o }
+        // Per referenced type, the ordinal translation of the types added before.
+        let refs: [[Int]?] = schema.referencedTypes.map { remap[$0] }
+        @inline(__always) func m(_ i: Int, _ o: Int) -> Int { refs[i].map { $0[o] } ?? o }
         for (ordinal, record) in recs {
             let r: HollowWriteRecord
-            switch (record, schema) {
-            case (.object(var o), _):
+            switch record {
+            case .object(var o):
+                var k = 0
                 for (i, f) in o.schema.fields.enumerated() where f.type == .reference {
-                    if case .reference(let x)? = o.values[i] { try o.set(fieldAt: i, .reference(m(f.referencedType!, x))) }
+                    if case .reference(let x)? = o.values[i] { try o.set(fieldAt: i, .reference(m(k, x))) }
+                    k += 1
                 }
                 r = .object(o)
-            case (.list(let e), .list(let s)): r = .list(e.map { m(s.elementType, $0) })
-            case (.set(let e), .set(let s)): r = .set(e.map { m(s.elementType, $0) })
-            case (.map(let e), .map(let s)): r = .map(e.map { (key: m(s.keyType, $0.key), value: m(s.valueType, $0.value)) })
-            default: r = record
+            case .list(let e): r = .list(e.map { m(0, $0) })
+            case .set(let e): r = .set(e.map { m(0, $0) })
+            case .map(let e): r = .map(e.map { (key: m(0, $0.key), value: m(1, $0.value)) })
             }
             map[ordinal] = try engine.add(r, to: type)
         }
@@ -152,6 +162,13 @@ private func benchNow() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1_000_000
+}
+
+/// User + system CPU time of this process, in ms (less sensitive than wall time to a busy machine).
+private func benchCPU() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000 + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000
 }
 
 private func benchMedian(_ values: [Double]) -> Double {

@@ -84,13 +84,19 @@ public final class HollowWriteStateEngine {
         guard preparedForNextCycle else {
             throw HollowWriteError(.wrongPhase, "the engine was written; call prepareForNextCycle() before adding records")
         }
-        guard let state = byName[type] else {
-            throw HollowWriteError(.unknownType, "type \(type) is not registered")
+        let state: TypeWriteState
+        if let last = lastAdded, last.name == type {
+            state = last
+        } else {
+            guard let found = byName[type] else {
+                throw HollowWriteError(.unknownType, "type \(type) is not registered")
+            }
+            state = found
+            lastAdded = found
         }
-        var buf: [UInt8] = []
-        buf.reserveCapacity(64)
-        try encode(record, for: state.schema, into: &buf, targets: referenceTargets(of: state))
-        return state.add(buf)
+        scratch.removeAll(keepingCapacity: true)
+        try encode(record, for: state.schema, into: &scratch, targets: referenceTargets(of: state))
+        return state.add(scratch)
     }
 
     /// Adds an OBJECT record to the type named by its schema and returns its ordinal.
@@ -100,6 +106,10 @@ public final class HollowWriteStateEngine {
     }
 
     private var checkReferences = true
+    /// The type of the previous `add` (records of one type usually come in runs).
+    private var lastAdded: TypeWriteState?
+    /// Reused serialization buffer of `add`.
+    private var scratch: [UInt8] = []
 
     /// The type states a type's references point to (object: per field; list/set: element; map: key, value).
     private func referenceTargets(of state: TypeWriteState) -> [TypeWriteState?] {
