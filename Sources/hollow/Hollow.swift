@@ -8,6 +8,7 @@ struct Hollow: AsyncParsableCommand {
         abstract: "Publish, consume, inspect and operate Hollow datasets.",
         subcommands: [
             Bench.self,
+            Publish.self,
             Dump.self,
             Inspect.self,
             Store.self,
