@@ -126,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HollowMQTTIntegrationTests",
-            dependencies: ["HollowCore", "HollowMQTT", "HollowConsumer", "HollowTestSupport", subprocess],
+            dependencies: ["HollowCore", "HollowMQTT", "HollowConsumer", "HollowFilesystem", "HollowTestSupport", subprocess],
             swiftSettings: strictSettings
         ),
         .testTarget(
