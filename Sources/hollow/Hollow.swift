@@ -11,6 +11,12 @@ struct Hollow: AsyncParsableCommand {
             Dump.self,
             Inspect.self,
             Store.self,
+            Publish.self,
+            Pin.self,
+            Unpin.self,
+            Status.self,
+            Watch.self,
+            Explore.self,
             // One line per subcommand; each lives in its own file.
         ]
     )

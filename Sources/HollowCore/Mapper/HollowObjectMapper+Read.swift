@@ -33,7 +33,7 @@ extension HollowObjectMapper {
 
     /// Builds a primary-key index over `type`'s records in `state` (its schema's primary key).
     /// - Throws: `.unsupported` if the type has no primary key, `.unknownType` if the state lacks it.
-    public func primaryKeyIndex<T: Decodable>(_ type: T.Type, in state: ReadState) throws -> HollowPrimaryKeyIndex<T> {
+    public func primaryKeyIndex<T: Decodable>(_ type: T.Type, in state: ReadState) throws -> UniqueKeyIndex<T> {
         let mt = try mapperType(for: type, nameOverride: nil, hashKey: nil)
         guard case .object(let s)? = state.schema(named: mt.name) else {
             throw HollowWriteError(.unknownType, "the state has no object type \(mt.name)")
@@ -50,9 +50,9 @@ extension HollowObjectMapper {
         }
         var byKey: [[HollowValue]: Int] = [:]
         for o in state.populatedOrdinals(of: mt.name) {
-            byKey[paths.map { HollowPrimaryKeyIndex<T>.normalize(Self.value(at: $0, o, state)) }] = o
+            byKey[paths.map { UniqueKeyIndex<T>.normalize(Self.value(at: $0, o, state)) }] = o
         }
-        return HollowPrimaryKeyIndex(mapper: self, state: state, byKey: byKey)
+        return UniqueKeyIndex(mapper: self, state: state, byKey: byKey)
     }
 
     /// Finds the record of `type` whose primary key equals `key` (one value per key field).
@@ -185,8 +185,8 @@ extension HollowObjectMapper {
     }
 }
 
-/// Finds records of a mapped type by primary key in one ``ReadState``.
-public struct HollowPrimaryKeyIndex<T: Decodable> {
+/// Finds records of a mapped type by primary key in one ``ReadState`` (Java: `UniqueKeyIndex<T>`).
+public struct UniqueKeyIndex<T: Decodable> {
     let mapper: HollowObjectMapper
     let state: ReadState
     let byKey: [[HollowValue]: Int]

@@ -16,7 +16,7 @@ final class ObjectSegment: Sendable {
     /// For each field of the read state's schema, the index of the same field in this segment, or -1.
     let fieldMap: [Int]
 
-    private init(
+    init(
         recordCount: Int, fieldNames: [String], fieldTypes: [HollowFieldType], widths: [Int], fixed: PackedBits,
         heaps: [[UInt8]], fieldMap: [Int]
     ) {
@@ -141,7 +141,7 @@ final class ListSegment: Sendable {
     let pointers: PackedBits
     let elements: PackedBits
 
-    private init(recordCount: Int, bitsPerPointer: Int, bitsPerElement: Int, totalElements: Int, pointers: PackedBits, elements: PackedBits) {
+    init(recordCount: Int, bitsPerPointer: Int, bitsPerElement: Int, totalElements: Int, pointers: PackedBits, elements: PackedBits) {
         self.recordCount = recordCount
         self.bitsPerPointer = bitsPerPointer
         self.bitsPerElement = bitsPerElement
@@ -192,7 +192,7 @@ final class SetSegment: Sendable {
     let pointers: PackedBits
     let buckets: PackedBits
 
-    private init(recordCount: Int, bitsPerPointer: Int, bitsPerSize: Int, bitsPerElement: Int, totalBuckets: Int, pointers: PackedBits, buckets: PackedBits) {
+    init(recordCount: Int, bitsPerPointer: Int, bitsPerSize: Int, bitsPerElement: Int, totalBuckets: Int, pointers: PackedBits, buckets: PackedBits) {
         self.recordCount = recordCount
         self.bitsPerPointer = bitsPerPointer
         self.bitsPerSize = bitsPerSize
@@ -263,7 +263,7 @@ final class MapSegment: Sendable {
     let pointers: PackedBits
     let buckets: PackedBits
 
-    private init(
+    init(
         recordCount: Int, bitsPerPointer: Int, bitsPerSize: Int, bitsPerKey: Int, bitsPerValue: Int, totalBuckets: Int,
         pointers: PackedBits, buckets: PackedBits
     ) {

@@ -1,0 +1,194 @@
+import ArgumentParser
+import Glibc
+import HollowCore
+
+/// `hollow bench load`: loads a snapshot and applies a delta (default: large-movies snapshot-1 + delta-1-2),
+/// in-process warm and as whole fresh processes, with resident memory and loaded-state size; side by side
+/// with a fresh JVM running Java Hollow when `--jar` and `--java-bench` exist.
+struct BenchLoad: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Load a snapshot and apply a delta: warm in-process and fresh-process medians, RSS, state bytes, JVM side by side.")
+
+    @Option(help: "Store directory holding the snapshot and delta.")
+    var store = "../shared/fixtures/java-hollow-large/large-movies"
+    @Option(help: "Snapshot file name in the store.")
+    var snapshot = "snapshot-1"
+    @Option(help: "Delta file name in the store.")
+    var delta = "delta-1-2"
+    @Option(help: "Runs per measurement (medians are reported).")
+    var runs = 7
+    @Option(help: "Java Hollow jar for the side-by-side JVM run (skipped when absent).")
+    var jar = "/work/java-hollow/hollow.jar"
+    @Option(help: "Directory with the compiled LoadBench.class for the JVM run (kept outside the repository).")
+    var javaBench = "/work/java-bench-read"
+    @Option(help: "Internal: run once in this process and print one result line (load | load+delta).")
+    var child: String?
+
+    func run() throws {
+        let snapshotPath = "\(store)/\(snapshot)"
+        let deltaPath = "\(store)/\(delta)"
+        if let child {
+            try runChild(snapshotPath, deltaPath, withDelta: child == "load+delta")
+            return
+        }
+        let snapshotBytes = try StoreFiles.read(snapshotPath)
+        let deltaBytes = try StoreFiles.read(deltaPath)
+        print("hollow bench load: \(snapshotPath) (\(snapshotBytes.count) bytes) + \(delta) (\(deltaBytes.count) bytes), \(runs) runs, medians")
+
+        // Warm, in process.
+        var loads: [Double] = []
+        var deltas: [Double] = []
+        var state: ReadState?
+        for _ in 0..<(runs + 1) {
+            let t0 = now()
+            let s = try ReadState.load(snapshot: snapshotBytes)
+            let t1 = now()
+            let s2 = try s.applying(delta: deltaBytes)
+            let t2 = now()
+            loads.append(t1 - t0)
+            deltas.append(t2 - t1)
+            state = s2
+            _ = s
+        }
+        let first = (loads.removeFirst(), deltas.removeFirst())
+        let loaded = try ReadState.load(snapshot: snapshotBytes)
+        print("in-process: first load \(f(first.0)) ms, first delta \(f(first.1)) ms")
+        let loadMedian = median(loads)
+        let deltaMedian = median(deltas)
+        print("in-process warm: load \(f(loadMedian)) ms (min \(f(loads.min() ?? 0))), delta \(f(deltaMedian)) ms (min \(f(deltas.min() ?? 0))), delta/load \(f(deltaMedian / loadMedian, 3))")
+        let ratio = Double(loaded.loadedByteCount) / Double(snapshotBytes.count)
+        print("loaded state: \(loaded.loadedByteCount) bytes = \(f(ratio, 3))x the snapshot's \(snapshotBytes.count) bytes; after the delta \(state?.loadedByteCount ?? 0) bytes (segments shared with the previous state counted in full)")
+        let (rss, hwm) = memory()
+        print("this process (all runs, blobs in memory): VmRSS \(rss / 1024) MiB, VmHWM \(hwm / 1024) MiB")
+
+        // Fresh processes.
+        let exe = selfExecutable()
+        var results: [String: [Double]] = [:]
+        var childLines: [String: [[Double]]] = [:]
+        for mode in ["load", "load+delta"] {
+            for _ in 0..<runs {
+                let t0 = now()
+                let out = try spawn([exe, "bench", "load", "--store", store, "--snapshot", snapshot, "--delta", delta, "--child", mode])
+                results[mode, default: []].append(now() - t0)
+                let numbers = out.split(separator: " ").compactMap { $0.split(separator: "=").last.flatMap { Double($0) } }
+                childLines[mode, default: []].append(numbers)
+            }
+        }
+        for mode in ["load", "load+delta"] {
+            let wall = results[mode] ?? []
+            let lines = childLines[mode] ?? []
+            let column = { (i: Int) in median(lines.compactMap { $0.count > i ? $0[i] : nil }) }
+            print("fresh hollow process, \(mode): wall \(f(median(wall))) ms (min \(f(wall.min() ?? 0)), max \(f(wall.max() ?? 0))); inside: read+load \(f(column(0))) ms, delta \(f(column(1))) ms; peak RSS \(f(column(2) / 1024)) MiB")
+        }
+
+        // A fresh JVM, side by side.
+        guard access(jar, R_OK) == 0, access("\(javaBench)/LoadBench.class", R_OK) == 0 else {
+            print("JVM comparison skipped: \(jar) or \(javaBench)/LoadBench.class is absent")
+            return
+        }
+        for mode in ["load", "load+delta"] {
+            var wall: [Double] = []
+            var inner: [[Double]] = []
+            for _ in 0..<runs {
+                var args = ["/usr/bin/java", "-cp", "\(jar):\(javaBench)", "LoadBench", snapshotPath]
+                if mode == "load+delta" { args.append(deltaPath) }
+                let t0 = now()
+                let out = try spawn(args)
+                wall.append(now() - t0)
+                inner.append(out.split(separator: " ").compactMap { $0.split(separator: "=").last.flatMap { Double($0.filter { "0123456789.".contains($0) }) } })
+            }
+            let mine = median(results[mode] ?? [])
+            let innerLoad = median(inner.compactMap { $0.first })
+            let innerDelta = median(inner.compactMap { $0.count > 1 ? $0[1] : nil })
+            print("fresh JVM (Java Hollow), \(mode): wall \(f(median(wall))) ms (min \(f(wall.min() ?? 0)), max \(f(wall.max() ?? 0))); inside: load \(f(innerLoad)) ms, delta \(f(innerDelta)) ms; hollow/JVM wall ratio \(f(mine / median(wall), 3))")
+        }
+    }
+
+    private func runChild(_ snapshotPath: String, _ deltaPath: String, withDelta: Bool) throws {
+        let t0 = now()
+        let state = try ReadState.load(snapshot: try StoreFiles.read(snapshotPath))
+        let t1 = now()
+        var t2 = t1
+        if withDelta {
+            _ = try state.applying(delta: try StoreFiles.read(deltaPath))
+            t2 = now()
+        }
+        let (_, hwm) = memory()
+        print("load_ms=\(f(t1 - t0, 2)) delta_ms=\(f(t2 - t1, 2)) vmhwm_kb=\(hwm)")
+    }
+}
+
+/// `value` with `digits` decimals.
+private func f(_ value: Double, _ digits: Int = 1) -> String {
+    guard value.isFinite else { return "\(value)" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    let whole = Int(scaled / scale)
+    var frac = String(Int(scaled) - whole * Int(scale))
+    while frac.count < digits { frac = "0" + frac }
+    return (value < 0 ? "-" : "") + "\(whole)" + (digits > 0 ? "." + frac : "")
+}
+
+private func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1_000_000
+}
+
+
+/// VmRSS and VmHWM of this process in KiB, from /proc/self/status.
+private func memory() -> (rss: Int, hwm: Int) {
+    guard let text = try? StoreFiles.read("/proc/self/status") else { return (0, 0) }
+    var rss = 0
+    var hwm = 0
+    for line in String(decoding: text, as: UTF8.self).split(separator: "\n") {
+        let value = Int(line.split(separator: " ").dropFirst().first { Int($0) != nil } ?? "") ?? 0
+        if line.hasPrefix("VmRSS:") { rss = value }
+        if line.hasPrefix("VmHWM:") { hwm = value }
+    }
+    return (rss, hwm)
+}
+
+private func selfExecutable() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard n > 0 else { return CommandLine.arguments[0] }
+    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Runs `args` (absolute executable first), returning its standard output; throws on a non-zero exit.
+private func spawn(_ args: [String]) throws -> String {
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw CLIError("pipe failed") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    let devnull = open("/dev/null", O_WRONLY)
+    if devnull >= 0 { posix_spawn_file_actions_adddup2(&actions, devnull, 2) }
+    var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+    defer { for p in argv { free(p) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, args[0], &actions, nil, &argv, environ)
+    close(fds[1])
+    if devnull >= 0 { close(devnull) }
+    guard rc == 0 else {
+        close(fds[0])
+        throw CLIError("cannot start \(args[0]): error \(rc)")
+    }
+    var output: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        output += chunk[0..<n]
+    }
+    close(fds[0])
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    guard status == 0 else { throw CLIError("\(args[0]) exited with status \(status)") }
+    return String(decoding: output, as: UTF8.self)
+}
