@@ -10,7 +10,7 @@ for src in "$root"/Sources/KeaEdge/bpf/*.bpf.c; do
   obj=$out/$(basename "${src%.c}").o
   if [ -f "$obj" ] && [ "$obj" -nt "$src" ]; then continue; fi
   clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror -I/usr/include/$(uname -m)-linux-gnu \
-    -c "$src" -o "$obj.tmp"
-  mv "$obj.tmp" "$obj"
+    -c "$src" -o "$obj.tmp.$$"
+  mv "$obj.tmp.$$" "$obj"   # atomic: concurrent builds (parallel tests) never see a partial object
   echo "kea-build-bpf: built $obj"
 done

@@ -90,7 +90,7 @@ static int print_fn(enum libbpf_print_level level, const char *format, va_list a
 {
     if (level == LIBBPF_DEBUG || (level == LIBBPF_INFO && !verbose_print))
         return 0;
-    fputs("libbpf: ", stderr);
+    /* libbpf's messages carry their own "libbpf: " prefix. */
     return vfprintf(stderr, format, args);
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HollowCore
 import HollowFilesystem
+import HollowMQTT
 import KeaEdge
 import Logging
 
@@ -15,8 +16,11 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Deltas published between two snapshots.")
     var statesBetweenSnapshots: Int = 29
 
-    @Option(help: "MQTT broker URL for announcements (mqtt://host:port); not wired in this build yet.")
+    @Option(help: "MQTT broker URL (mqtt://[user:pass@]host:port or mqtts://): also announce each version on PREFIX/NS/announced.")
     var broker: String?
+
+    @Option(help: "MQTT topic prefix.")
+    var topicPrefix: String = MQTTTopics.defaultPrefix
 
     /// The Hollow sink for `--store` (continuing the announced version's chain) and the states of that
     /// version, or nil without a store.
@@ -25,12 +29,23 @@ struct StoreOptions: ParsableArguments {
             if broker != nil { throw ValidationError("--broker needs --store (the blobs go to the store, the announcement to the broker)") }
             return nil
         }
-        if broker != nil {
-            logger.warning("--broker is not wired in this build yet (HollowMQTT is not on main): announcing in \(store)/\(namespace)/announced.version only")
+        var announcer: any Announcer = try FilesystemAnnouncer(path: store, namespace: namespace)
+        if let broker {
+            let url: MQTTBrokerURL
+            do { url = try MQTTBrokerURL(parsing: broker) } catch { throw ValidationError("bad --broker: \(error)") }
+            var config = MQTTClientConfiguration(url: url, clientID: "kea-edge-\(SystemSupport.hostName())-\(UInt32.random(in: 0...UInt32.max))")
+            config.reconnectDelayMax = 5
+            let client: MQTTClient
+            do { client = try MQTTClient(configuration: config, logger: logger) } catch { throw ValidationError("--broker: \(error)") }
+            let mqtt: MQTTAnnouncer
+            do { mqtt = try MQTTAnnouncer(client: client, namespace: namespace, prefix: topicPrefix, logger: logger) } catch {
+                throw ValidationError("--namespace/--topic-prefix: \(error)")
+            }
+            announcer = StoreThenBrokerAnnouncer(store: announcer, broker: mqtt, logger: logger)
         }
         let sink = try await HollowProducerSink(
             publisher: try FilesystemPublisher(path: store, namespace: namespace),
-            announcer: try FilesystemAnnouncer(path: store, namespace: namespace),
+            announcer: announcer,
             numStatesBetweenSnapshots: max(0, statesBetweenSnapshots),
             logger: logger
         )
@@ -54,4 +69,22 @@ func announcedStates(store: String, namespace: String) async throws -> [MetricsS
     var state = try ReadState.load(snapshot: try await snapshot.bytes())
     for delta in plan.transitions { state = try state.applying(delta: try await delta.bytes()) }
     return try MetricsState.all(in: state)
+}
+
+/// Announces in the store (`announced.version`, failures fail the cycle) and then on the broker. A broker that
+/// is down does not fail the cycle: the store stays consistent, the error is logged, and the next cycle's
+/// retained announcement carries the newer version.
+struct StoreThenBrokerAnnouncer: Announcer {
+    let store: any Announcer
+    let broker: MQTTAnnouncer
+    let logger: Logger
+
+    func announce(version: Int64) async throws {
+        try await store.announce(version: version)
+        do {
+            try await broker.announce(version: version)
+        } catch {
+            logger.error("version \(version) announced in the store but not on the broker: \(error) (the next cycle announces again)")
+        }
+    }
 }

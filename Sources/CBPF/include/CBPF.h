@@ -40,7 +40,7 @@ struct bpf_link *CBPF_attach_uprobe(struct bpf_program *prog, int retprobe, int 
 int CBPF_prog_test_run(int prog_fd, const void *data, uint32_t size, uint32_t repeat, uint32_t *retval,
                        uint32_t *duration_ns);
 
-/// Routes libbpf's messages of level WARN (and INFO when `verbose`) to stderr with a "libbpf: " prefix;
+/// Routes libbpf's messages of level WARN (and INFO when `verbose`) to stderr;
 /// DEBUG messages are dropped.
 void CBPF_set_print(int verbose);
 #endif
