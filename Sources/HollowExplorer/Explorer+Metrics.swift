@@ -118,7 +118,7 @@ extension Explorer {
                 (k, ["sum": .int(v.reduce(0) { $0 + $1.1 }), "bySource": .object(v.map { ($0.0, .int($0.1)) })])
             }),
         ]
-        var body = "<h1>Metrics, version <span class=\"mono\">\(v)</span> "
+        var body = "<h1>Metrics "
         body += Self.versionPicker("/metrics", current: v, versions: loadableVersions(inv)) + "</h1>"
         body += "<p>\(sources.count) source(s). \(Layout.link("/api/metrics" + Self.vq(s, explicit), "JSON"))"
         body += explicit ? "" : " · follows the current version (reloads when a new one arrives)"
@@ -155,9 +155,9 @@ enum SVGChart {
 
     /// Vertical bars with value labels.
     static func bars(title: String, labels: [String], values: [Int64], color: String? = nil) -> String {
-        let width = max(260, 40 + labels.count * 56)
+        let width = max(260, 70 + labels.count * 72)
         let height = 200
-        let top = 30, bottom = 40, left = 40
+        let top = 30, bottom = 40, left = 64
         let plotH = height - top - bottom
         let maxV = max(1, values.max() ?? 1)
         let minV = min(0, values.min() ?? 0)
@@ -176,7 +176,10 @@ enum SVGChart {
             let c = color ?? palette[i % palette.count]
             svg += "<rect x=\"\(Layout.fixed(x, 1))\" y=\"\(Layout.fixed(y0, 1))\" width=\"\(Layout.fixed(w, 1))\" height=\"\(Layout.fixed(max(0.5, y1 - y0), 1))\" fill=\"\(c)\"><title>\(Layout.esc(labels[i])): \(v)</title></rect>"
             svg += "<text x=\"\(Layout.fixed(x + w / 2, 1))\" y=\"\(Layout.fixed(y0 - 3, 1))\" font-size=\"10\" text-anchor=\"middle\">\(v)</text>"
-            svg += "<text x=\"\(Layout.fixed(x + w / 2, 1))\" y=\"\(height - bottom + 14)\" font-size=\"10\" text-anchor=\"middle\" fill=\"#444\">\(Layout.esc(String(labels[i].prefix(12))))</text>"
+            svg += "<text x=\"\(Layout.fixed(x + w / 2, 1))\" y=\"\(height - bottom + 14)\" font-size=\"10\" text-anchor=\"middle\" fill=\"#444\">\(Layout.esc(labels[i].count > 14 ? labels[i].prefix(13) + "…" : labels[i]))</text>"
+        }
+        if values.isEmpty {
+            svg += "<text x=\"\(width / 2)\" y=\"\(top + plotH / 2)\" font-size=\"12\" text-anchor=\"middle\" fill=\"#888\">no buckets</text>"
         }
         return svg + "</svg>"
     }

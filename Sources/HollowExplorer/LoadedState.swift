@@ -39,9 +39,7 @@ final class LoadedState: Sendable {
         var ordinal = ordinal
         var rest = path[...]
         while true {
-            guard case .object(let schema) = view.schema(of: type),
-                case .object(let values) = view.record(of: type, ordinal: ordinal)
-            else { return nil }
+            guard case .object(let schema) = view.schema(of: type) else { return nil }
             let fieldIndex: Int
             if let name = rest.first {
                 guard let i = schema.fields.firstIndex(where: { $0.name == name }) else { return nil }
@@ -52,7 +50,7 @@ final class LoadedState: Sendable {
             } else {
                 return nil
             }
-            let value = values[fieldIndex]
+            guard let value = view.field(of: type, ordinal: ordinal, index: fieldIndex) else { return nil }
             guard case .reference(let target) = value, let next = schema.fields[fieldIndex].referencedType else {
                 return rest.isEmpty ? value : nil
             }
@@ -114,11 +112,16 @@ final class LoadedState: Sendable {
             case .object(let values):
                 for (i, v) in values.enumerated() {
                     h.add(UInt64(i))
-                    if case .reference(let t) = v, case .object(let s) = schema {
-                        h.add(ref(s.fields[i].referencedType, t))
-                    } else {
-                        h.add(v.text)
-                        h.add(v == .null ? 1 : 2)
+                    switch v {
+                    case .reference(let t):
+                        if case .object(let s) = schema { h.add(ref(s.fields[i].referencedType, t)) }
+                    case .null: h.add(0x6E75_6C6C)
+                    case .int(let x), .long(let x): h.add(UInt64(bitPattern: x))
+                    case .boolean(let b): h.add(b ? 3 : 2)
+                    case .float(let f): h.add(UInt64(f.bitPattern))
+                    case .double(let d): h.add(d.bitPattern)
+                    case .string(let str): h.add(str)
+                    case .bytes(let b): h.add(bytes: b)
                     }
                 }
             case .list(let elements):
@@ -155,5 +158,9 @@ struct FNV {
     mutating func add(_ s: String) {
         for b in s.utf8 { value = (value ^ UInt64(b)) &* 0x100_0000_01b3 }
         add(UInt64(s.utf8.count))
+    }
+    mutating func add(bytes: [UInt8]) {
+        for b in bytes { value = (value ^ UInt64(b)) &* 0x100_0000_01b3 }
+        add(UInt64(bytes.count) ^ 0xB17E5)
     }
 }

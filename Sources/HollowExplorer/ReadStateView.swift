@@ -31,27 +31,33 @@ public struct ReadStateView: ExplorerStateView {
 
     public func maxOrdinal(of type: String) -> Int { typeState(type)?.maxOrdinal ?? -1 }
 
+    static func convert(_ v: HollowValue?) -> ExplorerFieldValue {
+        switch v {
+        case nil: .null
+        case .int(let v): .int(Int64(v))
+        case .long(let v): .long(v)
+        case .float(let v): .float(v)
+        case .double(let v): .double(v)
+        case .boolean(let v): .boolean(v)
+        case .string(let v): .string(v)
+        case .bytes(let v): .bytes(v)
+        case .reference(let v): .reference(v)
+        }
+    }
+
+    public func field(of type: String, ordinal: Int, index: Int) -> ExplorerFieldValue? {
+        guard ordinal >= 0, let t = state.objectType(type), index >= 0, index < t.schema.fields.count,
+            ordinal <= t.maxOrdinal, t.isPopulated(ordinal)
+        else { return nil }
+        return Self.convert(t.value(ordinal, index))
+    }
+
     public func record(of type: String, ordinal: Int) -> ExplorerRecord? {
         guard ordinal >= 0 else { return nil }
         switch state.schema(named: type) {
         case .object:
             guard let t = state.objectType(type), ordinal <= t.maxOrdinal, t.isPopulated(ordinal) else { return nil }
-            var values: [ExplorerFieldValue] = []
-            values.reserveCapacity(t.schema.fields.count)
-            for i in t.schema.fields.indices {
-                switch t.value(ordinal, i) {
-                case nil: values.append(.null)
-                case .int(let v): values.append(.int(Int64(v)))
-                case .long(let v): values.append(.long(v))
-                case .float(let v): values.append(.float(v))
-                case .double(let v): values.append(.double(v))
-                case .boolean(let v): values.append(.boolean(v))
-                case .string(let v): values.append(.string(v))
-                case .bytes(let v): values.append(.bytes(v))
-                case .reference(let v): values.append(.reference(v))
-                }
-            }
-            return .object(values)
+            return .object(t.schema.fields.indices.map { Self.convert(t.value(ordinal, $0)) })
         case .list:
             guard let t = state.listType(type), ordinal <= t.maxOrdinal, t.isPopulated(ordinal) else { return nil }
             return .list(t.elementOrdinals(ordinal))

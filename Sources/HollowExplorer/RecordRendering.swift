@@ -20,7 +20,7 @@ enum RecordRendering {
         case .null: .null
         case .int(let i), .long(let i): .int(i)
         case .boolean(let b): .bool(b)
-        case .float(let f): .double(Double(f))
+        case .float(let f): .double(Double(f.description) ?? Double(f))  // 8.7, not 8.699999809265137
         case .double(let d): .double(d)
         case .string(let s): .string(s)
         case .bytes(let b): .string(hex(b))

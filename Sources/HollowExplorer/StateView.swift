@@ -70,6 +70,16 @@ public protocol ExplorerStateView: Sendable {
     func footprint(of type: String) -> Int?
     /// The content of record `ordinal` of `type`, or nil when that ordinal is not populated.
     func record(of type: String, ordinal: Int) -> ExplorerRecord?
+    /// Field `index` of OBJECT record `ordinal` of `type`, or nil when the record or field does not exist.
+    /// The default reads the whole record; views override it to read one field.
+    func field(of type: String, ordinal: Int, index: Int) -> ExplorerFieldValue?
+}
+
+extension ExplorerStateView {
+    public func field(of type: String, ordinal: Int, index: Int) -> ExplorerFieldValue? {
+        guard case .object(let values) = record(of: type, ordinal: ordinal), index >= 0, index < values.count else { return nil }
+        return values[index]
+    }
 }
 
 func hex(_ bytes: [UInt8]) -> String {

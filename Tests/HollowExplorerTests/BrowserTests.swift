@@ -17,7 +17,7 @@ struct ExplorerBrowserTests {
             let r = try await run(
                 .name("timeout"), arguments: ["60", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "data:text/html,<p>ok</p>"],
                 output: .string(limit: 1 << 20), error: .discarded)
-            guard r.terminationStatus.isSuccess, r.standardOutput?.contains("<p>ok</p>") == true else {
+            guard r.terminationStatus.isSuccess, r.standardOutput.contains("<p>ok</p>") else {
                 return "chromium --headless did not render a test page (\(r.terminationStatus))"
             }
             return nil
@@ -31,7 +31,7 @@ struct ExplorerBrowserTests {
             .name("timeout"),
             arguments: Arguments(["60", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,1000"] + args),
             output: .string(limit: 16 << 20), error: .discarded)
-        return r.standardOutput ?? ""
+        return r.standardOutput
     }
 
     static func dom(_ url: String) async throws -> String {

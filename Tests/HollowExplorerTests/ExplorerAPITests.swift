@@ -230,7 +230,7 @@ struct ExplorerAPITests {
             for uri in [
                 "/", "/types/Movie", "/types/Movie/records", "/types/Movie/records/0?version=1", "/types/Movie/key?key=5",
                 "/types/Movie/search?field=title&value=Short&version=1", "/versions", "/diff", "/diff?from=1&to=3",
-                "/types/Movie/history?key=5", "/types/SetOfGenre/records", "/types/MapOfCountryToReleaseInfo/records/0",
+                "/types/Movie/history?key=5", "/types/SetOfGenre/records", "/types/MapOfCountryToReleaseInfo/records/0?version=1",
             ] {
                 let r = try await Harness.get(client, uri)
                 #expect(r.status == 200, "\(uri)")
