@@ -118,7 +118,8 @@ public actor HollowProducer {
         try rebuildEngine(from: state)
         readState = state
         lastAnnouncedVersion = version
-        statesSinceSnapshot = 0
+        // The restored version is `transitions.count` deltas past its snapshot: keep the snapshot spacing.
+        statesSinceSnapshot = plan.transitions.count
         (versionMinter as? TimeBasedVersionMinter)?.advance(past: version)
         (versionMinter as? CountingVersionMinter)?.advance(past: version)
         logger.info("restored", metadata: ["hollow.version": "\(version)"])

@@ -1,18 +1,23 @@
 import ArgumentParser
-import FoundationEssentials
+import Foundation
 import HollowCore
+import HollowFilesystem
+import HollowMQTT
+import HollowProducer
+import HollowZstd
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `hollow publish`: publishes JSON records as the next state of a filesystem blob store.
+/// `hollow publish`: publishes JSON records as the next state of a filesystem blob store, through
+/// ``HollowProducer`` (integrity check, atomic NFS-safe writes, rollback on failure).
 ///
-/// The first run writes `snapshot-<v>`, `header-<v>` and `announced.version`; later runs restore the
-/// announced state from the store and write `delta-<prev>-<v>`, `reversedelta-<v>-<prev>`, `snapshot-<v>`,
-/// `header-<v>`, then announce `v`. Every file is written to a temporary name and renamed into place;
-/// `announced.version` is renamed last. A data file with a bad line writes nothing.
-struct Publish: ParsableCommand {
+/// The first run writes `snapshot-<v>` and `header-<v>`; later runs restore the announced state from the store
+/// and write `delta-<prev>-<v>`, `reversedelta-<v>-<prev>`, `header-<v>` and, when due, `snapshot-<v>`. Then it
+/// announces `v` in `announced.version` and, with `--broker`, on `PREFIX/NS/announced`. A data file with a bad
+/// line writes nothing.
+struct Publish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Publish records (JSON, one object per line) as the next state of a blob store.")
 
@@ -31,10 +36,32 @@ struct Publish: ParsableCommand {
     @Option(help: "The version to publish (default: the announced version + 1, or 1).")
     var version: Int64?
 
+    @Option(help: "The namespace: blobs go to STORE/NS, announcements to PREFIX/NS/announced.")
+    var namespace: String?
+
+    @Option(help: "Blob compression: none or zstd (files get a .zst suffix).")
+    var compress: String = "none"
+
+    @Option(help: "Deltas published between two snapshots (0: a snapshot every version).")
+    var numStatesBetweenSnapshots: Int = 0
+
     @Option(help: "Target bytes per type shard (Java producer default: 16 MiB).")
     var targetMaxTypeShardSize: Int = 16 << 20
 
-    func run() throws {
+    @Option(help: "Broker URL mqtt://[user:pass@]host:port or mqtts://...: also announce over MQTT.")
+    var broker: String?
+    @Option(help: "A file holding the broker password (first line). Default: $HOLLOW_MQTT_PASSWORD.") var passwordFile: String?
+    @Option(help: "Broker user name when the URL has none. Default: $HOLLOW_MQTT_USERNAME.") var username: String?
+    @Option(help: "PEM CA file for mqtts://.") var caFile: String?
+    @Option(help: "MQTT topic prefix.") var prefix: String = MQTTTopics.defaultPrefix
+
+    func validate() throws {
+        guard ["none", "zstd"].contains(compress) else { throw ValidationError("--compress must be none or zstd, not '\(compress)'") }
+        guard numStatesBetweenSnapshots >= 0 else { throw ValidationError("--num-states-between-snapshots must not be negative") }
+        if broker != nil, namespace == nil { throw ValidationError("--broker needs --namespace (the topic segment)") }
+    }
+
+    func run() async throws {
         let schemas: [HollowSchema]
         do {
             schemas = try HollowSchemaParser.parseCollectionOfSchemas(try Self.readText(schema))
@@ -50,67 +77,80 @@ struct Publish: ParsableCommand {
         guard declared.contains(type) else {
             throw PublishFailure("\(schema): no type named \(type) (types: \(schemas.map(\.name).joined(separator: ", ")))")
         }
+        let text = try Self.readText(data)
 
-        let storeURL = URL(fileURLWithPath: store)
-        try FileManager.default.createDirectory(at: storeURL, withIntermediateDirectories: true)
-        let announcedURL = storeURL.appendingPathComponent("announced.version")
-        var previous: Int64?
-        if FileManager.default.fileExists(atPath: announcedURL.path) {
-            let text = String(try Self.readText(announcedURL.path).filter { !$0.isWhitespace })
-            guard let v = Int64(text) else { throw PublishFailure("\(announcedURL.path) does not hold a version: \"\(text)\"") }
-            previous = v
+        let zstd = ZstdCompressor()
+        let publisher = try FilesystemPublisher(path: store, namespace: namespace, compressor: compress == "zstd" ? zstd : nil)
+        let fsAnnouncer = try FilesystemAnnouncer(path: store, namespace: namespace)
+        let previous: Int64?
+        do { previous = try FilesystemAnnouncer.readAnnouncedVersion(path: store, namespace: namespace) } catch {
+            throw PublishFailure("\(error)")
         }
-
-        let engine = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
-        for s in schemas { try engine.addTypeState(s) }
-        if let previous {
-            let snapshotPath = storeURL.appendingPathComponent("snapshot-\(previous)").path
-            guard FileManager.default.fileExists(atPath: snapshotPath) else {
-                throw PublishFailure("the store announces version \(previous) but has no snapshot-\(previous)")
-            }
-            let state = try ReadState.load(snapshot: try Self.readBytes(snapshotPath))
-            do {
-                try engine.restore(from: state)
-            } catch where error.code == .schemaConflict {
-                throw PublishFailure("\(error.message); changing the schema of a published type is not supported by publish yet")
-            } catch {
-                throw PublishFailure("cannot restore version \(previous): \(error.message)")
-            }
-        }
-
         let next = version ?? (previous.map { $0 + 1 } ?? 1)
         if let previous, next <= previous {
             throw PublishFailure("version \(next) is not after the announced version \(previous)")
         }
 
-        let adapter = try HollowJSONAdapter(engine: engine, typeName: type)
-        let records: [Int]
-        do {
-            records = try adapter.addLines(try Self.readText(data))
-        } catch let e as HollowJSONError {
-            throw PublishFailure("\(data): \(e); nothing was published")
+        var mqttClient: MQTTClient?
+        var announcers: [any Announcer] = [fsAnnouncer]
+        if let broker, let namespace {
+            var args = ["--broker", broker, "--prefix", prefix]
+            if let passwordFile { args += ["--password-file", passwordFile] }
+            if let username { args += ["--username", username] }
+            if let caFile { args += ["--ca-file", caFile] }
+            let options = try MQTTBrokerOptions.parse(args)
+            let client = try MQTTClient(configuration: try options.clientConfiguration(clientIDPrefix: "hollow-publish"))
+            try client.start()
+            try await client.waitUntilConnected(timeout: options.timeoutDuration)
+            announcers.append(try MQTTAnnouncer(client: client, namespace: namespace, prefix: prefix))
+            mqttClient = client
+        }
+        defer { if let mqttClient { Task { await mqttClient.shutdown() } } }
+
+        let producer = HollowProducer(
+            publisher: publisher, announcer: AnnouncerChain(announcers), versionMinter: CountingVersionMinter(start: next),
+            numStatesBetweenSnapshots: numStatesBetweenSnapshots, targetMaxTypeShardSize: targetMaxTypeShardSize)
+        try await producer.initializeDataModel(schemas: schemas)
+        if let previous {
+            do {
+                let retriever = try FilesystemBlobRetriever(path: store, namespace: namespace, decompressors: [zstd])
+                try await producer.restore(version: previous, retriever: retriever)
+            } catch let error as HollowWriteError where error.code == .schemaConflict {
+                throw PublishFailure("\(error.message); changing the schema of a published type is not supported by publish yet")
+            } catch {
+                throw PublishFailure("cannot restore version \(previous) from the store: \(error)")
+            }
         }
 
-        engine.headerTags = [
-            "hollow.blob.to.version": "\(next)",
-            "hollow.metric.cycle.start": "\(Int64(Date().timeIntervalSince1970 * 1000))",
-        ]
-        if previous != nil && !engine.hasChangedSinceLastCycle {
-            print("no change since version \(previous!): nothing published")
+        let type = self.type
+        let dataPath = data
+        let counter = RecordCounter()
+        let published: Int64
+        do {
+            published = try await producer.runCycle { state in
+                let adapter = try HollowJSONAdapter(engine: state.stateEngine, typeName: type)
+                do {
+                    counter.count = try adapter.addLines(text).count
+                } catch let e as HollowJSONError {
+                    throw PublishFailure("\(dataPath): \(e); nothing was published")
+                }
+            }
+        } catch let failure as PublishFailure {
+            throw failure
+        } catch {
+            throw PublishFailure("\(error); nothing was published")
+        }
+        if let previous, published == previous {
+            print("no change since version \(previous): nothing published")
+            if let mqttClient { await mqttClient.shutdown() }
             return
         }
-
-        var files: [(String, [UInt8])] = []
-        if let previous {
-            files.append(("delta-\(previous)-\(next)", engine.writeDelta()))
-            files.append(("reversedelta-\(next)-\(previous)", engine.writeReverseDelta()))
-        }
-        files.append(("snapshot-\(next)", engine.writeSnapshot()))
-        files.append(("header-\(next)", engine.writeHeader()))
-        for (name, bytes) in files { try Self.writeAtomically(bytes, to: storeURL.appendingPathComponent(name)) }
-        try Self.writeAtomically(Array("\(next)".utf8), to: announcedURL)
-        let written = files.map { "\($0.0) (\($0.1.count) bytes)" }.joined(separator: ", ")
-        print("published version \(next): \(records.count) \(type) records; wrote \(written); announced \(next)")
+        if let mqttClient { await mqttClient.shutdown() }
+        let dir = namespace.map { "\(store)/\($0)" } ?? store
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: dir))?
+            .filter { $0.contains("-\(published)") && !$0.contains(".tmp") }.sorted().joined(separator: ", ") ?? ""
+        print("published version \(published): \(counter.count) \(type) records; wrote \(written); announced \(published)"
+            + (broker != nil ? " (announced.version and MQTT)" : ""))
     }
 
     static func readBytes(_ path: String) throws -> [UInt8] {
@@ -126,38 +166,25 @@ struct Publish: ParsableCommand {
         guard let text = String(validating: bytes, as: UTF8.self) else { throw PublishFailure("\(path) is not UTF-8 text") }
         return text
     }
-
-    /// Writes `bytes` to `<name>.tmp` in the same directory, flushes it, then renames it over `url`.
-    static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
-        let tmp = url.path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw PublishFailure("cannot create \(tmp): \(String(cString: strerror(errno)))") }
-        let failure: String? = bytes.withUnsafeBytes { (buf: UnsafeRawBufferPointer) -> String? in
-            var offset = 0
-            while offset < buf.count {
-                let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n < 0 { return String(cString: strerror(errno)) }
-                offset += n
-            }
-            return nil
-        }
-        if let failure {
-            close(fd)
-            unlink(tmp)
-            throw PublishFailure("cannot write \(tmp): \(failure)")
-        }
-        fsync(fd)
-        close(fd)
-        guard rename(tmp, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp)
-            throw PublishFailure("cannot rename \(tmp) to \(url.path): \(reason)")
-        }
-    }
 }
 
 /// A failure of `hollow publish`, printed as `Error: <message>` with exit status 1.
 struct PublishFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Announces through each announcer in order (the durable `announced.version` first, then MQTT); the first
+/// failure fails the announcement and so the cycle.
+struct AnnouncerChain: Announcer {
+    let announcers: [any Announcer]
+    init(_ announcers: [any Announcer]) { self.announcers = announcers }
+    func announce(version: Int64) async throws {
+        for a in announcers { try await a.announce(version: version) }
+    }
+}
+
+/// The record count from inside a cycle's populate closure.
+final class RecordCounter: @unchecked Sendable {
+    var count = 0
 }
