@@ -33,9 +33,9 @@ extension HollowObjectMapper {
 
     /// Builds a typed primary-key index over `type`'s records in `state` (its schema's primary key).
     /// - Throws: ``HollowIndexError`` if the state lacks the type or the type has no primary key.
-    public func primaryKeyIndex<T: Decodable>(_ type: T.Type, in state: ReadState) throws -> HollowTypedPrimaryKeyIndex<T> {
+    public func primaryKeyIndex<T: Decodable>(_ type: T.Type, in state: ReadState) throws -> UniqueKeyIndex<T> {
         let mt = try mapperType(for: type, nameOverride: nil, hashKey: nil)
-        return HollowTypedPrimaryKeyIndex(mapper: self, state: state, index: try HollowPrimaryKeyIndex(state: state, type: mt.name))
+        return UniqueKeyIndex(mapper: self, state: state, index: try HollowPrimaryKeyIndex(state: state, type: mt.name))
     }
 
     /// Finds the record of `type` whose primary key equals `key` (one value per key field).
@@ -141,8 +141,8 @@ extension HollowObjectMapper {
 }
 
 /// Finds records of a mapped type by primary key in one ``ReadState`` and decodes them
-/// (a ``HollowPrimaryKeyIndex`` plus the mapper's typed reading).
-public struct HollowTypedPrimaryKeyIndex<T: Decodable> {
+/// (Java: `UniqueKeyIndex<T>`; a ``HollowPrimaryKeyIndex`` plus the mapper's typed reading).
+public struct UniqueKeyIndex<T: Decodable> {
     let mapper: HollowObjectMapper
     let state: ReadState
     /// The untyped index.
