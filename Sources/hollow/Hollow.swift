@@ -8,7 +8,6 @@ struct Hollow: AsyncParsableCommand {
         abstract: "Publish, consume, inspect and operate Hollow datasets.",
         subcommands: [
             Bench.self,
-            Publish.self,
             Dump.self,
             Inspect.self,
             Store.self,

@@ -141,7 +141,7 @@ extension HollowObjectMapper {
 }
 
 /// Finds records of a mapped type by primary key in one ``ReadState`` and decodes them
-/// (a ``HollowPrimaryKeyIndex`` plus the mapper's typed reading).
+/// (Java: `UniqueKeyIndex<T>`; a ``HollowPrimaryKeyIndex`` plus the mapper's typed reading).
 public struct UniqueKeyIndex<T: Decodable> {
     let mapper: HollowObjectMapper
     let state: ReadState
