@@ -1,8 +1,10 @@
 import ArgumentParser
 import HollowCore
 import HollowFilesystem
+import HollowProducer
 
-/// `hollow store STORE [--namespace NS]`: what a filesystem store holds.
+/// `hollow store STORE [--namespace NS] [--clean [--keep N] [--dry-run]]`: what a filesystem store holds, and
+/// deleting the blobs no longer needed.
 struct Store: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
@@ -15,7 +17,27 @@ struct Store: AsyncParsableCommand {
     @Option(help: "The blob namespace: a sub-directory of STORE.")
     var namespace: String?
 
+    @Flag(help: "Delete old blobs: keep the newest --keep snapshots and the deltas still reachable from them.")
+    var clean = false
+
+    @Option(help: "With --clean: how many of the newest snapshots to keep.")
+    var keep: Int = 5
+
+    @Flag(help: "With --clean: only print what would be deleted.")
+    var dryRun = false
+
+    func validate() throws {
+        guard keep >= 1 else { throw ValidationError("--keep must be at least 1, not \(keep)") }
+        guard clean || !dryRun else { throw ValidationError("--dry-run only applies to --clean") }
+    }
+
     func run() async throws {
+        if clean {
+            let cleaner = try FilesystemBlobStorageCleaner(path: store, namespace: namespace, numberOfSnapshotsToKeep: keep)
+            let report = try cleaner.clean(dryRun: dryRun)
+            print(Self.render(report, directory: cleaner.directory, dryRun: dryRun), terminator: "")
+            return
+        }
         let inventory = try StoreInventory.scan(path: store, namespace: namespace)
         print(Self.render(inventory), terminator: "")
     }
@@ -82,6 +104,36 @@ struct Store: AsyncParsableCommand {
             out += "ignored: \(ignored.name) (\(ignored.reason))\n"
         }
         return out
+    }
+}
+
+extension Store {
+    static func render(_ report: FilesystemBlobStorageCleaner.Report, directory: String, dryRun: Bool) -> String {
+        var out = "store: \(directory)\n"
+        out += "kept snapshots: \(report.keptSnapshotVersions.map(String.init).joined(separator: ", "))\n"
+        out += "retained versions: \(report.retainedVersions.count)\n"
+        let verb = dryRun ? "would delete" : "deleted"
+        out += "\(verb) \(report.deletedFiles.count) files" + (report.deletedFiles.isEmpty ? "" : ":") + "\n"
+        for name in report.deletedFiles.sorted() { out += "  \(name)\n" }
+        return out
+    }
+}
+
+/// Runs the storage cleaner after every announced cycle of a ``HollowProducer`` that publishes to a filesystem
+/// store (Java: a `HollowFilesystemBlobStorageCleaner` registered as a producer listener). It lives in the
+/// executable because `HollowFilesystem` does not depend on `HollowProducer`. A failing clean is reported
+/// through `onError` and never fails the cycle.
+struct FilesystemCleaningListener: ProducerListener {
+    let cleaner: FilesystemBlobStorageCleaner
+    let onError: @Sendable (any Error) -> Void
+
+    init(cleaner: FilesystemBlobStorageCleaner, onError: @escaping @Sendable (any Error) -> Void = { _ in }) {
+        self.cleaner = cleaner
+        self.onError = onError
+    }
+
+    func announcementCompleted(version: Int64) {
+        do { try cleaner.clean() } catch { onError(error) }
     }
 }
 
