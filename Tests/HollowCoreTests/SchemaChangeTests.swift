@@ -100,4 +100,32 @@ import Testing
         #expect(s2.canonicalJSON().contains(#"{"ordinal":2,"fields":{"a":5}}"#))
         #expect(s1.ignoredSchemaChanges.isEmpty)
     }
+
+    /// Primary keys that point at each other in a loop (schemas come from blobs) do not hang or crash
+    /// key-path resolution.
+    @Test func cyclicPrimaryKeys() throws {
+        let a = HollowSchema.object(HollowObjectSchema(
+            name: "A", fields: [.init(name: "b", type: .reference, referencedType: "B"), .init(name: "x", type: .int)], primaryKey: ["b"]))
+        let b = HollowSchema.object(HollowObjectSchema(
+            name: "B", fields: [.init(name: "a", type: .reference, referencedType: "A"), .init(name: "y", type: .int)], primaryKey: ["a"]))
+        func emptySection(_ schema: HollowSchema) -> [UInt8] {
+            var w = ByteWriter()
+            schema.write(to: &w)
+            w.writeBytes([2, 0, 1])
+            w.writeVarInt(-1)  // no records
+            w.writeVarInt(0)
+            w.writeVarInt(0)
+            w.writeVarLong(0)
+            w.writeVarLong(0)
+            w.writeVarLong(0)
+            w.writeInt32(0)  // empty populated bit set
+            return w.bytes
+        }
+        let blob = Self.blob(origin: -1, destination: 7, version: 1, schemas: [a, b], sections: [emptySection(a), emptySection(b)])
+        let state = try ReadState.load(snapshot: blob)
+        #expect(state.typeNames == ["A", "B"])
+        let index = try HollowPrimaryKeyIndex(state: state, type: "A")
+        #expect(index.count == 0)
+        #expect(index.getMatchingOrdinal(1) == -1)
+    }
 }
