@@ -15,7 +15,9 @@ let strictSettings: [SwiftSetting] = [
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 
 let package = Package(
     name: "swift-hollow",
@@ -28,6 +30,7 @@ let package = Package(
         .library(name: "HollowZstd", targets: ["HollowZstd"]),
         .library(name: "HollowMQTT", targets: ["HollowMQTT"]),
         .library(name: "KeaEdge", targets: ["KeaEdge"]),
+        .library(name: "HollowExplorer", targets: ["HollowExplorer"]),
         .executable(name: "hollow", targets: ["hollow"]),
         .executable(name: "kea-edge", targets: ["kea-edge"]),
     ],
@@ -36,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Pure Swift: format, engines, read API, indexes, mapper, and the protocols infrastructure implements.
@@ -57,6 +61,18 @@ let package = Package(
         .target(
             name: "KeaEdge",
             dependencies: ["HollowCore", "HollowProducer", "CBPF", log],
+            exclude: ["bpf"],  // BPF C, compiled by scripts/kea-build-bpf.sh (clang -target bpf), not by SwiftPM
+            swiftSettings: strictSettings
+        ),
+
+        // The explorer: web UI and JSON API over any store (Hummingbird); the executable wires stores and MQTT.
+        .target(name: "HollowExplorer", dependencies: ["HollowCore", hummingbird, log], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HollowExplorerTests",
+            dependencies: [
+                "HollowExplorer", "HollowCore", "HollowTestSupport", hummingbird, subprocess,
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -65,7 +81,7 @@ let package = Package(
             name: "hollow",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowMQTT",
-                argumentParser, log, lifecycle,
+                argumentParser, log, lifecycle, unixSignals, subprocess, "HollowExplorer", "KeaEdge", hummingbird,
             ],
             swiftSettings: strictSettings
         ),
@@ -73,7 +89,7 @@ let package = Package(
             name: "kea-edge",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "HollowMQTT", "KeaEdge",
-                argumentParser, log, lifecycle,
+                argumentParser, log, lifecycle, unixSignals,
             ],
             swiftSettings: strictSettings
         ),
@@ -100,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HollowFilesystemTests",
-            dependencies: ["HollowCore", "HollowFilesystem", "HollowTestSupport"],
+            dependencies: ["HollowCore", "HollowFilesystem", "HollowZstd", "HollowTestSupport", subprocess],
             swiftSettings: strictSettings
         ),
         .testTarget(

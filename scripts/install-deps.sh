@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages swift-hollow needs, only those missing. Safe to run repeatedly.
 #   scripts/install-deps.sh          core packages (build, tests, demo)
-#   scripts/install-deps.sh --kea    plus Kea and DHCP clients for the kea-edge integration tests
+#   scripts/install-deps.sh --kea    plus Kea and DHCP clients for the kea-edge integration tests, and the browser
+#   scripts/install-deps.sh --browser  plus headless Chromium for the explorer's browser test (make test: via --kea)
 set -euo pipefail
 core=(pkg-config libzstd-dev zstd libmosquitto-dev mosquitto mosquitto-clients libbpf-dev libelf-dev zlib1g-dev
       clang llvm bpftool iproute2)
 kea=(kea-dhcp4-server kea-admin socat busybox isc-dhcp-client)
+browser=(chromium)
 want=("${core[@]}")
-[ "${1:-}" = "--kea" ] && want+=("${kea[@]}")
+[ "${1:-}" = "--kea" ] && want+=("${kea[@]}" "${browser[@]}")
+[ "${1:-}" = "--browser" ] && want+=("${browser[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -139,11 +139,6 @@ private func now() -> Double {
     return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1_000_000
 }
 
-private func median(_ values: [Double]) -> Double {
-    guard !values.isEmpty else { return 0 }
-    let s = values.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
 
 /// VmRSS and VmHWM of this process in KiB, from /proc/self/status.
 private func memory() -> (rss: Int, hwm: Int) {

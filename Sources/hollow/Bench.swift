@@ -6,8 +6,11 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: load/apply, write, lifecycle, zstd, MQTT latency. Report medians of repeated runs.",
         subcommands: [
+            BenchZstd.self,
+            BenchCycle.self,
             BenchLoad.self,
             // One line per benchmark; each lives in its own Bench+Name.swift file.
+            BenchMQTT.self,
         ]
     )
 }

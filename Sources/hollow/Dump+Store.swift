@@ -78,8 +78,3 @@ enum StoreFiles {
     }
 }
 
-/// A command-line failure with a message for the user.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

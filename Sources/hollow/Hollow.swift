@@ -10,6 +10,14 @@ struct Hollow: AsyncParsableCommand {
             Bench.self,
             Dump.self,
             Inspect.self,
+            Store.self,
+            Publish.self,
+            Pin.self,
+            Unpin.self,
+            Status.self,
+            Watch.self,
+            Explore.self,
+            Demo.self,
             // One line per subcommand; each lives in its own file.
         ]
     )

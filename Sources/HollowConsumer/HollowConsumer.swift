@@ -1,0 +1,281 @@
+public import HollowCore
+public import Logging
+import Synchronization
+
+/// Keeps an in-memory copy of a Hollow dataset current (Java: `HollowConsumer`).
+///
+/// A consumer holds one immutable ``ReadState`` at a time. A refresh plans a way from the current version to
+/// the target (snapshot, deltas, reverse deltas), applies it off to the side, and swaps the new state in
+/// atomically: readers see the old state or the new one, never a mix. A failed refresh leaves the current
+/// state in place, is reported to listeners and counted, and is retried on the next trigger.
+///
+/// Asynchronous refreshes (``triggerAsyncRefresh()``) are carried out by ``run()``, which the owner runs
+/// (in a task group or a service group) for the consumer's lifetime; refreshes run one at a time, and a newer
+/// request supersedes one still queued.
+public final class HollowConsumer: RefreshTrigger, Sendable {
+    /// The figures users watch.
+    public struct Metrics: Sendable, Equatable {
+        /// The loaded version, nil before the first successful refresh.
+        public var currentVersion: Int64?
+        /// How long the last successful refresh took.
+        public var lastRefreshDuration: Duration?
+        /// Failures since the last success.
+        public var consecutiveFailures: Int = 0
+        /// Successful and failed refreshes since start.
+        public var refreshSuccesses: Int = 0
+        public var refreshFailures: Int = 0
+        /// When the last refresh succeeded (monotonic clock).
+        public var lastSuccess: ContinuousClock.Instant?
+        /// Whether the current version was reached because of a pin.
+        public var isPinned: Bool = false
+        /// The last failure's description, cleared by a success.
+        public var lastError: String?
+        /// Snapshot loads, including double snapshots, since start.
+        public var snapshotLoads: Int = 0
+        /// Deltas and reverse deltas applied since start.
+        public var deltasApplied: Int = 0
+
+        /// Time since the last successful refresh, nil if there was none.
+        public var timeSinceLastSuccess: Duration? { lastSuccess.map { ContinuousClock.now - $0 } }
+    }
+
+    private struct Pending {
+        var requested = false
+        var notBefore: ContinuousClock.Instant?
+    }
+
+    private let planner: UpdatePlanner
+    private let watcher: (any AnnouncementWatcher)?
+    private let listeners: [any RefreshListener]
+    private let logger: Logger
+    private let gate = AsyncSerialGate()
+    private let current = Mutex<ReadState?>(nil)
+    private let metricsState = Mutex(Metrics())
+    private let pending = Mutex(Pending())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    /// Creates a consumer.
+    /// - Parameters:
+    ///   - blobRetriever: where blobs come from (a filesystem store, possibly with a local cache).
+    ///   - announcementWatcher: tells which version to hold and triggers refreshes; without one,
+    ///     ``triggerRefresh()`` goes to the newest snapshot the retriever has, and you call ``triggerRefreshTo(_:)``.
+    ///   - refreshListeners: observers of every refresh (status reporting, metrics).
+    ///   - maxDeltasBeforeDoubleSnapshot: longer delta chains are replaced by a snapshot.
+    ///   - logger: where refreshes are logged.
+    public init(
+        blobRetriever: any BlobRetriever,
+        announcementWatcher: (any AnnouncementWatcher)? = nil,
+        refreshListeners: [any RefreshListener] = [],
+        maxDeltasBeforeDoubleSnapshot: Int = 32,
+        logger: Logger = Logger(label: "hollow.consumer", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.planner = UpdatePlanner(retriever: blobRetriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot)
+        self.watcher = announcementWatcher
+        self.listeners = refreshListeners
+        self.logger = logger
+        (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    // MARK: Reading
+
+    /// The current state, nil before the first successful refresh. Hold on to the returned reference for a
+    /// consistent view across many reads: it never changes under you.
+    public var readState: ReadState? { current.withLock { $0 } }
+
+    /// The loaded version, nil before the first successful refresh.
+    public var currentVersion: Int64? { metricsState.withLock { $0.currentVersion } }
+
+    /// Whether the loaded version was chosen by a pin.
+    public var isPinned: Bool { metricsState.withLock { $0.isPinned } }
+
+    /// The figures users watch (version, durations, failures, pinned).
+    public var metrics: Metrics { metricsState.withLock { $0 } }
+
+    /// Runs `body` while no refresh can swap the state (Java: `getRefreshLock()`); `body` gets that state.
+    public func withRefreshLock<T: Sendable>(_ body: (ReadState?) async throws -> T) async rethrows -> T {
+        try await gate.withLock { try await body(readState) }
+    }
+
+    // MARK: Refreshing
+
+    /// Refreshes to the watcher's version (pin or announcement), or without a watcher to the newest snapshot
+    /// the retriever has. Returns when done.
+    /// - Throws: ``RefreshError`` (the current state stays in place).
+    @discardableResult
+    public func triggerRefresh() async throws -> Int64 {
+        if let watcher {
+            guard let version = watcher.latestVersion else {
+                let error = RefreshError(.noVersionKnown, "the announcement watcher has no version yet")
+                report(failure: error, requested: -1)
+                throw error
+            }
+            return try await refresh(to: version, pinned: watcher.isPinned)
+        }
+        return try await refresh(to: nil, pinned: false)
+    }
+
+    /// Refreshes to exactly `version`: forward with deltas, back with reverse deltas, or with a snapshot.
+    @discardableResult
+    public func triggerRefreshTo(_ version: Int64) async throws -> Int64 {
+        try await refresh(to: Optional(version), pinned: false)
+    }
+
+    /// Requests a refresh and returns at once; ``run()`` performs it.
+    public func triggerAsyncRefresh() {
+        pending.withLock { $0.requested = true; $0.notBefore = nil }
+        wake.yield()
+    }
+
+    /// Requests a refresh no earlier than `delay` from now.
+    public func triggerAsyncRefreshWithDelay(_ delay: Duration) {
+        let at = ContinuousClock.now + delay
+        pending.withLock { p in
+            p.notBefore = p.requested ? min(p.notBefore ?? at, at) : at
+            p.requested = true
+        }
+        wake.yield()
+    }
+
+    /// Requests a refresh after a random delay in `0...maxDelay` (jitter across a fleet).
+    public func triggerAsyncRefreshWithRandomDelay(maxDelay: Duration) {
+        let millis = max(0, Int(maxDelay.components.seconds * 1000 + maxDelay.components.attoseconds / 1_000_000_000_000_000))
+        triggerAsyncRefreshWithDelay(.milliseconds(Int.random(in: 0...millis)))
+    }
+
+    /// Performs asynchronous refresh requests until the task is cancelled. Subscribes to the watcher first,
+    /// which triggers an immediate refresh when it already knows a version.
+    public func run() async {
+        watcher?.subscribeToUpdates(self)
+        for await _ in wakeups {
+            while !Task.isCancelled {
+                let due = pending.withLock { p -> ContinuousClock.Instant?? in
+                    guard p.requested else { return .none }
+                    return .some(p.notBefore)
+                }
+                guard case .some(let notBefore) = due else { break }
+                if let notBefore, notBefore > .now {
+                    try? await Task.sleep(until: notBefore, clock: .continuous)
+                    if Task.isCancelled { return }
+                    let stillDue = pending.withLock { p in p.notBefore.map { $0 <= .now } ?? true }
+                    if !stillDue { continue }
+                }
+                pending.withLock { $0 = Pending() }
+                do {
+                    try await triggerRefresh()
+                } catch {
+                    // Reported to listeners and metrics by refresh(); the next trigger retries.
+                }
+            }
+            if Task.isCancelled { return }
+        }
+    }
+
+    /// Refreshes to `target`, or with nil to the newest version reachable in the store.
+    private func refresh(to target: Int64?, pinned: Bool) async throws -> Int64 {
+        try await gate.withLock {
+            let before = readState
+            let beforeVersion = currentVersion
+            let version = target ?? Int64.max
+            for l in listeners { l.refreshStarted(currentVersion: beforeVersion, requestedVersion: version) }
+            let start = ContinuousClock.now
+            do {
+                let plan: UpdatePlan
+                if let target {
+                    plan = try await planner.plan(
+                        from: beforeVersion, currentSchemaHash: before?.headerTags[HollowHeaderTag.schemaHash], to: target)
+                } else {
+                    plan = try await planner.planToLatest(from: beforeVersion)
+                }
+                let (state, snapshots, deltas) = try await apply(plan, to: before, requested: version)
+                let duration = ContinuousClock.now - start
+                current.withLock { $0 = state }
+                metricsState.withLock { m in
+                    m.currentVersion = plan.destinationVersion
+                    m.lastRefreshDuration = duration
+                    m.consecutiveFailures = 0
+                    m.refreshSuccesses += 1
+                    m.lastSuccess = .now
+                    m.isPinned = pinned
+                    m.lastError = nil
+                    m.snapshotLoads += snapshots
+                    m.deltasApplied += deltas
+                }
+                logger.debug(
+                    "refresh succeeded",
+                    metadata: [
+                        "hollow.version.from": "\(beforeVersion.map(String.init) ?? "none")",
+                        "hollow.version": "\(plan.destinationVersion)", "hollow.pinned": "\(pinned)",
+                        "hollow.refresh.ms": "\(duration.milliseconds)",
+                    ])
+                for l in listeners {
+                    l.refreshSuccessful(
+                        beforeVersion: beforeVersion, version: plan.destinationVersion, requestedVersion: version,
+                        duration: duration, isPinned: pinned)
+                }
+                return plan.destinationVersion
+            } catch {
+                report(failure: error, requested: version)
+                throw error
+            }
+        }
+    }
+
+    private func report(failure error: any Error, requested: Int64) {
+        let beforeVersion = currentVersion
+        metricsState.withLock { m in
+            m.consecutiveFailures += 1
+            m.refreshFailures += 1
+            m.lastError = "\(error)"
+        }
+        logger.warning(
+            "refresh failed",
+            metadata: ["hollow.version.requested": "\(requested)", "error": "\(error)"])
+        for l in listeners { l.refreshFailed(currentVersion: beforeVersion, requestedVersion: requested, error: error) }
+    }
+
+    /// Applies a plan to a copy of the state; the published state is only replaced by the caller on success.
+    private func apply(
+        _ plan: UpdatePlan, to base: ReadState?, requested: Int64
+    ) async throws -> (ReadState, snapshots: Int, deltas: Int) {
+        var state: ReadState
+        var snapshots = 0
+        if let snapshot = plan.snapshot {
+            state = try await load(snapshot, requested: requested) { bytes in try ReadState.load(snapshot: bytes) }
+            snapshots = 1
+        } else if let base {
+            state = base
+        } else {
+            throw RefreshError(.versionNotFound, "no snapshot to start from", requestedVersion: requested)
+        }
+        for blob in plan.transitions {
+            let from = state
+            state = try await load(blob, requested: requested) { bytes in
+                blob.type == .delta ? try from.applying(delta: bytes) : try from.applying(reverseDelta: bytes)
+            }
+        }
+        return (state, snapshots, plan.transitions.count)
+    }
+
+    private func load(
+        _ blob: Blob, requested: Int64, _ body: ([UInt8]) throws -> ReadState
+    ) async throws -> ReadState {
+        let bytes: [UInt8]
+        do {
+            bytes = try await blob.bytes()
+        } catch {
+            throw RefreshError(
+                .retrievalFailed, "could not read \(blob.fileName): \(error)", requestedVersion: requested)
+        }
+        do {
+            return try body(bytes)
+        } catch {
+            throw RefreshError(.blobInvalid, "\(blob.fileName) was refused: \(error)", requestedVersion: requested)
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

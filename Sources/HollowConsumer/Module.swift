@@ -1,1 +1,0 @@
-// Module HollowConsumer: see Docs and the sources added beside this file.

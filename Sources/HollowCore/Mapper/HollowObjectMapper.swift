@@ -1,0 +1,364 @@
+/// Maps `Codable` Swift values to Hollow records in a ``HollowWriteStateEngine``, with Java
+/// `HollowObjectMapper`'s default conventions:
+///
+/// | Swift | Hollow |
+/// |---|---|
+/// | `Int32`, `Int16`, `Int8`, `UInt8`, `UInt16` | `INT` field (optional / top level: reference to type `Integer`) |
+/// | `Int`, `Int64`, `UInt32`, `UInt`, `UInt64` | `LONG` field (optional / top level: type `Long`) |
+/// | `Bool`, `Float`, `Double` | `BOOLEAN`, `FLOAT`, `DOUBLE` (optional: types `Boolean`, `Float`, `Double`) |
+/// | `String` | reference to type `String` (`STRING` field when inline) |
+/// | `[UInt8]` | `BYTES` field |
+/// | struct | OBJECT type named after the struct, fields in declaration order |
+/// | `[X]`, `Set<X>`, `[K: V]` | `ListOfX`, `SetOfX`, `MapOfKToV` |
+/// | `enum E: String, CaseIterable` | OBJECT type `E` with field `_name` |
+///
+/// Non-optional `Int32.min` / `Int64.min` and `Float`/`Double` NaN are written as null, as Java does for
+/// primitives. Declare primary keys, inline fields, hash keys and type names with ``HollowTypeConfiguration``.
+/// Types are discovered through their `Decodable` initializer, so mapped types must be `Codable`.
+public final class HollowObjectMapper {
+    /// The engine records are added to.
+    public let engine: HollowWriteStateEngine
+    private var byType: [ObjectIdentifier: MapperType] = [:]
+    private var byName: [String: MapperType] = [:]
+
+    /// Creates a mapper that adds records to `engine`.
+    public init(engine: HollowWriteStateEngine) {
+        self.engine = engine
+    }
+
+    /// Registers the Hollow types of `type` (and of every type it references) with the engine.
+    /// - Throws: ``HollowWriteError`` if the type cannot be mapped (e.g. a non-`String` enum) or a type
+    ///   name is used by two different Swift types.
+    @discardableResult
+    public func initializeTypeState<T: Decodable>(for type: T.Type) throws -> String {
+        try mapperType(for: type, nameOverride: nil, hashKey: nil).name
+    }
+
+    /// Adds `value` (and every record it references) to the current cycle; returns its ordinal.
+    /// - Throws: ``HollowWriteError`` if its type cannot be mapped or the engine is not accepting records.
+    @discardableResult
+    public func add<T: Encodable>(_ value: T) throws -> Int {
+        guard let decodable = T.self as? any Decodable.Type else {
+            throw HollowWriteError(.unsupported, "\(T.self) must be Codable: its Hollow type is discovered from its Decodable initializer")
+        }
+        let mt = try mapperType(for: decodable, nameOverride: nil, hashKey: nil)
+        return try write(value, as: mt)
+    }
+
+    /// The Hollow type name `type` maps to.
+    public func typeName<T: Decodable>(for type: T.Type) throws -> String {
+        try mapperType(for: type, nameOverride: nil, hashKey: nil).name
+    }
+
+    // MARK: Discovery
+
+    static let intTypes: [ObjectIdentifier] = [Int32.self, Int16.self, Int8.self, UInt8.self, UInt16.self].map { ObjectIdentifier($0) }
+    static let longTypes: [ObjectIdentifier] = [Int64.self, Int.self, UInt32.self, UInt.self, UInt64.self].map { ObjectIdentifier($0) }
+
+    /// The primitive field type of a Swift scalar type, or nil.
+    static func scalarFieldType(_ t: Any.Type) -> HollowFieldType? {
+        let id = ObjectIdentifier(t)
+        if intTypes.contains(id) { return .int }
+        if longTypes.contains(id) { return .long }
+        if t == Bool.self { return .boolean }
+        if t == Float.self { return .float }
+        if t == Double.self { return .double }
+        if t == String.self { return .string }
+        if t is any HollowBytesMarker.Type { return .bytes }
+        return nil
+    }
+
+    static func boxedName(_ ft: HollowFieldType) -> String {
+        switch ft {
+        case .int: "Integer"
+        case .long: "Long"
+        case .boolean: "Boolean"
+        case .float: "Float"
+        case .double: "Double"
+        case .string: "String"
+        case .bytes: "Bytes"
+        case .reference: "Reference"
+        }
+    }
+
+    private static func defaultName(_ t: Any.Type) -> String {
+        if let c = t as? any HollowTypeConfiguration.Type, let n = c.hollowTypeName { return n }
+        var name = String(describing: t)
+        if let lt = name.firstIndex(of: "<") { name = String(name[..<lt]) }
+        if let dot = name.lastIndex(of: ".") { name = String(name[name.index(after: dot)...]) }
+        return name
+    }
+
+    func mapperType(for t: any Decodable.Type, nameOverride: String?, hashKey: [String]??) throws -> MapperType {
+        if nameOverride == nil, hashKey == nil, let known = byType[ObjectIdentifier(t)] { return known }
+        if let o = t as? any HollowOptionalMarker.Type {
+            return try mapperType(for: o.hollowWrappedType, nameOverride: nameOverride, hashKey: hashKey)
+        }
+        let mt: MapperType
+        if let ft = Self.scalarFieldType(t) {
+            guard ft != .bytes else { throw HollowWriteError(.unsupported, "[UInt8] is a BYTES field, not a type of its own") }
+            let name = nameOverride ?? Self.boxedName(ft)
+            if let existing = byName[name] { return existing }
+            mt = MapperType(name: name, kind: .boxed(ft))
+            mt.schema = .object(HollowObjectSchema(name: name, fields: [.init(name: "value", type: ft)]))
+            try register(mt, t, numShards: nil)
+        } else if let l = t as? any HollowListMarker.Type {
+            let element = try mapperType(for: l.hollowElementType, nameOverride: nil, hashKey: nil)
+            let name = nameOverride ?? "ListOf\(element.name)"
+            if let existing = byName[name] { return existing }
+            mt = MapperType(name: name, kind: .list)
+            mt.element = element
+            mt.schema = .list(HollowListSchema(name: name, elementType: element.name))
+            try register(mt, t, numShards: nil)
+        } else if let s = t as? any HollowSetMarker.Type {
+            let element = try mapperType(for: s.hollowElementType, nameOverride: nil, hashKey: nil)
+            let name = nameOverride ?? "SetOf\(element.name)"
+            if let existing = byName[name] { return existing }
+            mt = MapperType(name: name, kind: .set)
+            mt.element = element
+            let key = hashKey ?? element.defaultHashKey
+            mt.schema = .set(HollowSetSchema(name: name, elementType: element.name, hashKey: key))
+            try register(mt, t, numShards: nil)
+        } else if let m = t as? any HollowMapMarker.Type {
+            let key = try mapperType(for: m.hollowKeyType, nameOverride: nil, hashKey: nil)
+            let value = try mapperType(for: m.hollowValueType, nameOverride: nil, hashKey: nil)
+            let name = nameOverride ?? "MapOf\(key.name)To\(value.name)"
+            if let existing = byName[name] { return existing }
+            mt = MapperType(name: name, kind: .map)
+            mt.key = key
+            mt.value = value
+            mt.schema = .map(HollowMapSchema(name: name, keyType: key.name, valueType: value.name, hashKey: hashKey ?? key.defaultHashKey))
+            try register(mt, t, numShards: nil)
+        } else if let cases = enumCases(t) {
+            let name = nameOverride ?? Self.defaultName(t)
+            if let existing = byName[name] { return existing }
+            _ = cases
+            mt = MapperType(name: name, kind: .enumName)
+            mt.schema = .object(HollowObjectSchema(name: name, fields: [.init(name: "_name", type: .string)]))
+            try register(mt, t, numShards: nil)
+        } else {
+            let name = nameOverride ?? Self.defaultName(t)
+            if let existing = byName[name] {
+                guard existing.swiftType == nil || existing.swiftType == ObjectIdentifier(t) else {
+                    throw HollowWriteError(.schemaConflict, "type name \(name) is used by two Swift types")
+                }
+                return existing
+            }
+            let config = t as? any HollowTypeConfiguration.Type
+            mt = MapperType(name: name, kind: .object)
+            mt.swiftType = ObjectIdentifier(t)
+            byName[name] = mt  // in progress: self references resolve to it
+            byType[ObjectIdentifier(t)] = mt
+            let discovery = DiscoveryDecoder(mapper: self, owner: mt, config: config)
+            do {
+                _ = try t.init(from: discovery)
+            } catch let e as HollowWriteError {
+                byName[name] = nil
+                byType[ObjectIdentifier(t)] = nil
+                throw e
+            } catch {
+                byName[name] = nil
+                byType[ObjectIdentifier(t)] = nil
+                throw HollowWriteError(.unsupported, "cannot discover the fields of \(t): \(error)")
+            }
+            mt.primaryKey = config?.hollowPrimaryKey
+            mt.schema = .object(
+                HollowObjectSchema(
+                    name: name, fields: mt.fields.map { .init(name: $0.name, type: $0.type, referencedType: $0.ref?.name) },
+                    primaryKey: config?.hollowPrimaryKey))
+            try engine.addTypeState(mt.schema, numShards: config?.hollowNumShards)
+            return mt
+        }
+        return mt
+    }
+
+    private func register(_ mt: MapperType, _ t: Any.Type, numShards: Int?) throws {
+        byName[mt.name] = mt
+        if case .boxed = mt.kind {} else { byType[ObjectIdentifier(t)] = mt }
+        try engine.addTypeState(mt.schema, numShards: numShards)
+    }
+
+    /// Called by discovery for each field of an object type.
+    func discoverField(_ owner: MapperType, _ name: String, _ t: Any.Type, optional: Bool, config: (any HollowTypeConfiguration.Type)?) throws {
+        guard owner.fieldIndex[name] == nil else { return }
+        var t = t
+        var optional = optional
+        if let o = t as? any HollowOptionalMarker.Type {
+            t = o.hollowWrappedType
+            optional = true
+        }
+        let inline = config?.hollowInlineFields.contains(name) ?? false
+        var field = MapperField(name: name, type: .reference, ref: nil, optional: optional)
+        if let ft = Self.scalarFieldType(t) {
+            if ft == .bytes || ft == .string && inline || ft != .string && (inline || !optional) {
+                field.type = ft
+            } else {
+                field.ref = try mapperType(for: t as! any Decodable.Type, nameOverride: nil, hashKey: nil)
+            }
+        } else {
+            guard let d = t as? any Decodable.Type else {
+                throw HollowWriteError(.unsupported, "field \(owner.name).\(name) has a type that is not Codable")
+            }
+            let key: [String]?? = config?.hollowHashKeys[name].map { Optional($0) }
+            field.ref = try mapperType(for: d, nameOverride: config?.hollowFieldTypeNames[name], hashKey: key)
+        }
+        owner.fieldIndex[name] = owner.fields.count
+        owner.fields.append(field)
+    }
+
+    // MARK: Writing
+
+    func write(_ value: any Encodable, as mt: MapperType) throws -> Int {
+        var value = value
+        if let o = value as? any HollowOptionalMarker {
+            guard let w = o.hollowWrapped else {
+                throw HollowWriteError(.invalidValue, "nil where a \(mt.name) record is needed (collections cannot hold null)")
+            }
+            value = w
+        }
+        switch mt.kind {
+        case .boxed(let ft):
+            guard case .object(let s) = mt.schema else { fatalError("boxed type has an object schema") }
+            var rec = HollowObjectWriteRecord(schema: s)
+            try rec.set(fieldAt: 0, Self.scalar(value, as: ft, nullNaN: true, field: "\(mt.name).value"))
+            return try engine.add(rec)
+        case .enumName:
+            guard case .object(let s) = mt.schema else { fatalError("enum type has an object schema") }
+            var rec = HollowObjectWriteRecord(schema: s)
+            try rec.set(fieldAt: 0, .string(enumRawValue(value) ?? "\(value)"))
+            return try engine.add(rec)
+        case .object:
+            guard case .object(let s) = mt.schema else { fatalError("object type has an object schema") }
+            let encoder = ObjectRecordEncoder(mapper: self, type: mt, record: HollowObjectWriteRecord(schema: s))
+            try value.encode(to: encoder)
+            if let error = encoder.error { throw error }
+            return try engine.add(encoder.record)
+        case .list:
+            guard let l = value as? any HollowListMarker else { throw mismatch(value, mt) }
+            var ordinals: [Int] = []
+            for e in l.hollowElements { ordinals.append(try write(e, as: mt.element!)) }
+            return try engine.add(.list(ordinals), to: mt.name)
+        case .set:
+            guard let s = value as? any HollowSetMarker else { throw mismatch(value, mt) }
+            var ordinals: [Int] = []
+            for e in s.hollowElements { ordinals.append(try write(e, as: mt.element!)) }
+            return try engine.add(.set(ordinals), to: mt.name)
+        case .map:
+            guard let m = value as? any HollowMapMarker else { throw mismatch(value, mt) }
+            var entries: [(key: Int, value: Int)] = []
+            for e in m.hollowEntries {
+                let k = try write(e.key, as: mt.key!)
+                let v = try write(e.value, as: mt.value!)
+                entries.append((k, v))
+            }
+            return try engine.add(.map(entries), to: mt.name)
+        }
+    }
+
+    private func mismatch(_ value: Any, _ mt: MapperType) -> HollowWriteError {
+        HollowWriteError(.schemaMismatch, "a \(type(of: value)) cannot be written as \(mt.name)")
+    }
+
+    /// Converts a Swift scalar to a field value of type `ft`; NaN becomes null when `nullNaN`.
+    static func scalar(_ value: Any, as ft: HollowFieldType, nullNaN: Bool, field: String) throws -> HollowFieldValue? {
+        func bad() -> HollowWriteError {
+            HollowWriteError(.schemaMismatch, "field \(field) is \(ft.rawValue); got a \(type(of: value))")
+        }
+        switch ft {
+        case .int:
+            switch value {
+            case let v as Int32: return .int(v)
+            case let v as Int16: return .int(Int32(v))
+            case let v as Int8: return .int(Int32(v))
+            case let v as UInt8: return .int(Int32(v))
+            case let v as UInt16: return .int(Int32(v))
+            case let v as Int:
+                guard let x = Int32(exactly: v) else { throw HollowWriteError(.invalidValue, "\(v) does not fit INT field \(field)") }
+                return .int(x)
+            default: throw bad()
+            }
+        case .long:
+            switch value {
+            case let v as Int64: return .long(v)
+            case let v as Int: return .long(Int64(v))
+            case let v as UInt32: return .long(Int64(v))
+            case let v as UInt: return .long(Int64(bitPattern: UInt64(v)))
+            case let v as UInt64: return .long(Int64(bitPattern: v))
+            case let v as Int32: return .long(Int64(v))
+            default: throw bad()
+            }
+        case .boolean:
+            guard let v = value as? Bool else { throw bad() }
+            return .boolean(v)
+        case .float:
+            guard let v = value as? Float else { throw bad() }
+            return nullNaN && v.isNaN ? nil : .float(v)
+        case .double:
+            guard let v = value as? Double else { throw bad() }
+            return nullNaN && v.isNaN ? nil : .double(v)
+        case .string:
+            guard let v = value as? String else { throw bad() }
+            return .string(v)
+        case .bytes:
+            guard let v = value as? [UInt8] else { throw bad() }
+            return .bytes(v)
+        case .reference:
+            throw bad()
+        }
+    }
+}
+
+/// How the mapper writes one Swift type.
+final class MapperType {
+    enum Kind { case boxed(HollowFieldType), enumName, object, list, set, map }
+    let name: String
+    let kind: Kind
+    var schema: HollowSchema = .list(HollowListSchema(name: "", elementType: ""))
+    var swiftType: ObjectIdentifier?
+    var fields: [MapperField] = []
+    var fieldIndex: [String: Int] = [:]
+    var primaryKey: [String]?
+    var element: MapperType?
+    var key: MapperType?
+    var value: MapperType?
+
+    init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
+
+    /// Java's `getDefaultElementHashKey`: the primary key, or the only field when it is not a reference.
+    var defaultHashKey: [String]? {
+        switch kind {
+        case .boxed: return ["value"]
+        case .enumName: return ["_name"]
+        case .object:
+            if let pk = primaryKey { return pk }
+            if fields.count == 1, fields[0].type != .reference { return [fields[0].name] }
+            return nil
+        default: return nil
+        }
+    }
+}
+
+struct MapperField {
+    var name: String
+    var type: HollowFieldType
+    var ref: MapperType?
+    var optional: Bool
+}
+
+// MARK: - Enums
+
+func enumCases(_ t: Any.Type) -> [Any]? {
+    func cases<E: CaseIterable>(_ e: E.Type) -> [Any] { Array(e.allCases) }
+    func rawIsString<R: RawRepresentable>(_ r: R.Type) -> Bool { R.RawValue.self == String.self }
+    guard let ci = t as? any CaseIterable.Type, let rr = t as? any RawRepresentable.Type, rawIsString(rr) else { return nil }
+    return cases(ci)
+}
+
+func enumRawValue(_ v: Any) -> String? {
+    func raw<R: RawRepresentable>(_ r: R) -> Any { r.rawValue }
+    guard let r = v as? any RawRepresentable else { return nil }
+    return raw(r) as? String
+}

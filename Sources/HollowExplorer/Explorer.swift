@@ -1,0 +1,326 @@
+import HollowCore
+public import Hummingbird
+import Synchronization
+
+/// A problem with a request, answered with `status` and `message` (JSON for `/api/…`, an HTML page otherwise).
+public struct ExplorerError: Error, Sendable, CustomStringConvertible {
+    /// The HTTP statuses the explorer answers with.
+    public enum Status: Int, Sendable {
+        case badRequest = 400, unauthorized = 401, forbidden = 403, notFound = 404, methodNotAllowed = 405
+        case unprocessableContent = 422, internalServerError = 500, badGateway = 502, serviceUnavailable = 503
+
+        public var code: Int { rawValue }
+        public var reasonPhrase: String {
+            switch self {
+            case .badRequest: "Bad Request"
+            case .unauthorized: "Unauthorized"
+            case .forbidden: "Forbidden"
+            case .notFound: "Not Found"
+            case .methodNotAllowed: "Method Not Allowed"
+            case .unprocessableContent: "Unprocessable Content"
+            case .internalServerError: "Internal Server Error"
+            case .badGateway: "Bad Gateway"
+            case .serviceUnavailable: "Service Unavailable"
+            }
+        }
+        var http: HTTPResponse.Status {
+            switch self {
+            case .badRequest: .badRequest
+            case .unauthorized: .unauthorized
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .methodNotAllowed: .methodNotAllowed
+            case .unprocessableContent: .unprocessableContent
+            case .internalServerError: .internalServerError
+            case .badGateway: .badGateway
+            case .serviceUnavailable: .serviceUnavailable
+            }
+        }
+    }
+    public var status: Status
+    public var message: String
+    public init(_ status: Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+    public var description: String { "\(status.code) \(message)" }
+}
+
+/// The explorer: a read-only web UI and JSON API over one Hollow store (Java: Hollow Explorer + History UI + diff).
+///
+/// Build the routes with ``addRoutes(to:)`` or a ready router with ``makeRouter()`` and serve it with Hummingbird.
+public final class Explorer: Sendable {
+    /// What the explorer serves and how.
+    public struct Configuration: Sendable {
+        /// The store to browse (read only).
+        public var store: any ExplorerStore
+        /// Builds states from the store's blobs.
+        public var loader: any ExplorerStateLoader
+        /// The namespace shown in the UI (and used by `operations`).
+        public var namespace: String
+        /// The operations side (announced, pins, fleet); nil when no broker is configured.
+        public var operations: (any ExplorerOperations)?
+        /// `user:password` an operator must present (HTTP Basic) to pin or unpin; nil disables pinning.
+        public var operatorCredentials: String?
+        /// How many states stay loaded at once.
+        public var cachedStates: Int
+        /// Seconds between the pages' checks for a new version.
+        public var refreshSeconds: Int
+
+        public init(
+            store: any ExplorerStore, loader: any ExplorerStateLoader, namespace: String = "default",
+            operations: (any ExplorerOperations)? = nil, operatorCredentials: String? = nil,
+            cachedStates: Int = 4, refreshSeconds: Int = 5
+        ) {
+            self.store = store
+            self.loader = loader
+            self.namespace = namespace
+            self.operations = operations
+            self.operatorCredentials = operatorCredentials
+            self.cachedStates = max(1, cachedStates)
+            self.refreshSeconds = refreshSeconds
+        }
+    }
+
+    public let configuration: Configuration
+    private let cache = Mutex<StateCacheState>(StateCacheState())
+
+    private struct StateCacheState {
+        var entries: [Int64: LoadedState] = [:]
+        var order: [Int64] = []
+    }
+
+    public init(configuration: Configuration) { self.configuration = configuration }
+
+    // MARK: Store access
+
+    func inventory() async throws -> [StoredBlob] {
+        do {
+            return try await configuration.store.inventory()
+        } catch {
+            throw ExplorerError(.notFound, "the store \(configuration.store.location) cannot be read: \(error)")
+        }
+    }
+
+    /// The versions the store can produce, ascending.
+    func loadableVersions(_ inventory: [StoredBlob]) -> [Int64] {
+        VersionEntry.build(inventory).map(\.version).filter { LoadPlan.make(for: $0, inventory: inventory) != nil }
+    }
+
+    /// The version pages show by default: the store's announced version if it can be loaded, else the newest.
+    func currentVersion(_ inventory: [StoredBlob]) async throws -> Int64 {
+        let versions = loadableVersions(inventory)
+        if let announced = try? await configuration.store.announcedVersion(), versions.contains(announced) {
+            return announced
+        }
+        guard let last = versions.last else {
+            throw ExplorerError(.notFound, "the store \(configuration.store.location) holds no snapshot")
+        }
+        return last
+    }
+
+    /// Resolves the `version` query parameter (absent: the current version).
+    func resolveVersion(_ text: String?, _ inventory: [StoredBlob], name: String = "version") async throws -> Int64 {
+        guard let text, !text.isEmpty else { return try await currentVersion(inventory) }
+        guard let v = Int64(text) else {
+            throw ExplorerError(.badRequest, "bad \(name) '\(text)': expected a version number")
+        }
+        guard LoadPlan.make(for: v, inventory: inventory) != nil else {
+            throw ExplorerError(.notFound, "version \(v) is not in the store (or cannot be reached from a snapshot)")
+        }
+        return v
+    }
+
+    /// The state at `version`, kept in a small LRU cache once loaded.
+    func state(_ version: Int64, _ inventory: [StoredBlob]) async throws -> LoadedState {
+        if let hit = cache.withLock({ c -> LoadedState? in
+            guard let s = c.entries[version] else { return nil }
+            c.order.removeAll { $0 == version }
+            c.order.append(version)
+            return s
+        }) {
+            return hit
+        }
+        let loaded: LoadedState
+        do {
+            loaded = LoadedState(try await configuration.loader.state(at: version, from: configuration.store, inventory: inventory))
+        } catch let e as ExplorerError {
+            throw e
+        } catch {
+            throw ExplorerError(.unprocessableContent, "version \(version) cannot be loaded: \(error)")
+        }
+        return cache.withLock { c in
+            if let raced = c.entries[version] { return raced }
+            c.entries[version] = loaded
+            c.order.append(version)
+            while c.order.count > configuration.cachedStates { c.entries[c.order.removeFirst()] = nil }
+            return loaded
+        }
+    }
+
+    // MARK: Routes
+
+    /// A router serving every page and API endpoint.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        addRoutes(to: router)
+        return router
+    }
+
+    /// Adds every page (`/…`) and its JSON twin (`/api/…`) to `router`.
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        page(router, "/") { r, _ in try await self.overviewPage(r) }
+        page(router, "/types") { r, _ in try await self.overviewPage(r) }
+        page(router, "/types/:type") { r, c in try await self.typePage(r, c) }
+        page(router, "/types/:type/records") { r, c in try await self.recordsPage(r, c) }
+        page(router, "/types/:type/records/:ordinal") { r, c in try await self.recordPage(r, c) }
+        page(router, "/types/:type/key") { r, c in try await self.keyPage(r, c) }
+        page(router, "/types/:type/search") { r, c in try await self.searchPage(r, c) }
+        page(router, "/types/:type/history") { r, c in try await self.historyPage(r, c) }
+        page(router, "/versions") { r, _ in try await self.versionsPage(r) }
+        page(router, "/diff") { r, _ in try await self.diffPage(r) }
+        page(router, "/ops") { r, _ in try await self.opsPage(r) }
+        page(router, "/metrics") { r, _ in try await self.metricsPage(r) }
+        router.get("/api/status") { request, _ in
+            await Self.respond(api: true) { try await self.status(request) }
+        }
+        for action in ["pin", "unpin"] {
+            for api in [true, false] {
+                let path = RouterPath((api ? "/api" : "") + "/ops/" + action)
+                router.post(path) { request, _ in
+                    await Self.respond(api: api) { try await self.pinAction(request, pin: action == "pin", api: api) }
+                }
+                router.get(path) { _, _ in
+                    await Self.respond(api: api) {
+                        throw ExplorerError(.methodNotAllowed, "use POST to \(action) (with operator credentials)")
+                    }
+                }
+            }
+        }
+    }
+
+    private func page<Context: RequestContext>(
+        _ router: Router<Context>, _ path: String,
+        _ build: @escaping @Sendable (Request, Parameters) async throws -> Page
+    ) {
+        router.get(RouterPath(path)) { request, context in
+            await Self.respond(api: false) { try await build(request, context.parameters) }
+        }
+        router.get(RouterPath(path == "/" ? "/api" : "/api" + path)) { request, context in
+            await Self.respond(api: true) { try await build(request, context.parameters) }
+        }
+    }
+
+    static func respond(api: Bool, _ build: () async throws -> Page) async -> Response {
+        do {
+            let page = try await build()
+            if let redirect = page.redirect {
+                return Response(status: .seeOther, headers: [.location: redirect])
+            }
+            if api { return json(page.json) }
+            return html(Layout.document(page: page), status: .ok)
+        } catch {
+            let e = (error as? ExplorerError) ?? ExplorerError(.internalServerError, "\(error)")
+            if api {
+                var r = json(["error": ["status": .from(e.status.code), "message": .string(e.message)]], status: e.status.http)
+                if e.status == .unauthorized { r.headers[.wwwAuthenticate] = "Basic realm=\"hollow explorer operator\"" }
+                return r
+            }
+            var r = html(Layout.errorDocument(e), status: e.status.http)
+            if e.status == .unauthorized { r.headers[.wwwAuthenticate] = "Basic realm=\"hollow explorer operator\"" }
+            return r
+        }
+    }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized()))
+        )
+    }
+
+    static func html(_ text: String, status: HTTPResponse.Status) -> Response {
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+}
+
+/// What a handler produces: the JSON model and its HTML rendering.
+struct Page: Sendable {
+    var title: String
+    var json: JSONValue
+    /// The page body (HTML), rendered from the same model.
+    var body: String
+    /// Set to redirect (HTML forms) instead.
+    var redirect: String? = nil
+    /// The version shown; pages that follow the current version reload when it changes.
+    var followsVersion: Int64? = nil
+    var refreshSeconds: Int = 5
+}
+
+extension Request {
+    /// The query parameter `name` (form-decoded), or nil.
+    func query(_ name: String) -> String? {
+        FormData.parse(uri.query ?? "").first { $0.0 == name }?.1
+    }
+    /// Every value of the query parameter `name`, in order.
+    func queryAll(_ name: String) -> [String] {
+        FormData.parse(uri.query ?? "").filter { $0.0 == name }.map(\.1)
+    }
+}
+
+/// `application/x-www-form-urlencoded` decoding (query strings and form bodies).
+enum FormData {
+    static func parse(_ text: String) -> [(String, String)] {
+        text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    static func decode(_ s: Substring) -> String {
+        var out: [UInt8] = []
+        let bytes = Array(s.utf8)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else if b == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
+                out.append(h << 4 | l)
+                i += 2
+            } else {
+                out.append(b)
+            }
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func encode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let h = String(b, radix: 16, uppercase: true)
+                out += "%" + (h.count == 1 ? "0" + h : h)
+            }
+        }
+        return out
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,234 @@
+public import HollowCore
+import Synchronization
+
+/// Finds blobs in a directory written by ``FilesystemPublisher`` or by Java's `HollowFilesystemPublisher`
+/// (Java: `HollowFilesystemBlobRetriever`).
+///
+/// Plain and compressed files are read alike: a file with a suffix (`snapshot-3.zst`) is decompressed by the
+/// decompressor whose `fileExtension` matches; files with other suffixes are ignored. Blob bytes load lazily.
+///
+/// The retriever keeps an index of the directory instead of listing it on every call. Before a lookup it
+/// `stat`s the directory (one call) and lists it again only if the directory's modification time changed (or
+/// changed too recently to trust, within 2 s of the last listing), or when a lookup misses: a delta or header
+/// that is not there, or a snapshot that is not the exact version asked for.
+public final class FilesystemBlobRetriever: BlobRetriever {
+    /// The directory the blobs are read from (the store path, plus the namespace sub-directory if any).
+    public let directory: String
+    private let decompressors: [String: any BlobCompressor]
+    private let index = Mutex(Index())
+
+    /// Creates a retriever. The directory need not exist yet: until it does, every lookup returns nil.
+    /// - Parameters:
+    ///   - path: The store directory (a local path or an NFS mount).
+    ///   - namespace: A sub-directory of `path` holding this dataset's blobs.
+    ///   - decompressors: Decompress files whose suffix is their `fileExtension` (e.g. a `ZstdCompressor`).
+    /// - Throws: ``FilesystemStoreError`` if the namespace is invalid.
+    public init(path: String, namespace: String? = nil, decompressors: [any BlobCompressor] = []) throws {
+        directory = try StoreDirectory.resolve(root: path, namespace: namespace)
+        var byExtension: [String: any BlobCompressor] = [:]
+        for decompressor in decompressors { byExtension[decompressor.fileExtension] = decompressor }
+        self.decompressors = byExtension
+    }
+
+    /// The snapshot of `desiredVersion`, or else of the greatest version below it; nil if there is none.
+    public func retrieveSnapshotBlob(desiredVersion: Int64) async throws -> Blob? {
+        try lookup { index in
+            guard let version = index.snapshotVersion(atOrBelow: desiredVersion) else { return (nil, false) }
+            return (index.blobs[Key(type: .snapshot, from: nil, to: version)], version == desiredVersion)
+        }
+    }
+
+    /// The delta from `currentVersion`; if several exist (a re-published chain), the one reaching furthest.
+    public func retrieveDeltaBlob(currentVersion: Int64) async throws -> Blob? {
+        try lookup { index in
+            let key = index.transitions[Transition(type: .delta, from: currentVersion)]?.max { $0.to < $1.to }
+            return (key.flatMap { index.blobs[$0] }, key != nil)
+        }
+    }
+
+    /// The reverse delta from `currentVersion`; if several exist, the one to the nearest older version.
+    public func retrieveReverseDeltaBlob(currentVersion: Int64) async throws -> Blob? {
+        try lookup { index in
+            let key = index.transitions[Transition(type: .reverseDelta, from: currentVersion)]?.max { $0.to < $1.to }
+            return (key.flatMap { index.blobs[$0] }, key != nil)
+        }
+    }
+
+    /// The header blob of exactly `desiredVersion`, or nil.
+    public func retrieveHeaderBlob(desiredVersion: Int64) async throws -> Blob? {
+        try lookup { index in
+            let files = index.blobs[Key(type: .header, from: nil, to: desiredVersion)]
+            return (files, files != nil)
+        }
+    }
+
+    /// How many times the directory was listed (an index refresh); for metrics and tests.
+    public var directoryListingCount: Int { index.withLock { $0.listings } }
+
+    /// Files the last listing skipped, with the reason (unknown suffix, not a blob name, ...).
+    public var ignoredFiles: [(name: String, reason: String)] { index.withLock { $0.ignored } }
+
+    // MARK: - Index
+
+    struct Key: Hashable {
+        var type: BlobType
+        var from: Int64?
+        var to: Int64
+    }
+
+    struct Transition: Hashable {
+        var type: BlobType
+        var from: Int64
+    }
+
+    /// One blob's files: usually one, two if a plain and a compressed copy both exist.
+    struct Files {
+        var key: Key
+        var names: [String]
+    }
+
+    struct Stamp: Equatable {
+        var seconds: Int
+        var nanoseconds: Int
+    }
+
+    struct Index {
+        var blobs: [Key: Files] = [:]
+        var transitions: [Transition: [Key]] = [:]
+        var snapshotVersions: [Int64] = []  // ascending
+        var ignored: [(name: String, reason: String)] = []
+        var stamp: Stamp?
+        var trusted = false
+        var listings = 0
+
+        func snapshotVersion(atOrBelow version: Int64) -> Int64? {
+            // Binary search for the last snapshot version <= version.
+            var low = 0
+            var high = snapshotVersions.count
+            while low < high {
+                let mid = (low + high) / 2
+                if snapshotVersions[mid] <= version { low = mid + 1 } else { high = mid }
+            }
+            return low == 0 ? nil : snapshotVersions[low - 1]
+        }
+    }
+
+    /// Runs `body` on an index that is fresh enough; `body` returns the files found and whether that is a hit.
+    /// A miss on an index that was not just listed lists the directory again and retries once.
+    private func lookup(_ body: (Index) -> (Files?, Bool)) throws(FilesystemStoreError) -> Blob? {
+        let result = index.withLock { index in
+            Result { () throws(FilesystemStoreError) -> Files? in try lookupLocked(&index, body) }
+        }
+        return try result.get().map(makeBlob)
+    }
+
+    private func lookupLocked(_ index: inout Index, _ body: (Index) -> (Files?, Bool)) throws(FilesystemStoreError)
+        -> Files?
+    {
+        var listed = false
+        let stamp = try Posix.status(directory).map {
+            Stamp(seconds: $0.modificationSeconds, nanoseconds: $0.modificationNanoseconds)
+        }
+        if stamp == nil {
+            index = Index(listings: index.listings)  // no directory (yet): an empty store
+            return nil
+        }
+        if !index.trusted || index.stamp != stamp {
+            try relist(&index)
+            listed = true
+        }
+        var (found, hit) = body(index)
+        if !hit && !listed {
+            try relist(&index)
+            (found, hit) = body(index)
+        }
+        return found
+    }
+
+    private func relist(_ index: inout Index) throws(FilesystemStoreError) {
+        let listedAt = Posix.now().seconds  // taken before the stat: a later change then has a later mtime
+        let before = try Posix.status(directory)
+        let names = try Posix.listDirectory(directory)
+        var fresh = Index(listings: index.listings + 1)
+        if let before {
+            fresh.stamp = Stamp(seconds: before.modificationSeconds, nanoseconds: before.modificationNanoseconds)
+            // A directory changed within the last 2 s may change again within its mtime granularity
+            // (1 s on some file systems, and NFS clocks differ): list again next time until it has settled.
+            fresh.trusted = listedAt > before.modificationSeconds + 2
+        }
+        var snapshotVersions: Set<Int64> = []
+        for name in names {
+            let entry = StoreEntry(name: name)
+            guard case .blob(let parsed) = entry else {
+                if case .ignored(let reason) = entry { fresh.ignored.append((name, reason)) }
+                continue
+            }
+            if let ext = parsed.compressionExtension, decompressors[ext] == nil {
+                fresh.ignored.append((name, "no decompressor for .\(ext)"))
+                continue
+            }
+            let key = Key(type: parsed.type, from: parsed.fromVersion, to: parsed.toVersion)
+            if fresh.blobs[key] == nil {
+                fresh.blobs[key] = Files(key: key, names: [name])
+                switch parsed.type {
+                case .snapshot: snapshotVersions.insert(parsed.toVersion)
+                case .delta, .reverseDelta:
+                    fresh.transitions[Transition(type: parsed.type, from: parsed.fromVersion!), default: []].append(key)
+                case .header: break
+                }
+            } else {
+                fresh.blobs[key]!.names.append(name)
+            }
+        }
+        fresh.snapshotVersions = snapshotVersions.sorted()
+        index = fresh
+    }
+
+    private func makeBlob(_ files: Files) -> Blob {
+        let directory = directory
+        let decompressors = decompressors
+        let names = files.names
+        return Blob(type: files.key.type, fromVersion: files.key.from, toVersion: files.key.to) {
+            try Self.load(directory: directory, names: names, decompressors: decompressors)
+        }
+    }
+
+    /// Reads a blob's file (the newest if there are several copies) and decompresses it.
+    private static func load(directory: String, names: [String], decompressors: [String: any BlobCompressor]) throws
+        -> [UInt8]
+    {
+        var name = names[0]
+        if names.count > 1 {
+            // A plain and a compressed copy: the most recently written one is current.
+            var newest: (Stamp, String)?
+            for candidate in names {
+                guard let status = try Posix.status(Posix.join(directory, candidate)) else { continue }
+                let stamp = Stamp(seconds: status.modificationSeconds, nanoseconds: status.modificationNanoseconds)
+                if newest == nil || (stamp.seconds, stamp.nanoseconds) > (newest!.0.seconds, newest!.0.nanoseconds) {
+                    newest = (stamp, candidate)
+                }
+            }
+            name = newest?.1 ?? name
+        }
+        let path = Posix.join(directory, name)
+        let bytes: [UInt8]
+        switch Result(catching: { () throws(FilesystemStoreError) in try Posix.readFile(path) }) {
+        case .success(let read): bytes = read
+        case .failure(let error) where error.code == .notFound:
+            throw FilesystemStoreError(
+                code: .notFound, message: "blob file \(path) is gone (deleted by a cleaner or replaced?)", path: path,
+                errno: error.errno)
+        case .failure(let error): throw error
+        }
+        guard let ext = BlobFileName.parse(name)?.compressionExtension else { return bytes }
+        guard let decompressor = decompressors[ext] else {
+            throw FilesystemStoreError(code: .unknownCompression, message: "no decompressor for \(path)", path: path)
+        }
+        do {
+            return try decompressor.decompress(bytes)
+        } catch {
+            throw FilesystemStoreError(
+                code: .decompressionFailed, message: "cannot decompress \(path): \(error)", path: path)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+public import HollowCore
+
+/// Writes blobs into a directory under Java's file names (Java: `HollowFilesystemPublisher`).
+///
+/// Each blob is written atomically and durably: a temp file in the same directory, written, fsynced and
+/// closed, renamed over the final name, then the directory fsynced. Readers (and a crash) never see a partial
+/// file under a final name. A blob may be published again under the same name (it is replaced). No file locks
+/// are used, so this works on NFS.
+///
+/// With a compressor, files carry its suffix (`snapshot-3.zst`) and a plain file of the same blob is removed.
+public struct FilesystemPublisher: Publisher {
+    /// The directory the blobs go to (the store path, plus the namespace sub-directory if any).
+    public let directory: String
+    /// Compresses blobs before writing them; nil writes plain files that Java reads.
+    public let compressor: (any BlobCompressor)?
+
+    /// Creates a publisher, creating the directory if needed.
+    /// - Parameters:
+    ///   - path: The store directory (a local path or an NFS mount).
+    ///   - namespace: A sub-directory of `path` holding this dataset's blobs (`/`-separated names allowed).
+    ///   - compressor: Compresses each blob; its `fileExtension` is appended to the file names.
+    /// - Throws: ``FilesystemStoreError`` if the namespace is invalid or the directory cannot be created.
+    public init(path: String, namespace: String? = nil, compressor: (any BlobCompressor)? = nil) throws {
+        directory = try StoreDirectory.resolve(root: path, namespace: namespace)
+        self.compressor = compressor
+        try Posix.makeDirectories(directory)
+    }
+
+    /// Writes `blob` durably under its file name, replacing any file of that name.
+    /// - Throws: what the blob's loader or the compressor throws, or ``FilesystemStoreError`` for I/O failures.
+    public func publish(_ blob: Blob) async throws {
+        try publish(blob, bytes: try await blob.bytes())
+    }
+
+    /// Writes `bytes` as `blob`'s content (for callers that already hold the bytes).
+    public func publish(_ blob: Blob, bytes: [UInt8]) throws {
+        let name = BlobFileName(blob: blob, compressionExtension: compressor?.fileExtension)
+        let data = try compressor?.compress(bytes) ?? bytes
+        try Posix.writeFileAtomically(directory: directory, name: name.fileName, bytes: data)
+        if name.compressionExtension != nil {
+            // A plain file of the same blob (from an earlier configuration) would be stale now.
+            try Posix.unlink(Posix.join(directory, name.baseName))
+        }
+    }
+}

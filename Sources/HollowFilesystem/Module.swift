@@ -1,1 +1,0 @@
-// Module HollowFilesystem: see Docs and the sources added beside this file.

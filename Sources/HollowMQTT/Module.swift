@@ -1,1 +1,0 @@
-// Module HollowMQTT: see Docs and the sources added beside this file.

@@ -1,0 +1,283 @@
+public import HollowCore
+public import Logging
+
+/// Publishes a dataset as a chain of Hollow states (Java: `HollowProducer`).
+///
+/// Each ``runCycle(_:)`` populates a new state and, if it differs from the last announced one, runs Java's
+/// cycle: write the blobs (header, snapshot when due, delta and reverse delta) → integrity check (the last
+/// announced state + delta must equal the pending snapshot, and pending + reverse delta the last state, by
+/// checksum) → validators → publish the blobs → announce. Unlike Java, blobs are published only after they
+/// passed the checks, so a store never holds a delta to a version that failed. Any failure rolls the producer
+/// back to the last announced state, and the next cycle's delta starts from it.
+public actor HollowProducer {
+    /// The handle a cycle's populate closure adds records with (Java: `HollowProducer.WriteState`).
+    public final class WriteState {
+        /// The engine records go into; use it for schemas and records without the mapper.
+        public let stateEngine: HollowWriteStateEngine
+        /// The Codable mapper bound to the engine.
+        public let objectMapper: HollowObjectMapper
+        /// The version this cycle will publish.
+        public let version: Int64
+        /// The last announced state (nil on the first cycle).
+        public let priorState: ReadState?
+
+        init(stateEngine: HollowWriteStateEngine, objectMapper: HollowObjectMapper, version: Int64, priorState: ReadState?) {
+            self.stateEngine = stateEngine
+            self.objectMapper = objectMapper
+            self.version = version
+            self.priorState = priorState
+        }
+
+        /// Adds a record (and, recursively, the records it references) to the new state.
+        @discardableResult
+        public func add<T: Encodable>(_ value: T) throws -> Int { try objectMapper.add(value) }
+    }
+
+    private let publisher: any Publisher
+    private let announcer: (any Announcer)?
+    private let validators: [any ValidatorListener]
+    private let listeners: [any ProducerListener]
+    private let versionMinter: any VersionMinter
+    private let logger: Logger
+    /// Snapshots are published on the first cycle and then every `numStatesBetweenSnapshots + 1` cycles.
+    public let numStatesBetweenSnapshots: Int
+    /// Projected bytes per type shard (Java's default 16 MiB).
+    public let targetMaxTypeShardSize: Int
+
+    private var engine: HollowWriteStateEngine
+    private var mapper: HollowObjectMapper
+    private var registeredSchemas: [HollowSchema] = []
+    private var modelTypes: [any Decodable.Type] = []
+    /// The last announced state and version.
+    public private(set) var readState: ReadState?
+    public private(set) var lastAnnouncedVersion: Int64?
+    private var statesSinceSnapshot = 0
+
+    /// Creates a producer.
+    /// - Parameters:
+    ///   - publisher: stores the blobs (filesystem, NFS, ...).
+    ///   - announcer: announces each version (MQTT, `announced.version`); nil publishes without announcing.
+    ///   - validators: checks run on every pending state before it is published.
+    ///   - listeners: observers of every cycle.
+    ///   - versionMinter: mints versions; time-based by default.
+    ///   - numStatesBetweenSnapshots: deltas published between two snapshots (0 = a snapshot every cycle).
+    ///   - targetMaxTypeShardSize: projected bytes per type shard.
+    public init(
+        publisher: any Publisher,
+        announcer: (any Announcer)? = nil,
+        validators: [any ValidatorListener] = [],
+        listeners: [any ProducerListener] = [],
+        versionMinter: any VersionMinter = TimeBasedVersionMinter(),
+        numStatesBetweenSnapshots: Int = 0,
+        targetMaxTypeShardSize: Int = 16 << 20,
+        logger: Logger = Logger(label: "hollow.producer", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.publisher = publisher
+        self.announcer = announcer
+        self.validators = validators
+        self.listeners = listeners
+        self.versionMinter = versionMinter
+        self.numStatesBetweenSnapshots = max(0, numStatesBetweenSnapshots)
+        self.targetMaxTypeShardSize = targetMaxTypeShardSize
+        self.logger = logger
+        self.engine = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
+        self.mapper = HollowObjectMapper(engine: engine)
+    }
+
+    // MARK: Data model
+
+    /// Registers the types of a Codable data model, so they exist in every state even without records.
+    public func initializeDataModel(_ types: any Decodable.Type...) throws {
+        for type in types {
+            try Self.register(type, in: mapper)
+            modelTypes.append(type)
+        }
+    }
+
+    private static func register<T: Decodable>(_ type: T.Type, in mapper: HollowObjectMapper) throws {
+        _ = try mapper.initializeTypeState(for: type)
+    }
+
+    /// Registers schemas (for records added through the engine rather than the mapper).
+    public func initializeDataModel(schemas: [HollowSchema]) throws {
+        for schema in schemas { try engine.addTypeState(schema) }
+        registeredSchemas.append(contentsOf: schemas)
+    }
+
+    // MARK: Restore
+
+    /// Loads `version` from the store and continues its delta chain (Java: `HollowProducer.restore`): the
+    /// next cycle publishes a delta from it. Call once at start-up, after ``initializeDataModel(_:)``.
+    /// - Returns: the restored state.
+    @discardableResult
+    public func restore(version: Int64, retriever: any BlobRetriever) async throws -> ReadState {
+        let plan = try await UpdatePlanner(retriever: retriever).snapshotPlan(to: version)
+        guard let snapshot = plan.snapshot else { throw RefreshError(.versionNotFound, "no snapshot for \(version)") }
+        var state = try ReadState.load(snapshot: try await snapshot.bytes())
+        for delta in plan.transitions { state = try state.applying(delta: try await delta.bytes()) }
+        try rebuildEngine(from: state)
+        readState = state
+        lastAnnouncedVersion = version
+        statesSinceSnapshot = 0
+        (versionMinter as? TimeBasedVersionMinter)?.advance(past: version)
+        (versionMinter as? CountingVersionMinter)?.advance(past: version)
+        logger.info("restored", metadata: ["hollow.version": "\(version)"])
+        return state
+    }
+
+    /// A fresh engine holding `state` as its previous cycle (restore and rollback).
+    private func rebuildEngine(from state: ReadState?) throws {
+        let fresh = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
+        let freshMapper = HollowObjectMapper(engine: fresh)
+        for type in modelTypes { try Self.register(type, in: freshMapper) }
+        for schema in registeredSchemas { try fresh.addTypeState(schema) }
+        if let state {
+            for schema in state.schemas where fresh.schema(named: schema.name) == nil { try fresh.addTypeState(schema) }
+            try fresh.restore(from: state)
+        }
+        engine = fresh
+        mapper = freshMapper
+    }
+
+    // MARK: Cycles
+
+    /// Runs one cycle: `populate` adds every record of the new state.
+    /// - Returns: the version now current: the new one, or the last announced one if nothing changed.
+    /// - Throws: whatever failed (populate, integrity check, validation, publishing, announcing); the producer
+    ///   has then rolled back to the last announced state.
+    @discardableResult
+    public func runCycle(_ populate: (WriteState) throws -> Void) async throws -> Int64 {
+        let start = ContinuousClock.now
+        let version = versionMinter.mint()
+        for l in listeners { l.cycleStarted(version: version) }
+        var blobSizes: [String: Int] = [:]
+        do {
+            engine.prepareForNextCycle()
+            try populate(WriteState(stateEngine: engine, objectMapper: mapper, version: version, priorState: readState))
+            if lastAnnouncedVersion != nil, !engine.hasChangedSinceLastCycle {
+                try rebuildEngine(from: readState)
+                let current = lastAnnouncedVersion!
+                logger.debug("cycle unchanged", metadata: ["hollow.version": "\(current)"])
+                for l in listeners {
+                    l.cycleCompleted(.init(version: current, outcome: .unchanged, duration: .now - start, blobSizes: [:]))
+                }
+                return current
+            }
+            setHeaderTags(version: version)
+            let blobs = try writeAndCheck(version: version)
+            let pending = blobs.pending
+            try validate(pending)
+            for blob in blobs.toPublish {
+                try await publisher.publish(blob)
+                blobSizes[blob.fileName] = try await blob.bytes().count
+            }
+            for l in listeners { l.blobsPublished(version: version, blobs: blobSizes) }
+            if let announcer {
+                try await announcer.announce(version: version)
+                for l in listeners { l.announcementCompleted(version: version) }
+            }
+            readState = pending
+            lastAnnouncedVersion = version
+            statesSinceSnapshot = blobs.snapshotPublished ? 0 : statesSinceSnapshot + 1
+            let duration = ContinuousClock.now - start
+            logger.info("cycle published", metadata: ["hollow.version": "\(version)", "hollow.cycle.blobs": "\(blobSizes.count)"])
+            for l in listeners { l.cycleCompleted(.init(version: version, outcome: .published, duration: duration, blobSizes: blobSizes)) }
+            return version
+        } catch {
+            logger.warning("cycle failed, rolled back", metadata: ["hollow.version": "\(version)", "error": "\(error)"])
+            do { try rebuildEngine(from: readState) } catch {
+                logger.error("rollback failed", metadata: ["error": "\(error)"])
+            }
+            for l in listeners {
+                l.cycleCompleted(.init(version: version, outcome: .failed("\(error)"), duration: .now - start, blobSizes: blobSizes))
+            }
+            throw error
+        }
+    }
+
+    private func setHeaderTags(version: Int64) {
+        var tags = engine.headerTags
+        tags[HollowHeaderTag.toVersion] = String(version)
+        tags[HollowHeaderTag.cycleStart] = String(Self.epochMillis())
+        tags[HollowHeaderTag.schemaHash] = Self.schemaHash(engine.schemas)
+        if let previous = readState?.headerTags[HollowHeaderTag.schemaHash], previous != tags[HollowHeaderTag.schemaHash] {
+            tags[HollowHeaderTag.schemaChanged] = "true"
+        } else {
+            tags.removeValue(forKey: HollowHeaderTag.schemaChanged)
+        }
+        engine.headerTags = tags
+    }
+
+    private struct WrittenBlobs {
+        var toPublish: [Blob]
+        var pending: ReadState
+        var snapshotPublished: Bool
+    }
+
+    /// Writes the cycle's blobs and checks them: previous + delta == pending, pending + reverse == previous.
+    private func writeAndCheck(version: Int64) throws -> WrittenBlobs {
+        let snapshot = engine.writeSnapshot()
+        let header = engine.writeHeader()
+        let pending = try ReadState.load(snapshot: snapshot)
+        var toPublish: [Blob] = []
+        let snapshotDue = lastAnnouncedVersion == nil || statesSinceSnapshot >= numStatesBetweenSnapshots
+        if let previous = readState, let from = lastAnnouncedVersion {
+            let delta = engine.writeDelta()
+            let reverse = engine.writeReverseDelta()
+            let forward = try previous.applying(delta: delta)
+            let pendingSum = StateChecksum(pending)
+            guard StateChecksum(forward) == pendingSum else {
+                throw IntegrityCheckFailure(message: "state \(from) + delta-\(from)-\(version) differs from snapshot-\(version)")
+            }
+            guard StateChecksum(try forward.applying(reverseDelta: reverse)) == StateChecksum(previous) else {
+                throw IntegrityCheckFailure(message: "state \(version) + reversedelta-\(version)-\(from) differs from state \(from)")
+            }
+            toPublish.append(Blob(type: .delta, fromVersion: from, toVersion: version, bytes: delta))
+            toPublish.append(Blob(type: .reverseDelta, fromVersion: version, toVersion: from, bytes: reverse))
+        }
+        if snapshotDue { toPublish.append(Blob(type: .snapshot, toVersion: version, bytes: snapshot)) }
+        toPublish.append(Blob(type: .header, toVersion: version, bytes: header))
+        // Snapshot before deltas: a consumer that sees the delta can always find a snapshot chain too.
+        toPublish.sort { order($0.type) < order($1.type) }
+        return WrittenBlobs(toPublish: toPublish, pending: pending, snapshotPublished: snapshotDue)
+    }
+
+    private func order(_ type: BlobType) -> Int {
+        switch type {
+        case .snapshot: 0
+        case .reverseDelta: 1
+        case .delta: 2
+        case .header: 3
+        }
+    }
+
+    private func validate(_ pending: ReadState) throws {
+        guard !validators.isEmpty else { return }
+        let results = validators.map { $0.validate(pending: pending, previous: readState) }
+        if results.contains(where: { $0.status != .passed }) { throw ValidationFailure(results: results) }
+    }
+
+    static func epochMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// A stable hash of the schemas (FNV-1a over their binary form), for `hollow.schema.hash`.
+    static func schemaHash(_ schemas: [HollowSchema]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for schema in schemas.sorted(by: { $0.name < $1.name }) {
+            var w = ByteWriter()
+            schema.write(to: &w)
+            for b in w.bytes {
+                hash ^= UInt64(b)
+                hash = hash &* 0x100_0000_01b3
+            }
+        }
+        return String(Int64(bitPattern: hash))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

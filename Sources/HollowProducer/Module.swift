@@ -1,1 +1,0 @@
-// Module HollowProducer: see Docs and the sources added beside this file.

@@ -1,1 +1,0 @@
-// Module HollowZstd: see Docs and the sources added beside this file.

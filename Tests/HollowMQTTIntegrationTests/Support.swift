@@ -1,0 +1,99 @@
+import HollowCore
+import HollowMQTT
+import HollowTestSupport
+import Synchronization
+import Testing
+
+/// A consumer stand-in: records the watcher's version each time the watcher triggers a refresh.
+/// (The broker is real; only the consumer is a test double.)
+final class RecordingTrigger: RefreshTrigger {
+    private struct State {
+        var seen: [Int64?] = []
+        var waiters: [(Int64, CheckedContinuation<Void, Never>)] = []
+    }
+    private let state = Mutex(State())
+    private let version: @Sendable () -> Int64?
+
+    init(watcher: MQTTAnnouncementWatcher) {
+        self.version = { [weak watcher] in watcher?.latestVersion }
+    }
+
+    func triggerAsyncRefresh() {
+        let v = version()
+        let ready = state.withLock { s in
+            s.seen.append(v)
+            let ready = s.waiters.filter { $0.0 == v }.map(\.1)
+            s.waiters.removeAll { $0.0 == v }
+            return ready
+        }
+        for c in ready { c.resume() }
+    }
+
+    func triggerAsyncRefreshWithRandomDelay(maxDelay: Duration) { triggerAsyncRefresh() }
+
+    /// The versions seen at each trigger, in order.
+    var seen: [Int64?] { state.withLock { $0.seen } }
+
+    /// Returns once the latest trigger saw `version` (now or later); throws after `timeout`.
+    func waitFor(_ version: Int64, timeout: Duration = .seconds(15)) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { c in
+                    let done = self.state.withLock { s in
+                        if s.seen.last == version { return true }
+                        s.waiters.append((version, c))
+                        return false
+                    }
+                    if done { c.resume() }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw TestFailure("no refresh trigger for version \(version) within \(timeout); seen \(self.seen)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// A unique client id per test (brokers disconnect an older client with the same id).
+func uniqueID(_ base: String) -> String { "\(base)-\(UInt32.random(in: 0...UInt32.max))" }
+
+/// Client settings for tests: MQTT 5, reconnect every second (no growing backoff), short keepalive.
+func testConfiguration(_ broker: MosquittoBroker, id: String, username: String? = nil, password: String? = nil) -> MQTTClientConfiguration {
+    var c = MQTTClientConfiguration(host: broker.host, port: broker.port, clientID: uniqueID(id))
+    c.username = username
+    c.password = password
+    c.reconnectDelayMin = 1
+    c.reconnectDelayMax = 1
+    c.keepAliveSeconds = 10
+    return c
+}
+
+/// A started watcher with its own client, a recording consumer subscribed, connected.
+func startWatcher(
+    _ broker: MosquittoBroker, namespace: String, group: String? = nil, id: String = "watcher",
+    configure: (inout MQTTClientConfiguration) -> Void = { _ in }
+) async throws -> (MQTTAnnouncementWatcher, RecordingTrigger) {
+    var config = testConfiguration(broker, id: id)
+    configure(&config)
+    let watcher = try MQTTAnnouncementWatcher(configuration: config, namespace: namespace, group: group)
+    let trigger = RecordingTrigger(watcher: watcher)
+    watcher.subscribeToUpdates(trigger)
+    try watcher.start()
+    try await watcher.client.waitUntilConnected(timeout: .seconds(10))
+    return (watcher, trigger)
+}
+
+/// An announcer with its own started client.
+func makeAnnouncer(_ broker: MosquittoBroker, namespace: String, timeout: Duration = .seconds(5)) throws -> (MQTTAnnouncer, MQTTClient) {
+    let client = try MQTTClient(configuration: testConfiguration(broker, id: "producer"))
+    try client.start()
+    return (try MQTTAnnouncer(client: client, namespace: namespace, acknowledgementTimeout: timeout), client)
+}
