@@ -97,6 +97,12 @@ do {
         }
     }
     print("blobs: " + listDirectory(store).sorted().joined(separator: " "))
+
+    let readmeStore = store + "/readme"
+    guard mkdir(readmeStore, 0o755) == 0 else { fatalError("cannot create \(readmeStore): errno \(errno)") }
+    let found = try await readmeSnippet(store: readmeStore, movies: catalogue(cycle: 1))
+    print("README snippet: found \(found?.title ?? "nothing")")
+    guard found == catalogue(cycle: 1)[0] else { exit(1) }
 } catch {
     print("error: \(error)")
     exit(1)
@@ -111,4 +117,23 @@ func listDirectory(_ path: String) -> [String] {
         if !name.hasPrefix(".") { names.append(name) }
     }
     return names
+}
+
+/// The top-level README's "Producer and consumer in ten lines", verbatim (so it is known to compile and run).
+func readmeSnippet(store: String, movies: [Movie]) async throws -> Movie? {
+    // readme:begin
+    let producer = HollowProducer(publisher: try FilesystemPublisher(path: store), announcer: try FilesystemAnnouncer(path: store))
+    try await producer.initializeDataModel(Movie.self)
+    let version = try await producer.runCycle { state in
+        for movie in movies { _ = try state.add(movie) }
+    }
+
+    let consumer = HollowConsumer(blobRetriever: try FilesystemBlobRetriever(path: store),
+                                  announcementWatcher: try FilesystemAnnouncementWatcher(path: store))
+    try await consumer.triggerRefresh()                      // or `await consumer.run()` to follow every announcement
+    let byId = try HollowObjectMapper().primaryKeyIndex(Movie.self, in: consumer.readState!)
+    let matrix = try byId.find([.int(1)])                    // a Movie, read back from the Hollow state
+    // readme:end
+    print("README snippet: published v\(version)")
+    return matrix
 }
