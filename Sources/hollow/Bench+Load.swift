@@ -71,7 +71,9 @@ struct BenchLoad: ParsableCommand {
                 let t0 = now()
                 let out = try spawn([exe, "bench", "load", "--store", store, "--snapshot", snapshot, "--delta", delta, "--child", mode])
                 results[mode, default: []].append(now() - t0)
-                let numbers = out.split(separator: " ").compactMap { $0.split(separator: "=").last.flatMap { Double($0) } }
+                let numbers = out.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap {
+                    $0.split(separator: "=").last.flatMap { Double($0) }
+                }
                 childLines[mode, default: []].append(numbers)
             }
         }

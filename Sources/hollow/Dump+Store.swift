@@ -1,3 +1,4 @@
+import ArgumentParser
 import Glibc
 
 /// Minimal access to a filesystem blob store for `dump`/`inspect` (uncompressed files only); the real
@@ -36,12 +37,21 @@ enum StoreFiles {
         guard let f = fopen(path, "rb") else { throw CLIError("cannot open \(path)") }
         defer { fclose(f) }
         var out: [UInt8] = []
+        // Read a regular file straight into its final buffer; fall back to chunks for pipes and /proc.
         if fseek(f, 0, SEEK_END) == 0 {
             let size = ftell(f)
-            if size > 0 { out.reserveCapacity(Int(size)) }
             rewind(f)
+            if size > 0 {
+                var failed = false
+                out = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                    count = fread(buffer.baseAddress, 1, size, f)
+                    failed = count != size
+                }
+                if failed { throw CLIError("cannot read \(path): it changed size while being read") }
+                return out
+            }
         }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
             if n == 0 { break }
@@ -49,6 +59,13 @@ enum StoreFiles {
         }
         if ferror(f) != 0 { throw CLIError("cannot read \(path)") }
         return out
+    }
+
+    /// Prints `Error: message` to standard error and returns the failure exit code to throw.
+    static func failure(_ message: String) -> ExitCode {
+        let bytes = Array("Error: \(message)\n".utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        return ExitCode.failure
     }
 
     static func writeStdout(_ bytes: [UInt8]) {

@@ -24,9 +24,9 @@ struct Dump: ParsableCommand {
             let state = try Self.load(store: store, version: version, from: from)
             state.writeCanonicalJSON { StoreFiles.writeStdout($0) }
         } catch let error as CLIError {
-            throw ValidationError(error.description)
+            throw StoreFiles.failure(error.description)
         } catch let error as BlobDecodingError {
-            throw ValidationError(error.description)
+            throw StoreFiles.failure(error.description)
         }
     }
 

@@ -16,9 +16,9 @@ struct Inspect: ParsableCommand {
             bytes = try StoreFiles.read(blob)
             summary = try HollowBlobSummary.inspect(bytes)
         } catch let error as CLIError {
-            throw ValidationError(error.description)
+            throw StoreFiles.failure(error.description)
         } catch let error as BlobDecodingError {
-            throw ValidationError("\(blob): \(error)")
+            throw StoreFiles.failure("\(blob): \(error)")
         }
         let fileName = blob.split(separator: "/").last.map(String.init) ?? blob
         var kind = summary.kind.rawValue

@@ -13,7 +13,9 @@ struct FieldPath: Sendable {
     /// Resolves `path` from `type` through object fields (references are followed). A path that ends on a
     /// REFERENCE is auto-extended into a single-field type or along a single-field primary key, as Java's
     /// `FieldPaths.createFieldPathForPrimaryKey`; a trailing `!` disables that.
-    static func resolve(_ state: ReadState, type: String, path: String, autoExpand: Bool = true) -> FieldPath? {
+    static func resolve(_ state: ReadState, type: String, path: String, autoExpand: Bool = true, depth: Int = 0) -> FieldPath? {
+        // Primary keys can point at each other in a loop (schemas come from blobs): bound the expansion.
+        guard depth < 8 else { return nil }
         var path = path
         var expand = autoExpand
         if path.hasSuffix("!") {
@@ -43,7 +45,7 @@ struct FieldPath: Sendable {
                 steps.append(Step(type: current, field: 0))
                 finalType = schema.fields[0].type
                 current = schema.fields[0].referencedType ?? ""
-            } else if let key = schema.primaryKey, key.count == 1, let sub = resolve(state, type: current, path: key[0]) {
+            } else if let key = schema.primaryKey, key.count == 1, let sub = resolve(state, type: current, path: key[0], depth: depth + 1) {
                 steps += sub.steps
                 finalType = sub.finalType
                 break

@@ -2,6 +2,7 @@
 public struct HollowIndexError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What is wrong, naming the type and path.
     public var message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { "index: \(message)" }
 }
@@ -73,6 +74,7 @@ public struct HollowHashIndexResult: Sequence, Sendable {
     public var numResults: Int { ordinals.count }
     /// True if `ordinal` is among the matches.
     public func contains(_ ordinal: Int) -> Bool { ordinals.contains(ordinal) }
+    /// Iterates the matched ordinals.
     public func makeIterator() -> IndexingIterator<[Int]> { ordinals.makeIterator() }
 }
 

@@ -25,6 +25,7 @@ public struct HollowBlobHeader: Sendable, Hashable {
     /// True when the producer tagged the state with `hollow.schema.changedFromPriorVersion=true`.
     public var schemaChangedFromPriorVersion: Bool { headerTags["hollow.schema.changedFromPriorVersion"] == "true" }
 
+    /// A header with the given parts (e.g. to test ``ReadState/schemaChanges(in:)``).
     public init(
         originRandomizedTag: Int64, destinationRandomizedTag: Int64, schemas: [HollowSchema], headerTags: [String: String],
         byteCount: Int = 0

@@ -10,6 +10,7 @@ public enum HollowValue: Sendable, Hashable, CustomStringConvertible {
     /// The ordinal of a referenced record.
     case reference(Int)
 
+    /// A short rendering for messages.
     public var description: String {
         switch self {
         case .int(let v): "\(v)"
@@ -27,7 +28,9 @@ public enum HollowValue: Sendable, Hashable, CustomStringConvertible {
 extension HollowValue: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral, ExpressibleByBooleanLiteral {
     /// An integer literal; it matches INT, LONG and REFERENCE fields alike.
     public init(integerLiteral value: Int64) { self = .long(value) }
+    /// A string literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// A boolean literal.
     public init(booleanLiteral value: Bool) { self = .boolean(value) }
 }
 
@@ -82,11 +85,17 @@ public struct HollowObjectTypeReadState: HollowTypeReadState, TypeStateBacked {
     /// The type's schema.
     public let schema: HollowObjectSchema
 
+    /// The type name.
     public var name: String { schema.name }
+    /// The populated ordinals, ascending.
     public var populatedOrdinals: [Int] { OrdinalBits.ordinals(typeState.populated) }
+    /// The number of populated ordinals.
     public var populatedCount: Int { typeState.populatedCount }
+    /// The highest ordinal the blobs declared (-1 for none).
     public var maxOrdinal: Int { typeState.maxOrdinal }
+    /// The shard count of the last blob that carried this type.
     public var shardCount: Int { typeState.shardCount }
+    /// True if `ordinal` is populated in this state.
     public func isPopulated(_ ordinal: Int) -> Bool { typeState.isPopulated(ordinal) }
 
     /// The index of field `name` in the schema, or nil.
@@ -106,30 +115,37 @@ public struct HollowObjectTypeReadState: HollowTypeReadState, TypeStateBacked {
         return s.isNull(i, f)
     }
 
+    /// The INT value of the field, or nil when null (Java `readInt` returns `Integer.MIN_VALUE`).
     public func readInt(_ ordinal: Int, _ field: Int) -> Int32? {
         guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .int, !s.isNull(i, f) else { return nil }
         return ZigZag.decode32(s.raw(i, f))
     }
+    /// The LONG value of the field, or nil when null (Java returns `Long.MIN_VALUE`).
     public func readLong(_ ordinal: Int, _ field: Int) -> Int64? {
         guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .long, !s.isNull(i, f) else { return nil }
         return ZigZag.decode64(s.raw(i, f))
     }
+    /// The FLOAT value of the field, or nil when null (Java returns NaN).
     public func readFloat(_ ordinal: Int, _ field: Int) -> Float? {
         guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .float, !s.isNull(i, f) else { return nil }
         return Float(bitPattern: UInt32(truncatingIfNeeded: s.raw(i, f)))
     }
+    /// The DOUBLE value of the field, or nil when null (Java returns NaN).
     public func readDouble(_ ordinal: Int, _ field: Int) -> Double? {
         guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .double, !s.isNull(i, f) else { return nil }
         return Double(bitPattern: s.raw(i, f))
     }
+    /// The BOOLEAN value of the field, or nil when null.
     public func readBoolean(_ ordinal: Int, _ field: Int) -> Bool? {
         guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .boolean, !s.isNull(i, f) else { return nil }
         return s.raw(i, f) == 1
     }
+    /// The STRING value of the field, or nil when null.
     public func readString(_ ordinal: Int, _ field: Int) -> String? {
         guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .string, let r = s.varRange(i, f) else { return nil }
         return HeapString.string(s.heaps[f], r.lowerBound, r.upperBound)
     }
+    /// The BYTES value of the field, or nil when null.
     public func readBytes(_ ordinal: Int, _ field: Int) -> [UInt8]? {
         guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .bytes, let r = s.varRange(i, f) else { return nil }
         return Array(s.heaps[f][r])
@@ -157,27 +173,43 @@ public struct HollowObjectTypeReadState: HollowTypeReadState, TypeStateBacked {
 
     // By field name.
     public func isNull(_ ordinal: Int, _ field: String) -> Bool { fieldIndex(field).map { isNull(ordinal, $0) } ?? true }
+    /// The INT value of the field, or nil when null (Java `readInt` returns `Integer.MIN_VALUE`).
     public func readInt(_ ordinal: Int, _ field: String) -> Int32? { fieldIndex(field).flatMap { readInt(ordinal, $0) } }
+    /// The LONG value of the field, or nil when null (Java returns `Long.MIN_VALUE`).
     public func readLong(_ ordinal: Int, _ field: String) -> Int64? { fieldIndex(field).flatMap { readLong(ordinal, $0) } }
+    /// The FLOAT value of the field, or nil when null (Java returns NaN).
     public func readFloat(_ ordinal: Int, _ field: String) -> Float? { fieldIndex(field).flatMap { readFloat(ordinal, $0) } }
+    /// The DOUBLE value of the field, or nil when null (Java returns NaN).
     public func readDouble(_ ordinal: Int, _ field: String) -> Double? { fieldIndex(field).flatMap { readDouble(ordinal, $0) } }
+    /// The BOOLEAN value of the field, or nil when null.
     public func readBoolean(_ ordinal: Int, _ field: String) -> Bool? { fieldIndex(field).flatMap { readBoolean(ordinal, $0) } }
+    /// The STRING value of the field, or nil when null.
     public func readString(_ ordinal: Int, _ field: String) -> String? { fieldIndex(field).flatMap { readString(ordinal, $0) } }
+    /// The BYTES value of the field, or nil when null.
     public func readBytes(_ ordinal: Int, _ field: String) -> [UInt8]? { fieldIndex(field).flatMap { readBytes(ordinal, $0) } }
+    /// The ordinal a REFERENCE field points at, or nil for null (Java returns -1).
     public func readOrdinal(_ ordinal: Int, _ field: String) -> Int? { fieldIndex(field).flatMap { readOrdinal(ordinal, $0) } }
+    /// The value of any field as a ``HollowValue``, or nil for null.
     public func value(_ ordinal: Int, _ field: String) -> HollowValue? { fieldIndex(field).flatMap { value(ordinal, $0) } }
 }
 
 /// Read access to a LIST type (Java: `HollowListTypeReadState`).
 public struct HollowListTypeReadState: HollowTypeReadState, TypeStateBacked {
     let typeState: TypeState
+    /// The type's schema.
     public let schema: HollowListSchema
 
+    /// The type name.
     public var name: String { schema.name }
+    /// The populated ordinals, ascending.
     public var populatedOrdinals: [Int] { OrdinalBits.ordinals(typeState.populated) }
+    /// The number of populated ordinals.
     public var populatedCount: Int { typeState.populatedCount }
+    /// The highest ordinal the blobs declared (-1 for none).
     public var maxOrdinal: Int { typeState.maxOrdinal }
+    /// The shard count of the last blob that carried this type.
     public var shardCount: Int { typeState.shardCount }
+    /// True if `ordinal` is populated in this state.
     public func isPopulated(_ ordinal: Int) -> Bool { typeState.isPopulated(ordinal) }
 
     /// The number of elements of list `ordinal` (0 for an unknown ordinal).
@@ -201,14 +233,21 @@ public struct HollowListTypeReadState: HollowTypeReadState, TypeStateBacked {
 /// Read access to a SET type (Java: `HollowSetTypeReadState`).
 public struct HollowSetTypeReadState: HollowTypeReadState, TypeStateBacked {
     let typeState: TypeState
+    /// The type's schema.
     public let schema: HollowSetSchema
     let state: ReadState
 
+    /// The type name.
     public var name: String { schema.name }
+    /// The populated ordinals, ascending.
     public var populatedOrdinals: [Int] { OrdinalBits.ordinals(typeState.populated) }
+    /// The number of populated ordinals.
     public var populatedCount: Int { typeState.populatedCount }
+    /// The highest ordinal the blobs declared (-1 for none).
     public var maxOrdinal: Int { typeState.maxOrdinal }
+    /// The shard count of the last blob that carried this type.
     public var shardCount: Int { typeState.shardCount }
+    /// True if `ordinal` is populated in this state.
     public func isPopulated(_ ordinal: Int) -> Bool { typeState.isPopulated(ordinal) }
 
     /// The number of elements of set `ordinal`.
@@ -264,14 +303,21 @@ public struct HollowSetTypeReadState: HollowTypeReadState, TypeStateBacked {
 /// Read access to a MAP type (Java: `HollowMapTypeReadState`).
 public struct HollowMapTypeReadState: HollowTypeReadState, TypeStateBacked {
     let typeState: TypeState
+    /// The type's schema.
     public let schema: HollowMapSchema
     let state: ReadState
 
+    /// The type name.
     public var name: String { schema.name }
+    /// The populated ordinals, ascending.
     public var populatedOrdinals: [Int] { OrdinalBits.ordinals(typeState.populated) }
+    /// The number of populated ordinals.
     public var populatedCount: Int { typeState.populatedCount }
+    /// The highest ordinal the blobs declared (-1 for none).
     public var maxOrdinal: Int { typeState.maxOrdinal }
+    /// The shard count of the last blob that carried this type.
     public var shardCount: Int { typeState.shardCount }
+    /// True if `ordinal` is populated in this state.
     public func isPopulated(_ ordinal: Int) -> Bool { typeState.isPopulated(ordinal) }
 
     /// The number of entries of map `ordinal`.
