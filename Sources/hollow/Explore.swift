@@ -66,6 +66,7 @@ struct Explore: AsyncParsableCommand {
             do { url = try MQTTBrokerURL(parsing: broker) } catch { throw ValidationError("bad --broker: \(error)") }
             operations = try await MQTTExplorerOperations.connect(url: url, namespace: namespace ?? "default", logger: logger)
         }
+        let pinning = credentials == nil ? "(read only)" : "(operator pinning enabled)"
         let explorer = Explorer(configuration: .init(
             store: fsStore, loader: ReadStateLoader(), namespace: namespace ?? "default", operations: operations,
             operatorCredentials: credentials, refreshSeconds: refresh))
@@ -73,7 +74,7 @@ struct Explore: AsyncParsableCommand {
             router: explorer.makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: "hollow-explore"),
             onServerRunning: { _ in
-                print("hollow explore: serving \(store) on http://\(host):\(port)/", credentials == nil ? "(read only)" : "(operator pinning enabled)")
+                print("hollow explore: serving \(fsStore.location) on http://\(host):\(port)/ \(pinning)")
             },
             logger: logger
         )
@@ -182,7 +183,7 @@ final class MQTTExplorerOperations: ExplorerOperations {
         let now = Date()
         return OperationsSnapshot(
             namespace: topics.namespace, announced: s.announced,
-            pins: s.pins.compactMap { g, p in p.map { PinStatus(group: g, version: $0.version, reason: $0.reason) } }
+            pins: s.pins.map { g, p in PinStatus(group: g, version: p.version, reason: p.reason) }
                 .sorted { ($0.group ?? "") < ($1.group ?? "") },
             fleet: s.consumers.values.map { c in
                 let stamp = (c.updatedAt ?? c.lastRefreshAt).flatMap { text in
