@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS := -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error
 
-.PHONY: deps deps-kea build test demo bench clean
+.PHONY: deps deps-kea bpf build test demo bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -10,21 +10,28 @@ deps:
 deps-kea:
 	@scripts/install-deps.sh --kea
 
-build: deps
+# kea-edge's tc program (BPF C, clang -target bpf) -> .build-bpf/dhcp_tc.bpf.o, found by kea-edge at run time.
+bpf:
+	@scripts/kea-build-bpf.sh
+
+build: deps bpf
 	$(SWIFT) build $(BUILD_FLAGS)
 
 # The whole suite: unit tests, CLI tests, a real mosquitto per suite, and Kea in network namespaces
 # where the machine allows it (those tests say why they skip otherwise).
-test: deps-kea
+test: deps-kea bpf
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	$(SWIFT) test $(BUILD_FLAGS) --skip-build --parallel --num-workers 2
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 
-demo: deps build
-	@scripts/demo.sh
+# The main job on an embedded default: a private mosquitto on a free loopback port, a temporary store, a producer
+# publishing examples/data every second, two `hollow watch` processes, a pin and an unpin with mosquitto_pub.
+demo: build
+	"$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/hollow" demo
 
+# Benchmarks are `hollow bench <name>` in a release build: load, write, cycle, zstd, mqtt (see `hollow bench --help`).
 bench: deps
-	$(SWIFT) build -c release
-	cd Benchmarks && $(SWIFT) package benchmark
+	$(SWIFT) build -c release --product hollow
+	@echo "run e.g. $$($(SWIFT) build -c release --show-bin-path)/hollow bench load|write|cycle|zstd|mqtt"
 
 clean:
 	rm -rf .build

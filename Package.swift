@@ -15,6 +15,7 @@ let strictSettings: [SwiftSetting] = [
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 
@@ -60,6 +61,7 @@ let package = Package(
         .target(
             name: "KeaEdge",
             dependencies: ["HollowCore", "HollowProducer", "CBPF", log],
+            exclude: ["bpf"],  // BPF C, compiled by scripts/kea-build-bpf.sh (clang -target bpf), not by SwiftPM
             swiftSettings: strictSettings
         ),
 
@@ -79,7 +81,7 @@ let package = Package(
             name: "hollow",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowMQTT",
-                argumentParser, log, lifecycle, subprocess, "HollowExplorer", hummingbird,
+                argumentParser, log, lifecycle, unixSignals, subprocess, "HollowExplorer", "KeaEdge", hummingbird,
             ],
             swiftSettings: strictSettings
         ),
@@ -87,7 +89,7 @@ let package = Package(
             name: "kea-edge",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "HollowMQTT", "KeaEdge",
-                argumentParser, log, lifecycle,
+                argumentParser, log, lifecycle, unixSignals,
             ],
             swiftSettings: strictSettings
         ),
@@ -124,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HollowMQTTIntegrationTests",
-            dependencies: ["HollowCore", "HollowMQTT", "HollowConsumer", "HollowTestSupport", subprocess],
+            dependencies: ["HollowCore", "HollowMQTT", "HollowConsumer", "HollowFilesystem", "HollowTestSupport", subprocess],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -125,25 +125,28 @@ public final class FilesystemBlobRetriever: BlobRetriever {
     private func lookupLocked(_ index: inout Index, _ body: (Index) -> (Files?, Bool)) throws(FilesystemStoreError)
         -> Files?
     {
-            var listed = false
-            let stamp = try Posix.status(directory).map { Stamp(seconds: $0.modificationSeconds, nanoseconds: $0.modificationNanoseconds) }
-            if stamp == nil {
-                index = Index(listings: index.listings)  // no directory (yet): an empty store
-                return nil
-            }
-            if !index.trusted || index.stamp != stamp {
-                try relist(&index)
-                listed = true
-            }
-            var (found, hit) = body(index)
-            if !hit && !listed {
-                try relist(&index)
-                (found, hit) = body(index)
-            }
-            return found
+        var listed = false
+        let stamp = try Posix.status(directory).map {
+            Stamp(seconds: $0.modificationSeconds, nanoseconds: $0.modificationNanoseconds)
+        }
+        if stamp == nil {
+            index = Index(listings: index.listings)  // no directory (yet): an empty store
+            return nil
+        }
+        if !index.trusted || index.stamp != stamp {
+            try relist(&index)
+            listed = true
+        }
+        var (found, hit) = body(index)
+        if !hit && !listed {
+            try relist(&index)
+            (found, hit) = body(index)
+        }
+        return found
     }
 
     private func relist(_ index: inout Index) throws(FilesystemStoreError) {
+        let listedAt = Posix.now().seconds  // taken before the stat: a later change then has a later mtime
         let before = try Posix.status(directory)
         let names = try Posix.listDirectory(directory)
         var fresh = Index(listings: index.listings + 1)
@@ -151,12 +154,13 @@ public final class FilesystemBlobRetriever: BlobRetriever {
             fresh.stamp = Stamp(seconds: before.modificationSeconds, nanoseconds: before.modificationNanoseconds)
             // A directory changed within the last 2 s may change again within its mtime granularity
             // (1 s on some file systems, and NFS clocks differ): list again next time until it has settled.
-            fresh.trusted = Posix.now().seconds > before.modificationSeconds + 2
+            fresh.trusted = listedAt > before.modificationSeconds + 2
         }
         var snapshotVersions: Set<Int64> = []
         for name in names {
-            guard case .blob(let parsed) = StoreEntry(name: name) else {
-                if case .ignored(let reason) = StoreEntry(name: name) { fresh.ignored.append((name, reason)) }
+            let entry = StoreEntry(name: name)
+            guard case .blob(let parsed) = entry else {
+                if case .ignored(let reason) = entry { fresh.ignored.append((name, reason)) }
                 continue
             }
             if let ext = parsed.compressionExtension, decompressors[ext] == nil {

@@ -96,6 +96,31 @@ public struct ZstdCompressor: BlobCompressor {
         }
         defer { ZSTD_freeDCtx(dctx) }
 
+        // Fast path, what our own publisher writes: one complete frame with its size declared. Decode straight
+        // into a buffer of that size (the checksum is still verified). Anything else takes the streaming path,
+        // which also tells a truncated frame from a corrupt one.
+        let frameSize = bytes.withUnsafeBytes { ZSTD_findFrameCompressedSize($0.baseAddress, $0.count) }
+        if declared < UInt64.max - 1, ZSTD_isError(frameSize) == 0, frameSize == bytes.count {
+            var failure: ZstdError?
+            let output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                let written = bytes.withUnsafeBytes { source in
+                    ZSTD_decompressDCtx(dctx, buffer.baseAddress, capacity, source.baseAddress, source.count)
+                }
+                if ZSTD_isError(written) != 0 {
+                    failure = ZstdError(code: .corruptInput, message: "ZSTD_decompressDCtx: \(errorName(written))")
+                    initialized = 0
+                } else {
+                    initialized = written
+                }
+            }
+            if let failure { throw failure }
+            guard output.count == capacity else {
+                throw ZstdError(
+                    code: .corruptInput, message: "frame declares \(capacity) bytes but holds \(output.count)")
+            }
+            return output
+        }
+
         var output = [UInt8]()
         output.reserveCapacity(capacity + 1)
         let chunkSize = max(ZSTD_DStreamOutSize(), 1)

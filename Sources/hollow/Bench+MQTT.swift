@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import HollowConsumer
 import HollowCore
+import HollowFilesystem
 import HollowMQTT
 import Logging
 import Subprocess
@@ -28,6 +30,11 @@ struct BenchMQTT: AsyncParsableCommand {
     @Option(help: "Runs per watcher count (medians are reported).") var runs: Int = 5
     @Option(help: "Watchers per worker process (at most ~300: libmosquitto uses pselect).") var perWorker: Int = 250
     @Option(help: "Use this broker (host:port) instead of starting a private mosquitto.") var broker: String?
+    @Option(help: "Comma-separated counts of real consumers for announce → new state held (empty: skip).")
+    var stateConsumers: String = "100"
+    @Option(help: "Store for the state measurement (versions 2 and 3 with deltas between them).")
+    var store: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Tests/HollowCoreTests/Fixtures/java-hollow/metrics").path
 
     func run() async throws {
         let counts = try watchers.split(separator: ",").map { s -> Int in
@@ -50,6 +57,16 @@ struct BenchMQTT: AsyncParsableCommand {
         print("(per consumer: from calling announce() to each watcher's triggerAsyncRefresh; all: to the last watcher)")
         var failure: (any Error)?
         var table: [String] = []
+        var stateTable: [String] = []
+        let stateCounts = try stateConsumers.split(separator: ",").map { s -> Int in
+            guard let n = Int(s.trimmingCharacters(in: .whitespaces)), n > 0 else { throw ValidationError("bad consumer count '\(s)'") }
+            return n
+        }
+        if !stateCounts.isEmpty {
+            guard FileManager.default.fileExists(atPath: store + "/snapshot-3") else {
+                throw ValidationError("--store \(store) has no snapshot-3 (use the metrics fixture store)")
+            }
+        }
         do {
             for n in counts {
                 var p50s: [Double] = [], p99s: [Double] = [], maxes: [Double] = [], allP50s: [Double] = [], allP99s: [Double] = []
@@ -69,6 +86,19 @@ struct BenchMQTT: AsyncParsableCommand {
                     format: "%8d  %6.2f  %6.2f  %7.2f  %7.2f  %7.2f  | %4.0f / %4.0f",
                     n, median(p50s), median(p99s), median(maxes), median(allP50s), median(allP99s), poll.p50, poll.p99))
             }
+            for n in stateCounts {
+                var p50s: [Double] = [], p99s: [Double] = [], allP99s: [Double] = []
+                try await withWorkers(count: n, host: host, port: port, store: store) { fleet in
+                    for run in 0..<runs {
+                        let r = try await fleet.measureState(pins: announcements)
+                        p50s.append(r.p50)
+                        p99s.append(r.p99)
+                        allP99s.append(r.allP99)
+                        print(String(format: "  state run %d: n=%d p50 %.2f p99 %.2f all-p99 %.2f ms", run + 1, n, r.p50, r.p99, r.allP99))
+                    }
+                }
+                stateTable.append(String(format: "%9d  %6.2f  %6.2f  %7.2f", n, median(p50s), median(p99s), median(allP99s)))
+            }
         } catch {
             failure = error
         }
@@ -77,10 +107,15 @@ struct BenchMQTT: AsyncParsableCommand {
         print("medians of \(runs) runs (ms):")
         print("watchers  p50     p99     max      all-p50  all-p99  | 1 s polling model p50 / p99")
         for line in table { print(line) }
+        if !stateTable.isEmpty {
+            print("announce (a pin alternating 2 <-> 3: one delta) → every consumer holds the new state, medians (ms):")
+            print("consumers  p50     p99     all-p99")
+            for line in stateTable { print(line) }
+        }
     }
 
     /// Starts worker processes holding `count` watchers, runs `body` once all are connected, then stops them.
-    private func withWorkers(count: Int, host: String, port: Int, _ body: (WorkerFleet) async throws -> Void) async throws {
+    private func withWorkers(count: Int, host: String, port: Int, store: String? = nil, _ body: (WorkerFleet) async throws -> Void) async throws {
         let namespace = "bench\(UInt32.random(in: 0...UInt32.max))"
         var sizes: [Int] = []
         var left = count
@@ -93,8 +128,9 @@ struct BenchMQTT: AsyncParsableCommand {
         let exe = try ownExecutable()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (i, size) in sizes.enumerated() {
-                let args = ["bench", "mqtt", "worker", "--host", host, "--port", String(port), "--namespace", namespace,
+                var args = ["bench", "mqtt", "worker", "--host", host, "--port", String(port), "--namespace", namespace,
                             "--count", String(size), "--first", String(i * perWorker)]
+                if let store { args += ["--store", store] }
                 group.addTask {
                     _ = try await Subprocess.run(
                         .name(exe.name), arguments: Arguments(args), environment: .inherit.updating(["PATH": exe.directory]),
@@ -120,8 +156,9 @@ struct BenchMQTT: AsyncParsableCommand {
                 let producer = try MQTTClient(
                     configuration: .init(host: host, port: port, clientID: "\(namespace)-producer"), logger: quietLogger())
                 let announcer = try MQTTAnnouncer(client: producer, namespace: namespace, acknowledgementTimeout: .seconds(30), logger: quietLogger())
-                let fleet = WorkerFleet(collector: collector, announcer: announcer, watchers: count)
-                _ = try await fleet.announce(version: 1)  // warm-up: every subscription is in place afterwards
+                let fleet = WorkerFleet(collector: collector, announcer: announcer, producer: producer, watchers: count)
+                // Warm-up: every subscription is in place afterwards (with consumers: all hold snapshot 3).
+                _ = try await fleet.announce(version: store == nil ? 1 : 3)
                 try await body(fleet)
                 await producer.shutdown()
             } catch {
@@ -153,21 +190,33 @@ struct BenchMQTTWorker: AsyncParsableCommand {
     @Option var namespace: String
     @Option var count: Int
     @Option var first: Int
+    @Option var store: String?
 
     func run() async throws {
         let probe = WorkerProbe(count: count)
         var watchers: [MQTTAnnouncementWatcher] = []
+        var consumers: [HollowConsumer] = []
+        let retriever = try store.map { try FilesystemBlobRetriever(path: $0) }
         for i in first..<(first + count) {
             var c = MQTTClientConfiguration(host: host, port: port, clientID: "\(namespace)-w\(i)")
             c.reconnectDelayMax = 1
             let w = try MQTTAnnouncementWatcher(configuration: c, namespace: namespace, logger: quietLogger())
-            w.subscribeToUpdates(ProbeTrigger(watcher: w, probe: probe))
+            if let retriever {
+                // A real consumer: report when it holds the new state (refreshSuccessful), not when triggered.
+                consumers.append(HollowConsumer(blobRetriever: retriever, announcementWatcher: w, refreshListeners: [StateProbe(probe: probe)]))
+            } else {
+                w.subscribeToUpdates(ProbeTrigger(watcher: w, probe: probe))
+            }
             try w.start()
             watchers.append(w)
         }
         for w in watchers { try await w.client.waitUntilConnected(timeout: .seconds(100)) }
         writeLine("ready")
-        try await Task.sleep(for: .seconds(24 * 3600))  // until the benchmark stops us (SIGTERM)
+        await withTaskGroup(of: Void.self) { group in
+            for consumer in consumers { group.addTask { await consumer.run() } }
+            group.addTask { try? await Task.sleep(for: .seconds(24 * 3600)) }  // until the benchmark stops us (SIGTERM)
+            await group.waitForAll()
+        }
     }
 }
 
@@ -288,7 +337,29 @@ private final class Collector: Sendable {
 private struct WorkerFleet {
     let collector: Collector
     let announcer: MQTTAnnouncer
+    let producer: MQTTClient
     let watchers: Int
+
+    /// Pins alternately 2 and 3 (each step is one delta or reverse delta of the metrics data) and measures
+    /// until every consumer holds the pinned version.
+    func measureState(pins: Int) async throws -> Result {
+        var all: [Double] = []
+        var lasts: [Double] = []
+        let topic = announcer.topics.pin
+        for i in 0..<pins {
+            let v: Int64 = i % 2 == 0 ? 2 : 3
+            let t0 = monotonicNanos()
+            try await producer.publish(topic: topic, payload: Array(String(v).utf8), retain: true, timeout: .seconds(30))
+            let times = try await collector.waitVersion(v, timeout: .seconds(60))
+            let latencies = times.map { Double($0 - t0) / 1e6 }
+            all += latencies
+            lasts.append(latencies.max() ?? .nan)
+        }
+        try await producer.publish(topic: topic, payload: [], retain: true, timeout: .seconds(30))
+        all.sort()
+        lasts.sort()
+        return Result(p50: percentile(all, 0.5), p99: percentile(all, 0.99), max: all.last ?? .nan, allP50: percentile(lasts, 0.5), allP99: percentile(lasts, 0.99))
+    }
 
     /// Announces `version` and returns each watcher's latency in ms.
     func announce(version: Int64) async throws -> [Double] {
@@ -334,6 +405,15 @@ private final class WorkerProbe: Sendable {
     }
 }
 
+private final class StateProbe: RefreshListener {
+    private let probe: WorkerProbe
+    init(probe: WorkerProbe) { self.probe = probe }
+
+    func refreshSuccessful(beforeVersion: Int64?, version: Int64, requestedVersion: Int64, duration: Duration, isPinned: Bool) {
+        probe.triggered(version: version)
+    }
+}
+
 private final class ProbeTrigger: RefreshTrigger {
     private let probe: WorkerProbe
     private let version: @Sendable () -> Int64?
@@ -348,7 +428,7 @@ private final class ProbeTrigger: RefreshTrigger {
 }
 
 /// A private mosquitto on a free loopback port, started with swift-subprocess (loopback only, anonymous).
-private final class PrivateMosquitto: Sendable {
+final class PrivateMosquitto: Sendable {
     let port: Int
     let directory: String
     private let task: Task<Void, any Error>

@@ -9,6 +9,7 @@ struct Bench: AsyncParsableCommand {
             BenchZstd.self,
             BenchCycle.self,
             BenchLoad.self,
+            BenchWrite.self,
             // One line per benchmark; each lives in its own Bench+Name.swift file.
             BenchMQTT.self,
         ]

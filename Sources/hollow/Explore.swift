@@ -66,15 +66,15 @@ struct Explore: AsyncParsableCommand {
             do { url = try MQTTBrokerURL(parsing: broker) } catch { throw ValidationError("bad --broker: \(error)") }
             operations = try await MQTTExplorerOperations.connect(url: url, namespace: namespace ?? "default", logger: logger)
         }
-        let pinning = credentials == nil ? "(read only)" : "(operator pinning enabled)"
         let explorer = Explorer(configuration: .init(
             store: fsStore, loader: ReadStateLoader(), namespace: namespace ?? "default", operations: operations,
             operatorCredentials: credentials, refreshSeconds: refresh))
+        let readOnly = credentials == nil
         let app = Application(
             router: explorer.makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: "hollow-explore"),
             onServerRunning: { _ in
-                print("hollow explore: serving \(fsStore.location) on http://\(host):\(port)/ \(pinning)")
+                print("hollow explore: serving \(store) on http://\(host):\(port)/", readOnly ? "(read only)" : "(operator pinning enabled)")
             },
             logger: logger
         )

@@ -8,6 +8,7 @@ struct Hollow: AsyncParsableCommand {
         abstract: "Publish, consume, inspect and operate Hollow datasets.",
         subcommands: [
             Bench.self,
+            Publish.self,
             Dump.self,
             Inspect.self,
             Store.self,
@@ -15,7 +16,9 @@ struct Hollow: AsyncParsableCommand {
             Pin.self,
             Unpin.self,
             Status.self,
+            Watch.self,
             Explore.self,
+            Demo.self,
             // One line per subcommand; each lives in its own file.
         ]
     )

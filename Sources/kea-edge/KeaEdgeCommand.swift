@@ -8,6 +8,11 @@ struct KeaEdgeCommand: AsyncParsableCommand {
         abstract: "Measure a Kea DHCP server (eBPF + Kea statistics) and publish the metrics as Hollow states.",
         subcommands: [
             // One line per subcommand; each lives in its own file.
+            ImportCommand.self,
+            PlotCommand.self,
+            RunCommand.self,
+            StatsCommand.self,
+            BenchBPFCommand.self,
         ]
     )
 }

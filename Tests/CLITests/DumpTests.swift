@@ -43,7 +43,7 @@ enum DumpCLI {
             output: .string(limit: 1 << 26), error: .string(limit: 1 << 20))
         var status: Int32 = -1
         if case .exited(let code) = r.terminationStatus { status = Int32(code) }
-        return Result(status: status, stdout: r.standardOutput ?? "", stderr: r.standardError ?? "")
+        return Result(status: status, stdout: r.standardOutput, stderr: r.standardError)
     }
 
     static func expected(_ dataset: String, _ version: Int) -> String {

@@ -219,3 +219,19 @@ struct ProducerTests {
 }
 
 import Synchronization
+
+@Suite("HollowProducer change detection")
+struct ProducerChangeDetectionTests {
+    @Test("a cycle that only adds records publishes a new version")
+    func additionsArePublished() async throws {
+        let dir = try tempStore()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let producer = HollowProducer(publisher: try FilesystemPublisher(path: dir), versionMinter: CountingVersionMinter())
+        try await producer.initializeDataModel(Movie.self)
+        for n in 1...4 {
+            let data = movies(1...Int64(n))
+            #expect(try await producer.runCycle { s in for m in data { try s.add(m) } } == Int64(n))
+        }
+        #expect(try #require(await producer.readState).populatedOrdinals(of: "Movie").count == 4)
+    }
+}

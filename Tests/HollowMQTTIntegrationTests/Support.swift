@@ -97,3 +97,48 @@ func makeAnnouncer(_ broker: MosquittoBroker, namespace: String, timeout: Durati
     try client.start()
     return (try MQTTAnnouncer(client: client, namespace: namespace, acknowledgementTimeout: timeout), client)
 }
+
+/// Records every consumer status published on a topic and lets a test wait for one that matches.
+final class StatusRecorder: Sendable {
+    private struct Waiter {
+        let match: @Sendable (MQTTConsumerStatus) -> Bool
+        let continuation: CheckedContinuation<MQTTConsumerStatus, Never>
+    }
+    private let state = Mutex<(seen: [MQTTConsumerStatus], waiters: [UInt64: Waiter], next: UInt64)>(([], [:], 0))
+
+    init(client: MQTTClient, topic: String) {
+        client.subscribe([topic]) { [weak self] message in
+            guard let self, let status = try? MQTTConsumerStatus.parse(message.payload) else { return }
+            let ready = self.state.withLock { s -> [(CheckedContinuation<MQTTConsumerStatus, Never>)] in
+                s.seen.append(status)
+                let ids = s.waiters.filter { $0.value.match(status) }.map(\.key)
+                return ids.compactMap { s.waiters.removeValue(forKey: $0)?.continuation }
+            }
+            for c in ready { c.resume(returning: status) }
+        }
+    }
+
+    /// The first status published from now on (or the latest one already seen) that matches.
+    func waitFor(timeout: Duration = .seconds(15), _ match: @escaping @Sendable (MQTTConsumerStatus) -> Bool) async throws -> MQTTConsumerStatus {
+        try await withThrowingTaskGroup(of: MQTTConsumerStatus.self) { group in
+            group.addTask {
+                await withCheckedContinuation { c in
+                    let now = self.state.withLock { s -> MQTTConsumerStatus? in
+                        if let last = s.seen.last, match(last) { return last }
+                        s.next += 1
+                        s.waiters[s.next] = Waiter(match: match, continuation: c)
+                        return nil
+                    }
+                    if let now { c.resume(returning: now) }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw TestFailure("no matching consumer status within \(timeout); seen \(self.state.withLock { $0.seen })")
+            }
+            let r = try await group.next()!
+            group.cancelAll()
+            return r
+        }
+    }
+}

@@ -31,61 +31,16 @@ extension HollowObjectMapper {
         return try state.populatedOrdinals(of: mt.name).map { try decodeValue(T.self, mt, $0, state) }
     }
 
-    /// Builds a primary-key index over `type`'s records in `state` (its schema's primary key).
-    /// - Throws: `.unsupported` if the type has no primary key, `.unknownType` if the state lacks it.
+    /// Builds a typed primary-key index over `type`'s records in `state` (its schema's primary key).
+    /// - Throws: ``HollowIndexError`` if the state lacks the type or the type has no primary key.
     public func primaryKeyIndex<T: Decodable>(_ type: T.Type, in state: ReadState) throws -> UniqueKeyIndex<T> {
         let mt = try mapperType(for: type, nameOverride: nil, hashKey: nil)
-        guard case .object(let s)? = state.schema(named: mt.name) else {
-            throw HollowWriteError(.unknownType, "the state has no object type \(mt.name)")
-        }
-        guard let key = s.primaryKey else {
-            throw HollowWriteError(.unsupported, "type \(mt.name) has no primary key")
-        }
-        var paths: [[(type: String, field: Int)]] = []
-        for p in key {
-            guard let path = Self.resolvePath(p, from: mt.name, in: state) else {
-                throw HollowWriteError(.schemaMismatch, "primary key path \(p) of \(mt.name) cannot be followed")
-            }
-            paths.append(path)
-        }
-        var byKey: [[HollowValue]: Int] = [:]
-        for o in state.populatedOrdinals(of: mt.name) {
-            byKey[paths.map { UniqueKeyIndex<T>.normalize(Self.value(at: $0, o, state)) }] = o
-        }
-        return UniqueKeyIndex(mapper: self, state: state, byKey: byKey)
+        return UniqueKeyIndex(mapper: self, state: state, index: try HollowPrimaryKeyIndex(state: state, type: mt.name))
     }
 
     /// Finds the record of `type` whose primary key equals `key` (one value per key field).
     public func find<T: Decodable>(_ type: T.Type, in state: ReadState, primaryKey key: HollowValue...) throws -> T? {
         try primaryKeyIndex(type, in: state).find(key)
-    }
-
-    static func resolvePath(_ path: String, from type: String, in state: ReadState) -> [(type: String, field: Int)]? {
-        var steps: [(type: String, field: Int)] = []
-        var current = type
-        for segment in path.split(separator: ".") {
-            guard case .object(let s)? = state.schema(named: current), let idx = s.fieldIndex(String(segment)) else { return nil }
-            steps.append((current, idx))
-            current = s.fields[idx].referencedType ?? ""
-        }
-        // Auto-expand a final reference into a single-field type.
-        while let last = steps.last, case .object(let s)? = state.schema(named: last.type),
-              s.fields[last.field].type == .reference,
-              case .object(let r)? = state.schema(named: s.fields[last.field].referencedType ?? ""), r.fields.count == 1 {
-            steps.append((r.name, 0))
-        }
-        return steps
-    }
-
-    static func value(at path: [(type: String, field: Int)], _ start: Int, _ state: ReadState) -> HollowValue? {
-        var o = start
-        for (i, step) in path.enumerated() {
-            guard let t = state.objectType(step.type) else { return nil }
-            if i == path.count - 1 { return t.value(o, step.field) }
-            guard let next = t.readOrdinal(o, step.field) else { return nil }
-            o = next
-        }
-        return nil
     }
 
     // MARK: Decoding
@@ -185,24 +140,16 @@ extension HollowObjectMapper {
     }
 }
 
-/// Finds records of a mapped type by primary key in one ``ReadState`` (Java: `UniqueKeyIndex<T>`).
+/// Finds records of a mapped type by primary key in one ``ReadState`` and decodes them
+/// (a ``HollowPrimaryKeyIndex`` plus the mapper's typed reading).
 public struct UniqueKeyIndex<T: Decodable> {
     let mapper: HollowObjectMapper
     let state: ReadState
-    let byKey: [[HollowValue]: Int]
-
-    /// Integer key values compare by number whatever their width (`.int`, `.long` or a literal).
-    static func normalize(_ v: HollowValue?) -> HollowValue {
-        switch v {
-        case .int(let x)?: .long(Int64(x))
-        case .reference(let x)?: .long(Int64(x))
-        case let other?: other
-        case nil: .string("\u{0}null")
-        }
-    }
+    /// The untyped index.
+    public let index: HollowPrimaryKeyIndex
 
     /// The ordinal of the record whose key equals `key`, or nil.
-    public func ordinal(_ key: [HollowValue]) -> Int? { byKey[key.map { Self.normalize($0) }] }
+    public func ordinal(_ key: [HollowValue]) -> Int? { index.matchingOrdinal(key) }
 
     /// The record whose key equals `key`, decoded, or nil.
     public func find(_ key: [HollowValue]) throws -> T? {
@@ -211,7 +158,7 @@ public struct UniqueKeyIndex<T: Decodable> {
     }
 
     /// Number of keyed records.
-    public var count: Int { byKey.count }
+    public var count: Int { index.count }
 }
 
 /// Reads an object record's fields by name for a Decodable initializer.

@@ -106,9 +106,9 @@ public struct HollowObjectWriteRecord: Sendable {
 
     /// Serializes like Java's `HollowObjectWriteRecord#writeDataTo` (FORMAT.md §9.1).
     func encode(into buf: inout [UInt8]) {
-        for (i, field) in schema.fields.enumerated() {
+        for i in 0..<values.count {
             let v = values[i]
-            switch field.type {
+            switch schema.fields[i].type {
             case .int:
                 if case .int(let x)? = v, x != Int32.min { appendVarInt(&buf, zigZag32(x)) } else { buf.append(0x80) }
             case .long:
@@ -128,11 +128,10 @@ public struct HollowObjectWriteRecord: Sendable {
                 for s in stride(from: 56, through: 0, by: -8) { buf.append(UInt8((bits >> UInt64(s)) & 0xFF)) }
             case .string:
                 if case .string(let s)? = v {
-                    var enc: [UInt8] = []
-                    enc.reserveCapacity(s.utf8.count)
-                    for u in s.utf16 { appendVarInt(&enc, UInt32(u)) }
-                    appendVarInt(&buf, UInt32(enc.count))
-                    buf.append(contentsOf: enc)
+                    var length = 0
+                    for u in s.utf16 { length += u < 0x80 ? 1 : u < 0x4000 ? 2 : 3 }
+                    appendVarInt(&buf, UInt32(length))
+                    for u in s.utf16 { appendVarInt(&buf, UInt32(u)) }
                 } else {
                     buf.append(0x80)
                 }
@@ -153,8 +152,9 @@ public enum HollowWriteRecord: Sendable {
     case object(HollowObjectWriteRecord)
     /// Element ordinals in order (duplicates allowed).
     case list([Int])
-    /// Element ordinals (duplicates are merged).
+    /// Element ordinals, in any order. A repeated ordinal is stored repeatedly, as Java does for a
+    /// `HashSet` holding equal-content objects that are not `equals` (readers see it several times).
     case set([Int])
-    /// `(key ordinal, value ordinal)` entries; a key may appear once.
+    /// `(key ordinal, value ordinal)` entries, in any order (repeats are kept, as in Java).
     case map([(key: Int, value: Int)])
 }

@@ -84,12 +84,19 @@ public final class HollowWriteStateEngine {
         guard preparedForNextCycle else {
             throw HollowWriteError(.wrongPhase, "the engine was written; call prepareForNextCycle() before adding records")
         }
-        guard let state = byName[type] else {
-            throw HollowWriteError(.unknownType, "type \(type) is not registered")
+        let state: TypeWriteState
+        if let last = lastAdded, last.name == type {
+            state = last
+        } else {
+            guard let found = byName[type] else {
+                throw HollowWriteError(.unknownType, "type \(type) is not registered")
+            }
+            state = found
+            lastAdded = found
         }
-        var buf: [UInt8] = []
-        try encode(record, for: state.schema, into: &buf)
-        return state.add(buf)
+        scratch.removeAll(keepingCapacity: true)
+        try encode(record, for: state.schema, into: &scratch, targets: referenceTargets(of: state))
+        return state.add(scratch)
     }
 
     /// Adds an OBJECT record to the type named by its schema and returns its ordinal.
@@ -99,13 +106,34 @@ public final class HollowWriteStateEngine {
     }
 
     private var checkReferences = true
+    /// The type of the previous `add` (records of one type usually come in runs).
+    private var lastAdded: TypeWriteState?
+    /// Reused serialization buffer of `add`.
+    private var scratch: [UInt8] = []
 
-    private func checkOrdinal(_ o: Int, of type: String, in owner: String) throws(HollowWriteError) {
+    /// The type states a type's references point to (object: per field; list/set: element; map: key, value).
+    private func referenceTargets(of state: TypeWriteState) -> [TypeWriteState?] {
+        if let cached = state.referenceTargets { return cached }
+        let names: [String?] =
+            switch state.schema {
+            case .object(let s): s.fields.map(\.referencedType)
+            case .list(let s): [s.elementType]
+            case .set(let s): [s.elementType]
+            case .map(let s): [s.keyType, s.valueType]
+            }
+        let targets = names.map { $0.flatMap { byName[$0] } }
+        // Cache only once every referenced type is registered.
+        if !zip(names, targets).contains(where: { $0 != nil && $1 == nil }) { state.referenceTargets = targets }
+        return targets
+    }
+
+    @inline(__always)
+    private func checkOrdinal(_ o: Int, _ target: TypeWriteState?, of type: String, in owner: String) throws(HollowWriteError) {
         guard o >= 0 else {
             throw HollowWriteError(.invalidValue, "\(owner) references \(type) ordinal \(o)")
         }
         guard checkReferences else { return }
-        guard let target = byName[type] else {
+        guard let target else {
             throw HollowWriteError(.unknownType, "\(owner) references type \(type), which is not registered")
         }
         guard target.current.contains(o) else {
@@ -113,48 +141,43 @@ public final class HollowWriteStateEngine {
         }
     }
 
-    private func encode(_ record: HollowWriteRecord, for schema: HollowSchema, into buf: inout [UInt8]) throws(HollowWriteError) {
+    private func encode(_ record: HollowWriteRecord, for schema: HollowSchema, into buf: inout [UInt8],
+                        targets: [TypeWriteState?]) throws(HollowWriteError) {
         switch (record, schema) {
         case (.object(let r), .object(let s)):
-            guard r.schema.name == s.name, r.schema.fields == s.fields else {
+            guard r.schema.name == s.name, r.schema.fields.count == s.fields.count,
+                  !zip(r.schema.fields, s.fields).contains(where: { $0.type != $1.type }) else {
                 throw HollowWriteError(.schemaMismatch, "record of \(r.schema.name) does not follow the registered schema of \(s.name)")
             }
             for (i, f) in s.fields.enumerated() where f.type == .reference {
                 if case .reference(let o)? = r.values[i] {
-                    try checkOrdinal(o, of: f.referencedType ?? "", in: "\(s.name).\(f.name)")
+                    try checkOrdinal(o, targets[i], of: f.referencedType ?? "", in: "\(s.name).\(f.name)")
                 }
             }
             r.encode(into: &buf)
         case (.list(let elements), .list(let s)):
             appendVarInt(&buf, UInt32(elements.count))
             for e in elements {
-                try checkOrdinal(e, of: s.elementType, in: s.name)
+                try checkOrdinal(e, targets[0], of: s.elementType, in: s.name)
                 appendVarInt(&buf, UInt32(e))
             }
         case (.set(let elements), .set(let s)):
-            let sorted = Array(Set(elements)).sorted()
+            let sorted = elements.sorted()  // duplicates are kept, as Java's HollowSetWriteRecord keeps them
             appendVarInt(&buf, UInt32(sorted.count))
             var prev = 0
             for e in sorted {
-                try checkOrdinal(e, of: s.elementType, in: s.name)
+                try checkOrdinal(e, targets[0], of: s.elementType, in: s.name)
                 appendVarInt(&buf, UInt32(e - prev))
                 prev = e
             }
         case (.map(let entries), .map(let s)):
-            let sorted = entries.sorted { $0.key != $1.key ? $0.key < $1.key : $0.value < $1.value }
-            var unique: [(key: Int, value: Int)] = []
-            for e in sorted {
-                if let last = unique.last, last.key == e.key {
-                    if last.value == e.value { continue }
-                    throw HollowWriteError(.invalidValue, "map \(s.name) has key ordinal \(e.key) twice with different values")
-                }
-                unique.append(e)
-            }
+            // Sorted by key, then value; repeated entries are kept, as Java's HollowMapWriteRecord keeps them.
+            let unique = entries.sorted { $0.key != $1.key ? $0.key < $1.key : $0.value < $1.value }
             appendVarInt(&buf, UInt32(unique.count))
             var prev = 0
             for e in unique {
-                try checkOrdinal(e.key, of: s.keyType, in: "\(s.name) key")
-                try checkOrdinal(e.value, of: s.valueType, in: "\(s.name) value")
+                try checkOrdinal(e.key, targets[0], of: s.keyType, in: "\(s.name) key")
+                try checkOrdinal(e.value, targets[1], of: s.valueType, in: "\(s.name) value")
                 appendVarInt(&buf, UInt32(e.key - prev))
                 appendVarInt(&buf, UInt32(e.value))
                 prev = e.key
@@ -422,7 +445,7 @@ public final class HollowWriteStateEngine {
                     throw HollowWriteError(.invalidValue, "restore of \(type): ordinal \(ordinal) is negative or repeated")
                 }
                 var buf: [UInt8] = []
-                try encodeUnchecked(record, for: state.schema, into: &buf)
+                try encodeUnchecked(record, for: state, into: &buf)
                 encoded.append((state, ordinal, buf))
             }
         }
@@ -444,11 +467,11 @@ public final class HollowWriteStateEngine {
     public func overrideNextRandomizedTag(_ tag: Int64) { nextRandomizedTag = tag }
 
     /// Encodes without checking that references exist (restore: referenced records may come later).
-    private func encodeUnchecked(_ record: HollowWriteRecord, for schema: HollowSchema, into buf: inout [UInt8]) throws(HollowWriteError) {
+    private func encodeUnchecked(_ record: HollowWriteRecord, for state: TypeWriteState, into buf: inout [UInt8]) throws(HollowWriteError) {
         let saved = checkReferences
         checkReferences = false
         defer { checkReferences = saved }
-        try encode(record, for: schema, into: &buf)
+        try encode(record, for: state.schema, into: &buf, targets: referenceTargets(of: state))
     }
 
     // MARK: Internal access for tests

@@ -26,6 +26,8 @@ final class TypeWriteState {
     var maxShardOrdinal: [Int] = []
     var revMaxShardOrdinal: [Int] = []
     var objectStats: ObjectStats?
+    /// Cached by the engine: the type states this type's references point to.
+    var referenceTargets: [TypeWriteState?]?
     var collectionStats: CollectionStats?
 
     init(schema: HollowSchema, numShards: Int?) {

@@ -1,1 +1,0 @@
-// Module KeaEdge: see Docs and the sources added beside this file.

@@ -1,0 +1,123 @@
+import ArgumentParser
+import KeaEdge
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `kea-edge run`: measures until SIGTERM and publishes each interval.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Measure the Kea server (eBPF + Kea statistics) every interval and publish a rolling window of states.",
+        discussion: """
+            Runs until SIGTERM/SIGINT, then publishes the last partial interval and detaches every tc filter
+            (and the clsact qdisc it created). Keeps serving when a source is missing (no BPF rights, no Kea
+            socket) and logs what it is not measuring.
+            """
+    )
+
+    @Option(help: "The DHCP server's interface (tc mode attaches to its ingress and egress).")
+    var interface: String?
+
+    @Option(help: "Kea's control socket path, or http://HOST:PORT of the Kea control agent.")
+    var keaSocket: String?
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Seconds per interval.")
+    var interval: Int = 10
+
+    @Option(help: "tc (default) or uprobe.")
+    var mode: String = "tc"
+
+    @Option(help: "Source name of the states (default: this host's name).")
+    var source: String?
+
+    @Option(help: "Number of intervals kept in the published window.")
+    var window: Int = 60
+
+    @Option(help: "Append each interval's state as one JSON line to this file.")
+    var jsonLines: String?
+
+    @Option(help: "The compiled BPF object of the mode: dhcp_tc.bpf.o or dhcp_uprobe.bpf.o (default: in $KEA_EDGE_BPF_DIR, beside the executable, or .build-bpf/).")
+    var bpfObject: String?
+
+    @Option(help: "Seconds after which a DISCOVER/REQUEST without reply counts as unanswered.")
+    var unansweredTimeout: Int = 3
+
+    @Flag(help: "Log debug messages.")
+    var verbose = false
+
+    func validate() throws {
+        guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
+        guard window >= 1 else { throw ValidationError("--window must be at least 1") }
+        guard CollectorMode(rawValue: mode) != nil else { throw ValidationError("--mode must be tc or uprobe, not '\(mode)'") }
+        guard storeOptions.store != nil || jsonLines != nil else {
+            throw ValidationError("nowhere to publish: give --store DIR --namespace NS and/or --json-lines FILE")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "kea-edge")
+        logger.logLevel = verbose ? .debug : .info
+        var sinks: [any MetricsSink] = []
+        if let jsonLines { sinks.append(JSONLinesSink(path: jsonLines)) }
+        var restored: [MetricsState] = []
+        if let hollow = try await storeOptions.sink(logger: logger) {
+            sinks.append(hollow.sink)
+            restored = hollow.restored
+        }
+        let config = CollectorConfiguration(
+            source: source ?? SystemSupport.hostName(),
+            interface: interface,
+            kea: keaSocket.map { KeaControlEndpoint($0) },
+            interval: .seconds(interval),
+            window: window,
+            mode: CollectorMode(rawValue: mode) ?? .tc,
+            bpfObjectPath: bpfObject,
+            unansweredTimeout: .seconds(unansweredTimeout)
+        )
+        let collector = EdgeCollector(configuration: config, sink: FanOutSink(sinks), logger: logger, initialWindow: restored)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: CollectorService(collector: collector))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
+
+/// The collector as a swift-service-lifecycle service: graceful shutdown cancels its loop.
+struct CollectorService: Service {
+    let collector: EdgeCollector
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await collector.run()
+        }
+    }
+}
+
+/// `kea-edge stats`: one `statistic-get-all`, printed as JSON.
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Print Kea's statistics (statistic-get-all: newest value of each) as JSON."
+    )
+
+    @Option(help: "Kea's control socket path, or http://HOST:PORT of the Kea control agent.")
+    var keaSocket: String
+
+    func run() async throws {
+        let client = KeaControlClient(endpoint: KeaControlEndpoint(keaSocket))
+        do {
+            let stats = try client.statistics()
+            print(JSONValue.object(stats.values.mapValues { .int($0) }).prettyPrinted())
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}

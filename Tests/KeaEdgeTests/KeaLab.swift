@@ -1,0 +1,180 @@
+import HollowCore
+import KeaEdge
+import Subprocess
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The repository root (from this file's path).
+let repositoryRoot: String = {
+    let file = #filePath
+    var parts = file.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)  // Tests/KeaEdgeTests/KeaLab.swift
+    return parts.joined(separator: "/")
+}()
+
+/// Runs a command and returns its exit success and standard output (and error).
+@discardableResult
+func command(_ arguments: [String]) async throws -> (ok: Bool, output: String, error: String) {
+    // Executable.name looks names up in PATH; a path runs through env (no FilePath import needed).
+    let args = arguments[0].contains("/") ? ["env"] + arguments : arguments
+    let result = try await run(
+        .name(args[0]), arguments: Arguments(Array(args.dropFirst())),
+        output: .string(limit: 4 << 20), error: .string(limit: 4 << 20)
+    )
+    return (result.terminationStatus.isSuccess, result.standardOutput, result.standardError)
+}
+
+func which(_ tool: String) -> Bool {
+    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin", "/usr/local/sbin"] where access(dir + "/" + tool, X_OK) == 0 {
+        return true
+    }
+    return false
+}
+
+/// The directory of the running test binary (where SwiftPM also puts the kea-edge executable).
+func buildProductsDirectory() -> String {
+    var buf = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    let exe = String(decoding: buf[0..<max(0, n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    var dir = exe
+    // …/debug/swift-hollowPackageTests.xctest or …/debug/<bundle>/…: walk up to the dir holding kea-edge.
+    while let slash = dir.lastIndex(of: "/"), !dir.isEmpty {
+        dir = String(dir[..<slash])
+        if access(dir + "/kea-edge", X_OK) == 0 { return dir }
+    }
+    return ""
+}
+
+/// Why the real-Kea tests cannot run here, or nil when they can.
+let keaLabSkipReason: String? = {
+    if geteuid() != 0 { return "not root (network namespaces, eBPF and raw DHCP sockets need root)" }
+    for tool in ["ip", "tc", "kea-dhcp4", "perfdhcp", "busybox", "clang", "setsid"] where !which(tool) {
+        return "\(tool) is not installed (scripts/install-deps.sh --kea installs the Kea test tools)"
+    }
+    if buildProductsDirectory().isEmpty { return "the kea-edge executable was not built next to the tests (run `swift build --build-tests`)" }
+    let probe = "kprobe\(getpid() % 100000)"
+    if system("ip netns add \(probe) 2>/dev/null") != 0 { return "this machine does not allow network namespaces (ip netns add failed)" }
+    _ = system("ip netns del \(probe) 2>/dev/null")
+    return nil
+}()
+
+/// Prints why a real-Kea test skips; returns true when it must skip.
+func skipWithoutKeaLab(_ test: String) -> Bool {
+    if let reason = keaLabSkipReason {
+        print("SKIPPED \(test): \(reason)")
+        return true
+    }
+    return false
+}
+
+/// A Kea DHCPv4 server in its own network namespace, and a client namespace, joined by a veth pair
+/// (scripts/kea-lab.sh). Always call `down()`.
+struct KeaLab {
+    let name: String
+    let directory: String
+    var serverNamespace: String { name + "-s" }
+    var serverInterface: String { name + "-sv" }
+    var socket: String { directory + "/kea.sock" }
+    static let script = repositoryRoot + "/scripts/kea-lab.sh"
+
+    static func up() async throws -> KeaLab {
+        let name = "k\(getpid() % 1000)\(Int.random(in: 100...999))"
+        let lab = KeaLab(name: name, directory: "/tmp/kea-edge-test-\(name)")
+        _ = system("rm -rf \(lab.directory)")
+        let r = try await command([script, "up", name, lab.directory])
+        if !r.ok {
+            await lab.down()
+            throw LabError(message: "kea-lab up failed: \(r.error)")
+        }
+        return lab
+    }
+
+    func down() async {
+        _ = try? await command([Self.script, "down", name, directory])
+        _ = system("rm -rf \(directory)")
+    }
+
+    func restartKea() async throws {
+        let r = try await command([Self.script, "kea-restart", name, directory])
+        if !r.ok { throw LabError(message: "kea restart failed: \(r.error)") }
+    }
+
+    /// Runs perfdhcp and returns (sent, received) per exchange: "DISCOVER-OFFER" and "REQUEST-ACK".
+    func perfdhcp(_ args: [String]) async throws -> [String: (sent: Int, received: Int)] {
+        let r = try await command([Self.script, "perf", name] + args)
+        var out: [String: (sent: Int, received: Int)] = [:]
+        var current = ""
+        for line in r.output.split(separator: "\n") {
+            if line.hasPrefix("***Statistics for: ") {
+                current = String(line.dropFirst(19).prefix { $0 != "*" })
+            } else if line.hasPrefix("sent packets: "), let v = Int(line.dropFirst(14)) {
+                out[current, default: (0, 0)].sent = v
+            } else if line.hasPrefix("received packets: "), let v = Int(line.dropFirst(18)) {
+                out[current, default: (0, 0)].received = v
+            }
+        }
+        if out["DISCOVER-OFFER"] == nil { throw LabError(message: "perfdhcp printed no statistics: \(r.output) \(r.error)") }
+        return out
+    }
+
+    /// One real DORA with busybox udhcpc; true when it got a lease.
+    func udhcpc() async throws -> Bool {
+        try await command([Self.script, "udhcpc", name]).ok
+    }
+
+    /// `tc qdisc` and `tc filter` of the server interface (to check what is attached).
+    func tcState() async throws -> String {
+        let q = try await command(["tc", "-n", serverNamespace, "qdisc", "show", "dev", serverInterface])
+        let i = try await command(["tc", "-n", serverNamespace, "filter", "show", "dev", serverInterface, "ingress"])
+        let e = try await command(["tc", "-n", serverNamespace, "filter", "show", "dev", serverInterface, "egress"])
+        return q.output + i.output + e.output
+    }
+}
+
+struct LabError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Reads the JSON-lines file of a collector (states so far).
+func readStates(_ path: String) -> [MetricsState] {
+    guard let text = try? SystemSupport.readText(path) else { return [] }
+    // A line may be half-written at the end: parse complete lines only.
+    let complete = text.hasSuffix("\n") ? text : String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
+    return (try? MetricsStateFile.parse(complete)) ?? []
+}
+
+/// Sums an aggregate over states.
+func sum(_ states: [MetricsState], _ key: String) -> Int64 {
+    states.reduce(0) { $0 + ($1.aggregates[key] ?? 0) }
+}
+
+/// Sums a metric's totals over states.
+func metricTotal(_ states: [MetricsState], _ key: String) -> Int64 {
+    states.reduce(0) { $0 + ($1.metrics[key]?.total ?? 0) }
+}
+
+/// Loads the announced state of a filesystem store written by kea-edge: the first snapshot, then every
+/// delta up to `announced.version` (file names `snapshot-V`, `delta-A-B`).
+func loadStore(_ directory: String) throws -> ReadState? {
+    guard let announcedText = try? SystemSupport.readText(directory + "/announced.version"), let announced = Int64(announcedText)
+    else { return nil }
+    guard let dir = opendir(directory) else { return nil }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+    }
+    closedir(dir)
+    let snapshots = names.compactMap { $0.hasPrefix("snapshot-") ? Int64($0.dropFirst(9)) : nil }.sorted()
+    guard let first = snapshots.first else { return nil }
+    var state = try ReadState.load(snapshot: try SystemSupport.readFile(directory + "/snapshot-\(first)"))
+    var version = first
+    while version < announced {
+        guard let next = names.first(where: { $0.hasPrefix("delta-\(version)-") }) else { break }
+        state = try state.applying(delta: try SystemSupport.readFile(directory + "/" + next))
+        version = Int64(next.split(separator: "-")[2])!
+    }
+    return version == announced ? state : nil
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# kea-edge benchmark: Kea's throughput and request latency under perfdhcp with no collector, with the tc
+# collector and with the uprobe collector; BPF time per packet (kernel.bpf_stats_enabled=1).
+#   scripts/kea-bench.sh [REPEATS=3] [SECONDS=5]
+# Needs root, kea-dhcp4, perfdhcp; builds the BPF object; uses $KEA_EDGE (default: the newest built kea-edge).
+# Prints one line per run and the medians. Each run gets a freshly started Kea (empty lease database); the
+# modes are interleaved round by round so that drifting background load hits them alike.
+# Figures: throughput = perfdhcp's 4-way exchanges/s at a saturating rate (-r 3000); Kea CPU = Kea's
+# user+system CPU time per completed exchange in that run (uprobe traps are charged to Kea); latency =
+# perfdhcp's average DISCOVER-OFFER / REQUEST-ACK delay at a moderate rate (-r 200); BPF ns = run_time_ns /
+# run_cnt of kea-edge's programs (kernel.bpf_stats_enabled=1; per packet for tc, per probe hit for uprobe).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+repeats=${1:-3}; secs=${2:-5}
+"$root/scripts/kea-build-bpf.sh" >/dev/null
+obj=$root/.build-bpf/dhcp_tc.bpf.o
+bin=${KEA_EDGE:-$(ls -t "$root"/.build*/{release,debug}/kea-edge 2>/dev/null | head -1)}
+[ -x "$bin" ] || { echo "kea-bench: no kea-edge binary (swift build --product kea-edge, or set KEA_EDGE)"; exit 1; }
+name="kb$$"; dir=/tmp/kea-bench-$name
+lab=$root/scripts/kea-lab.sh
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+edge_pid=""
+cleanup() {
+  [ -n "$edge_pid" ] && kill -TERM "$edge_pid" 2>/dev/null && wait "$edge_pid" 2>/dev/null || true
+  sysctl -qw kernel.bpf_stats_enabled="$old_stats" || true
+  "$lab" down "$name" "$dir" || true
+  [ -n "${KEA_BENCH_KEEP:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT
+"$lab" up "$name" "$dir" >/dev/null
+echo "kea-bench: kea-edge=$bin, $repeats repeats x ${secs}s per load, Kea $(kea-dhcp4 -v), kernel $(uname -r), $(nproc) CPUs"
+
+start_edge() {  # mode
+  rm -f "$dir/states.jsonl"
+  KEA_EDGE_BPF_DIR="$root/.build-bpf" ip netns exec "$name-s" "$bin" run --interface "$name-sv" --kea-socket "$dir/kea.sock" --mode "$1" \
+    --json-lines "$dir/states.jsonl" --interval 1 --source bench 2>"$dir/edge-$1.log" &
+  edge_pid=$!
+  for _ in $(seq 1 100); do [ -s "$dir/states.jsonl" ] && return 0; sleep 0.1; done
+  echo "kea-bench: kea-edge ($1) did not start:"; cat "$dir/edge-$1.log"; exit 1
+}
+stop_edge() {
+  [ -n "$edge_pid" ] || return 0
+  kill -TERM "$edge_pid"; wait "$edge_pid" || true; edge_pid=""
+}
+perf() {  # rate -> "rate avg_do_ms avg_ra_ms"
+  "$lab" perf "$name" -r "$1" -p "$secs" -R 1000000 2>&1 | awk '
+    /^Rate:/ {rate=$2}
+    /Statistics for: DISCOVER-OFFER/ {ex="do"} /Statistics for: REQUEST-ACK/ {ex="ra"}
+    /^avg delay:/ {d[ex]=$3}
+    END {printf "%s %s %s\n", rate, d["do"], d["ra"]}'
+}
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+kea_cpu_ticks() {  # user+system clock ticks of the running kea-dhcp4
+  awk '{print $14+$15}' "/proc/$(cat "$dir/kea.pid")/stat"
+}
+kea_acks() {
+  echo '{"command":"statistic-get","arguments":{"name":"pkt4-ack-sent"}}' | socat - "UNIX-CONNECT:$dir/kea.sock" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["arguments"]["pkt4-ack-sent"][0][0])'
+}
+hz=$(getconf CLK_TCK)
+
+results=$dir/results.txt; : > "$results"
+modes="none tc uprobe"
+for r in $(seq 1 "$repeats"); do
+  for mode in $modes; do
+    "$lab" kea-restart "$name" "$dir" >/dev/null
+    if [ "$mode" != none ]; then sysctl -qw kernel.bpf_stats_enabled=1; start_edge "$mode"; sleep 1; fi
+    t0=$(kea_cpu_ticks)
+    read -r tput _ _ < <(perf 3000)            # saturating load: achieved exchanges/s
+    t1=$(kea_cpu_ticks); acks=$(kea_acks)
+    cpu_us=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$acks" 'BEGIN {printf "%.1f", n ? t / hz * 1e6 / n : 0}')
+    "$lab" kea-restart "$name" "$dir" >/dev/null
+    if [ "$mode" = uprobe ]; then stop_edge; start_edge uprobe; sleep 1; fi   # follow the new Kea PID at once
+    read -r _ do_ms ra_ms < <(perf 200)         # moderate load: request latency
+    sleep 1.5
+    bpf_ns=-
+    if [ "$mode" != none ]; then
+      bpf_ns=$(python3 -c "
+import json
+t=c=0
+for l in open('$dir/states.jsonl'):
+    a=json.loads(l)['aggregates']; t+=a.get('${mode}_bpf_run_ns',0); c+=a.get('${mode}_bpf_run_count',0)
+print(round(t/c) if c else '-')")
+      sysctl -qw kernel.bpf_stats_enabled=0
+    fi
+    stop_edge
+    echo "$mode run $r: throughput ${tput} exchanges/s, Kea CPU ${cpu_us} us/exchange, avg DISCOVER-OFFER ${do_ms} ms, avg REQUEST-ACK ${ra_ms} ms, BPF ns per run ${bpf_ns}" | tee -a "$results"
+    echo "$mode $tput $do_ms $ra_ms $bpf_ns $cpu_us" >> "$dir/raw.txt"
+  done
+done
+echo "tc program alone, BPF_PROG_TEST_RUN:"; "$bin" bench-bpf --bpf-object "$obj" | sed 's/^/  /'
+echo "medians:"
+for mode in $modes; do
+  t=$(awk -v m=$mode '$1==m {print $2}' "$dir/raw.txt" | median)
+  d=$(awk -v m=$mode '$1==m {print $3}' "$dir/raw.txt" | median)
+  a=$(awk -v m=$mode '$1==m {print $4}' "$dir/raw.txt" | median)
+  n=$(awk -v m=$mode '$1==m && $5!="-" {print $5}' "$dir/raw.txt" | median)
+  c=$(awk -v m=$mode '$1==m {print $6}' "$dir/raw.txt" | median)
+  printf "  %-7s throughput %8s exchanges/s   Kea CPU %6s us/exchange   avg DISCOVER-OFFER %6s ms   avg REQUEST-ACK %6s ms   BPF ns per run %s\n" "$mode" "$t" "$c" "$d" "$a" "$n"
+done

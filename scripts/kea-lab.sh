@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A throw-away Kea DHCPv4 lab: two network namespaces joined by a veth pair, kea-dhcp4 in the server one.
+#   scripts/kea-lab.sh up NAME DIR      create namespaces NAME-s / NAME-c, veth NAME-sv (198.18.0.1/16, server)
+#                                       and NAME-cv (198.18.0.2/16, client), write DIR/kea.conf, start Kea
+#   scripts/kea-lab.sh kea-start NAME DIR | kea-stop NAME DIR | kea-restart NAME DIR
+#   scripts/kea-lab.sh perf NAME [perfdhcp args...]    run perfdhcp in the client namespace
+#   scripts/kea-lab.sh udhcpc NAME                     one real DORA with busybox udhcpc
+#   scripts/kea-lab.sh down NAME DIR    stop Kea, delete the namespaces (and so the veth pair)
+# NAME must be short (interface names are at most 15 characters): e.g. "ke$$".
+# Kea's control socket is DIR/kea.sock; its log DIR/kea.log; its pid DIR/kea.pid.
+set -euo pipefail
+cmd=${1:?usage: kea-lab.sh up|down|kea-start|kea-stop|kea-restart|perf|udhcpc NAME [DIR]}
+name=${2:?NAME}
+dir=${3:-}
+srv="$name-s"; cli="$name-c"; sv="$name-sv"; cv="$name-cv"
+
+kea_start() {
+  mkdir -p "$dir"
+  cat > "$dir/kea.conf" <<CONF
+{ "Dhcp4": {
+    "interfaces-config": { "interfaces": [ "$sv" ], "dhcp-socket-type": "raw" },
+    "control-socket": { "socket-type": "unix", "socket-name": "$dir/kea.sock" },
+    "lease-database": { "type": "memfile", "persist": false, "lfc-interval": 0 },
+    "valid-lifetime": 4000, "renew-timer": 1000, "rebind-timer": 2000,
+    "subnet4": [ { "id": 1, "subnet": "198.18.0.0/16", "interface": "$sv",
+                   "pools": [ { "pool": "198.18.1.0 - 198.18.254.254" } ] } ],
+    "loggers": [ { "name": "kea-dhcp4", "severity": "WARN",
+                   "output_options": [ { "output": "$dir/kea.log" } ] } ]
+} }
+CONF
+  rm -f "$dir/kea.sock"
+  KEA_PIDFILE_DIR="$dir" KEA_LOCKFILE_DIR="$dir" \
+    ip netns exec "$srv" setsid kea-dhcp4 -c "$dir/kea.conf" >>"$dir/kea.out" 2>&1 < /dev/null &
+  echo $! > "$dir/kea.pid"
+  for _ in $(seq 1 100); do [ -S "$dir/kea.sock" ] && return 0; sleep 0.05; done
+  echo "kea-lab: kea-dhcp4 did not open $dir/kea.sock; its output:" >&2; cat "$dir/kea.out" >&2; return 1
+}
+
+kea_stop() {
+  [ -f "$dir/kea.pid" ] || return 0
+  pid=$(cat "$dir/kea.pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$dir/kea.pid" "$dir/kea.sock"
+}
+
+case "$cmd" in
+  up)
+    : "${dir:?DIR}"
+    ip netns add "$srv"; ip netns add "$cli"
+    ip link add "$sv" type veth peer name "$cv"
+    ip link set "$sv" netns "$srv"; ip link set "$cv" netns "$cli"
+    ip -n "$srv" addr add 198.18.0.1/16 dev "$sv"; ip -n "$cli" addr add 198.18.0.2/16 dev "$cv"
+    ip -n "$srv" link set lo up; ip -n "$cli" link set lo up
+    ip -n "$srv" link set "$sv" up; ip -n "$cli" link set "$cv" up
+    kea_start ;;
+  kea-start) : "${dir:?DIR}"; kea_start ;;
+  kea-stop) : "${dir:?DIR}"; kea_stop ;;
+  kea-restart) : "${dir:?DIR}"; kea_stop; kea_start ;;
+  perf) shift 2; exec ip netns exec "$cli" perfdhcp -4 -l "$cv" "$@" ;;
+  udhcpc) exec ip netns exec "$cli" busybox udhcpc -i "$cv" -n -q -f -s /bin/true ;;
+  down)
+    if [ -n "$dir" ]; then kea_stop; fi
+    ip netns del "$cli" 2>/dev/null || true
+    ip netns del "$srv" 2>/dev/null || true ;;
+  *) echo "kea-lab: unknown command $cmd" >&2; exit 2 ;;
+esac
