@@ -26,6 +26,12 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
     public let refreshJitter: Duration?
     /// The MQTT client (shared with an `MQTTConsumerStatusReporter` when wired together).
     public let client: MQTTClient
+    /// The QoS of the subscriptions (default 1). QoS 0 spares the broker a PUBACK per consumer; a message lost
+    /// with a dropped connection comes back as the retained value when the watcher re-subscribes.
+    public var subscriptionQoS: MQTTQoS {
+        get { state.withLock { $0.qos } }
+        set { state.withLock { $0.qos = newValue } }
+    }
 
     private let groupPinTopic: String?
     private let ownsClient: Bool
@@ -44,6 +50,7 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
         /// Pin topics that delivered a message since the last (re)connect.
         var pinsSeenSinceConnect: Set<String> = []
         var connectHookInstalled = false
+        var qos: MQTTQoS = .atLeastOnce
 
         var latest: Int64? { groupPin ?? namespacePin ?? announced }
         var isPinned: Bool { groupPin != nil || namespacePin != nil }
@@ -111,15 +118,15 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
     /// Subscribes to the topics and starts the client (connecting in the background). Idempotent.
     /// - Throws: `MQTTError` when the client was shut down.
     public func start() throws(MQTTError) {
-        let (needsSubscription, needsHook) = state.withLock { s in
+        let (needsSubscription, needsHook, qos) = state.withLock { s in
             s.stopped = false
             defer { s.connectHookInstalled = true }
-            return (s.subscription == nil, !s.connectHookInstalled)
+            return (s.subscription == nil, !s.connectHookInstalled, s.qos)
         }
         if needsSubscription {
             var filters = [topics.announced, topics.pin]
             if let groupPinTopic { filters.append(groupPinTopic) }
-            let token = client.subscribe(filters, qos: .atLeastOnce) { [weak self] message in
+            let token = client.subscribe(filters, qos: qos) { [weak self] message in
                 self?.handle(message)
             }
             state.withLock { $0.subscription = token }

@@ -30,6 +30,7 @@ struct BenchMQTT: AsyncParsableCommand {
     @Option(help: "Runs per watcher count (medians are reported).") var runs: Int = 5
     @Option(help: "Watchers per worker process (at most ~300: libmosquitto uses pselect).") var perWorker: Int = 250
     @Option(help: "Use this broker (host:port) instead of starting a private mosquitto.") var broker: String?
+    @Option(help: "QoS of the watchers' subscriptions (0 or 1).") var qos: Int = 1
     @Option(help: "Comma-separated counts of real consumers for announce → new state held (empty: skip).")
     var stateConsumers: String = "100"
     @Option(help: "Store for the state measurement (versions 2 and 3 with deltas between them).")
@@ -43,6 +44,7 @@ struct BenchMQTT: AsyncParsableCommand {
         }
         guard announcements > 0, runs > 0 else { throw ValidationError("--announcements and --runs must be positive") }
         guard (1...300).contains(perWorker) else { throw ValidationError("--per-worker must be 1...300") }
+        guard qos == 0 || qos == 1 else { throw ValidationError("--qos must be 0 or 1") }
         let (host, port, privateBroker): (String, Int, PrivateMosquitto?)
         if let broker {
             guard let colon = broker.lastIndex(of: ":"), let p = Int(broker[broker.index(after: colon)...]) else {
@@ -131,6 +133,7 @@ struct BenchMQTT: AsyncParsableCommand {
                 var args = ["bench", "mqtt", "worker", "--host", host, "--port", String(port), "--namespace", namespace,
                             "--count", String(size), "--first", String(i * perWorker)]
                 if let store { args += ["--store", store] }
+                args += ["--qos", String(qos)]
                 group.addTask {
                     _ = try await Subprocess.run(
                         .name(exe.name), arguments: Arguments(args), environment: .inherit.updating(["PATH": exe.directory]),
@@ -191,6 +194,7 @@ struct BenchMQTTWorker: AsyncParsableCommand {
     @Option var count: Int
     @Option var first: Int
     @Option var store: String?
+    @Option var qos: Int = 1
 
     func run() async throws {
         let probe = WorkerProbe(count: count)
@@ -201,6 +205,7 @@ struct BenchMQTTWorker: AsyncParsableCommand {
             var c = MQTTClientConfiguration(host: host, port: port, clientID: "\(namespace)-w\(i)")
             c.reconnectDelayMax = 1
             let w = try MQTTAnnouncementWatcher(configuration: c, namespace: namespace, logger: quietLogger())
+            w.subscriptionQoS = qos == 0 ? .atMostOnce : .atLeastOnce
             if let retriever {
                 // A real consumer: report when it holds the new state (refreshSuccessful), not when triggered.
                 consumers.append(HollowConsumer(blobRetriever: retriever, announcementWatcher: w, refreshListeners: [StateProbe(probe: probe)]))
