@@ -121,32 +121,50 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
-/// Events of the demo, in time order, with announce-to-refresh latencies.
+/// Events of the demo, in time order; each refresh shows its latency from the event that caused it (the
+/// producer's announcement or the operator's `mosquitto_pub`, whichever came last before it).
 final class Timeline: Sendable {
-    private struct Event { var at: Int64; var who: String; var what: String }
+    private struct Event {
+        var at: Int64
+        var who: String
+        var what: String
+        var isRefresh = false
+    }
     private let start: Int64
     private let events = Mutex<[Event]>([])
-    private let announced = Mutex<[Int64: Int64]>([:])
 
     init(start: Int64) { self.start = start }
 
     func note(_ what: String) { Swift.print("demo: \(what)") }
 
     func record(at: Int64, _ who: String, _ what: String, announce version: Int64? = nil) {
-        if let version { announced.withLock { $0[version] = at } }
         events.withLock { $0.append(Event(at: at, who: who, what: what)) }
     }
 
-    /// A watcher's refresh, with the latency from the announcement of that version when there was one.
+    /// A watcher's refresh (its own clock reading, epoch milliseconds).
     func refreshed(at: Int64, who: String, version: Int64, pinned: Bool, ms: Double) {
-        let since = announced.withLock { $0[version] }.map { " — \(at - $0) ms after its announcement" } ?? ""
-        record(at: at, who, "now holds v\(version)\(pinned ? " (pinned)" : "") — refresh \(String(format: "%.1f", ms)) ms\(since)")
+        let what = "now holds v\(version)\(pinned ? " (pinned)" : "") — refresh \(String(format: "%.1f", ms)) ms"
+        events.withLock { $0.append(Event(at: at, who: who, what: what, isRefresh: true)) }
     }
 
     func print() {
-        Swift.print("\ntimeline (ms since start):")
+        Swift.print("\ntimeline (ms since start; latency = refresh done − the announcement or pin that caused it):")
+        var cause: Int64?
+        var latencies: [Double] = []
         for e in events.withLock({ $0 }).sorted(by: { $0.at < $1.at }) {
-            Swift.print(String(format: "%7d  %-10@ %@", e.at - start, e.who as NSString, e.what as NSString))
+            var line = e.what
+            if e.isRefresh, let cause {
+                line += " — \(e.at - cause) ms after it"
+                latencies.append(Double(e.at - cause))
+            } else if !e.isRefresh {
+                cause = e.at
+            }
+            Swift.print(String(format: "%7d  %-10@ %@", e.at - start, e.who as NSString, line as NSString))
+        }
+        if !latencies.isEmpty {
+            let sorted = latencies.sorted()
+            Swift.print(String(format: "\nannouncement/pin → watcher holds the new state: median %.0f ms, max %.0f ms over %d refreshes",
+                               median(sorted), sorted.last!, sorted.count))
         }
     }
 }
