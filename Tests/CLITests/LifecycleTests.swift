@@ -146,13 +146,13 @@ struct LifecycleTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func producerKilledAtRandomPointsNeverExposesABrokenState() async throws {
         let dir = try PublishCLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         try PublishCLI.write(Self.schema, dir, "schema.txt")
         let store = dir.appendingPathComponent("store")
-        let count = 20_000
+        let count = 5_000
         func publishArgs(_ data: String) -> [String] {
             ["publish", "--store", store.path, "--schema", dir.appendingPathComponent("schema.txt").path,
              "--type", "Movie", "--data", dir.appendingPathComponent(data).path]
@@ -184,7 +184,7 @@ struct LifecycleTests {
         // Kill points spread over roughly two publish durations (a delta cycle also restores and diffs).
         let window = max(20, Int(oneCycle.components.seconds * 1000 + oneCycle.components.attoseconds / 1_000_000_000_000_000) * 2)
 
-        let rounds = 30
+        let rounds = 20
         var killed = 0, completed = 0, leftTempFiles = 0
         for round in 1...rounds {
             let data = "r\(round % 4).json"
