@@ -76,7 +76,7 @@ struct Demo: AsyncParsableCommand {
             window.append(state)
             try await sink.publish(window: window.states)
             let version = await producer.lastAnnouncedVersion ?? -1
-            timeline.record(at: t, "producer", "announced v\(version) (window of \(window.states.count) intervals)", announce: version)
+            timeline.record(at: t, "producer", "announced v\(version) (window of \(window.states.count) intervals)")
             return version
         }
         func pub(_ args: [String], _ what: String) async throws {
@@ -137,7 +137,7 @@ final class Timeline: Sendable {
 
     func note(_ what: String) { Swift.print("demo: \(what)") }
 
-    func record(at: Int64, _ who: String, _ what: String, announce version: Int64? = nil) {
+    func record(at: Int64, _ who: String, _ what: String) {
         events.withLock { $0.append(Event(at: at, who: who, what: what)) }
     }
 
