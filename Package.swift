@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(
             name: "HollowExplorerTests",
             dependencies: [
-                "HollowExplorer", "HollowCore", "HollowTestSupport", hummingbird, subprocess,
+                "HollowExplorer", "HollowCore", "HollowFilesystem", "HollowTestSupport", hummingbird, subprocess,
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
@@ -137,7 +137,9 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["HollowTestSupport", subprocess],
+            dependencies: [
+                "HollowCore", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowTestSupport", subprocess,
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -44,7 +44,7 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
         var notBefore: ContinuousClock.Instant?
     }
 
-    private let planner: UpdatePlanner
+    private let loader: StateLoader
     private let watcher: (any AnnouncementWatcher)?
     private let listeners: [any RefreshListener]
     private let logger: Logger
@@ -70,7 +70,7 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
         maxDeltasBeforeDoubleSnapshot: Int = 32,
         logger: Logger = Logger(label: "hollow.consumer", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
-        self.planner = UpdatePlanner(retriever: blobRetriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot)
+        self.loader = StateLoader(retriever: blobRetriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot)
         self.watcher = announcementWatcher
         self.listeners = refreshListeners
         self.logger = logger
@@ -182,12 +182,12 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
             do {
                 let plan: UpdatePlan
                 if let target {
-                    plan = try await planner.plan(
+                    plan = try await loader.planner.plan(
                         from: beforeVersion, currentSchemaHash: before?.headerTags[HollowHeaderTag.schemaHash], to: target)
                 } else {
-                    plan = try await planner.planToLatest(from: beforeVersion)
+                    plan = try await loader.planner.planToLatest(from: beforeVersion)
                 }
-                let (state, snapshots, deltas) = try await apply(plan, to: before, requested: version)
+                let state = try await loader.apply(plan, to: before)
                 let duration = ContinuousClock.now - start
                 current.withLock { $0 = state }
                 metricsState.withLock { m in
@@ -198,8 +198,8 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
                     m.lastSuccess = .now
                     m.isPinned = pinned
                     m.lastError = nil
-                    m.snapshotLoads += snapshots
-                    m.deltasApplied += deltas
+                    m.snapshotLoads += plan.snapshot == nil ? 0 : 1
+                    m.deltasApplied += plan.transitions.count
                 }
                 logger.debug(
                     "refresh succeeded",
@@ -232,46 +232,6 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
             "refresh failed",
             metadata: ["hollow.version.requested": "\(requested)", "error": "\(error)"])
         for l in listeners { l.refreshFailed(currentVersion: beforeVersion, requestedVersion: requested, error: error) }
-    }
-
-    /// Applies a plan to a copy of the state; the published state is only replaced by the caller on success.
-    private func apply(
-        _ plan: UpdatePlan, to base: ReadState?, requested: Int64
-    ) async throws -> (ReadState, snapshots: Int, deltas: Int) {
-        var state: ReadState
-        var snapshots = 0
-        if let snapshot = plan.snapshot {
-            state = try await load(snapshot, requested: requested) { bytes in try ReadState.load(snapshot: bytes) }
-            snapshots = 1
-        } else if let base {
-            state = base
-        } else {
-            throw RefreshError(.versionNotFound, "no snapshot to start from", requestedVersion: requested)
-        }
-        for blob in plan.transitions {
-            let from = state
-            state = try await load(blob, requested: requested) { bytes in
-                blob.type == .delta ? try from.applying(delta: bytes) : try from.applying(reverseDelta: bytes)
-            }
-        }
-        return (state, snapshots, plan.transitions.count)
-    }
-
-    private func load(
-        _ blob: Blob, requested: Int64, _ body: ([UInt8]) throws -> ReadState
-    ) async throws -> ReadState {
-        let bytes: [UInt8]
-        do {
-            bytes = try await blob.bytes()
-        } catch {
-            throw RefreshError(
-                .retrievalFailed, "could not read \(blob.fileName): \(error)", requestedVersion: requested)
-        }
-        do {
-            return try body(bytes)
-        } catch {
-            throw RefreshError(.blobInvalid, "\(blob.fileName) was refused: \(error)", requestedVersion: requested)
-        }
     }
 }
 

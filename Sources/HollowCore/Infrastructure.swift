@@ -68,6 +68,45 @@ public protocol BlobRetriever: Sendable {
     func retrieveHeaderBlob(desiredVersion: Int64) async throws -> Blob?
 }
 
+/// One blob file of a store, as a listing names it (no bytes: retrieve those through the ``BlobRetriever``).
+public struct StoredBlob: Sendable, Hashable {
+    /// The blob kind.
+    public var type: BlobType
+    /// The start version of a (reverse) delta; nil for snapshots and headers.
+    public var fromVersion: Int64?
+    /// The version the blob produces.
+    public var toVersion: Int64
+    /// The size of the stored file in bytes (compressed if the file is).
+    public var size: Int64
+    /// The file's modification time, seconds since 1970, when known.
+    public var modified: Double?
+    /// The stored name (`snapshot-3`, `delta-2-3.zst`).
+    public var name: String
+
+    /// Creates a listing entry.
+    public init(
+        type: BlobType, fromVersion: Int64? = nil, toVersion: Int64, size: Int64, modified: Double? = nil, name: String
+    ) {
+        self.type = type
+        self.fromVersion = fromVersion
+        self.toVersion = toVersion
+        self.size = size
+        self.modified = modified
+        self.name = name
+    }
+}
+
+/// A store that tools can browse: a ``BlobRetriever`` that can also list its blobs and read its own
+/// announcement. The filesystem store implements it; the explorer reads any store through it.
+public protocol BlobStore: BlobRetriever {
+    /// A human-readable name of the store (its directory).
+    var location: String { get }
+    /// Every blob in the store. Throws when the store cannot be listed (a missing directory).
+    func inventory() async throws -> [StoredBlob]
+    /// The version the store's own announcement names (`announced.version`), or nil.
+    func announcedVersion() async throws -> Int64?
+}
+
 /// Tells consumers that a new version exists (Java: `HollowProducer.Announcer`).
 public protocol Announcer: Sendable {
     /// Announces `version`; returns once the announcement is durable (written, or acknowledged by the broker).

@@ -23,7 +23,7 @@ extension Explorer {
         var rows: [[String]] = []
         var list: [JSONValue] = []
         for e in entries.reversed() {
-            let loadable = LoadPlan.make(for: e.version, inventory: inv) != nil
+            let loadable = await isLoadable(e.version)
             let pinnedBy = pins.filter { $0.version == e.version }.map { $0.group ?? "(namespace)" }
             let time = [e.snapshot, e.header, e.deltaIn].compactMap { $0?.modified }.max()
             list.append([
@@ -79,7 +79,7 @@ extension Explorer {
 
     func diffPage(_ request: Request) async throws -> Page {
         let inv = try await inventory()
-        let versions = loadableVersions(inv)
+        let versions = await loadableVersions(inv)
         guard request.query("from") != nil || request.query("to") != nil else {
             // No versions chosen: a form, defaulting to the last transition.
             var body = "<h1>Diff</h1><form class=\"inline\" action=\"/diff\">from <select name=\"from\">"
@@ -131,7 +131,7 @@ extension Explorer {
         let type = parameters.get("type") ?? ""
         let values = request.queryAll("key")
         let limit = try Self.intParameter(request, "limit", default: 20, range: 1...500)
-        let versions = Array(loadableVersions(inv).suffix(limit))
+        let versions = Array(await loadableVersions(inv).suffix(limit))
         guard !versions.isEmpty else { throw ExplorerError(.notFound, "the store holds no loadable version") }
         var rows: [[String]] = []
         var entries: [JSONValue] = []

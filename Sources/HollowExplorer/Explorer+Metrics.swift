@@ -119,7 +119,8 @@ extension Explorer {
             }),
         ]
         var body = "<h1>Metrics "
-        body += Self.versionPicker("/metrics", current: v, versions: loadableVersions(inv)) + "</h1>"
+        let pickable = await loadableVersions(inv)
+        body += Self.versionPicker("/metrics", current: v, versions: pickable) + "</h1>"
         body += "<p>\(sources.count) source(s). \(Layout.link("/api/metrics" + Self.vq(s, explicit), "JSON"))"
         body += explicit ? "" : " · follows the current version (reloads when a new one arrives)"
         body += "</p><h2>Totals across sources</h2><div class=\"charts\" id=\"totals\">"

@@ -94,7 +94,7 @@ extension Explorer {
                 throw ExplorerError(.badRequest, "give the version to pin as an integer")
             }
             let inv = try await inventory()
-            guard LoadPlan.make(for: version, inventory: inv) != nil else {
+            guard await isLoadable(version) else {
                 throw ExplorerError(.badRequest, "version \(version) is not in the store: consumers could not load it")
             }
             do { try await ops.pin(version: version, group: group, reason: reason) } catch {

@@ -65,7 +65,7 @@ extension Explorer {
 
     func status(_ request: Request) async throws -> Page {
         let inv = try await inventory()
-        let versions = loadableVersions(inv)
+        let versions = await loadableVersions(inv)
         let current = try? await currentVersion(inv)
         let announced = try? await configuration.store.announcedVersion()
         let json: JSONValue = [
@@ -111,7 +111,8 @@ extension Explorer {
             "footprintBytes": .from(total), "types": .array(types),
         ]
         var body = "<h1>State <span class=\"mono\">\(s.version)</span> "
-        body += Self.versionPicker("/", current: s.version, versions: loadableVersions(inv)) + "</h1>"
+        let pickable = await loadableVersions(inv)
+        body += Self.versionPicker("/", current: s.version, versions: pickable) + "</h1>"
         body += "<p>Store <code>\(Layout.esc(configuration.store.location))</code>, namespace <code>\(Layout.esc(configuration.namespace))</code>. "
         body += "\(types.count) types, about \(Layout.bytes(total)) in memory. \(Layout.link("/api" + Self.vq(s, explicit), "JSON"))</p>"
         body += Layout.table(["type", "kind", "records", "memory", "primary key", ""], rows, id: "types")

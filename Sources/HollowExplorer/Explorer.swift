@@ -1,4 +1,4 @@
-import HollowCore
+public import HollowCore
 public import Hummingbird
 import Synchronization
 
@@ -53,7 +53,7 @@ public final class Explorer: Sendable {
     /// What the explorer serves and how.
     public struct Configuration: Sendable {
         /// The store to browse (read only).
-        public var store: any ExplorerStore
+        public var store: any BlobStore
         /// Builds states from the store's blobs.
         public var loader: any ExplorerStateLoader
         /// The namespace shown in the UI (and used by `operations`).
@@ -68,7 +68,7 @@ public final class Explorer: Sendable {
         public var refreshSeconds: Int
 
         public init(
-            store: any ExplorerStore, loader: any ExplorerStateLoader, namespace: String = "default",
+            store: any BlobStore, loader: any ExplorerStateLoader, namespace: String = "default",
             operations: (any ExplorerOperations)? = nil, operatorCredentials: String? = nil,
             cachedStates: Int = 4, refreshSeconds: Int = 5
         ) {
@@ -103,13 +103,22 @@ public final class Explorer: Sendable {
     }
 
     /// The versions the store can produce, ascending.
-    func loadableVersions(_ inventory: [StoredBlob]) -> [Int64] {
-        VersionEntry.build(inventory).map(\.version).filter { LoadPlan.make(for: $0, inventory: inventory) != nil }
+    func loadableVersions(_ inventory: [StoredBlob]) async -> [Int64] {
+        var loadable: [Int64] = []
+        for version in VersionEntry.build(inventory).map(\.version) where await isLoadable(version) {
+            loadable.append(version)
+        }
+        return loadable
+    }
+
+    /// Whether the store can produce `version` (the planner finds a snapshot and a chain to it).
+    func isLoadable(_ version: Int64) async -> Bool {
+        (try? await UpdatePlanner(retriever: configuration.store).snapshotPlan(to: version)) != nil
     }
 
     /// The version pages show by default: the store's announced version if it can be loaded, else the newest.
     func currentVersion(_ inventory: [StoredBlob]) async throws -> Int64 {
-        let versions = loadableVersions(inventory)
+        let versions = await loadableVersions(inventory)
         if let announced = try? await configuration.store.announcedVersion(), versions.contains(announced) {
             return announced
         }
@@ -125,7 +134,7 @@ public final class Explorer: Sendable {
         guard let v = Int64(text) else {
             throw ExplorerError(.badRequest, "bad \(name) '\(text)': expected a version number")
         }
-        guard LoadPlan.make(for: v, inventory: inventory) != nil else {
+        guard await isLoadable(v) else {
             throw ExplorerError(.notFound, "version \(v) is not in the store (or cannot be reached from a snapshot)")
         }
         return v
@@ -143,7 +152,7 @@ public final class Explorer: Sendable {
         }
         let loaded: LoadedState
         do {
-            loaded = LoadedState(try await configuration.loader.state(at: version, from: configuration.store, inventory: inventory))
+            loaded = LoadedState(try await configuration.loader.state(at: version, from: configuration.store))
         } catch let e as ExplorerError {
             throw e
         } catch {

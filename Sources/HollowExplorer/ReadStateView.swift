@@ -74,8 +74,8 @@ public struct ReadStateView: ExplorerStateView {
     }
 }
 
-/// Loads states with ``ReadState``: the nearest snapshot plus (reverse) deltas, or a delta from a state it
-/// loaded recently.
+/// Loads states with ``StateLoader``: from the nearest state it loaded recently by (reverse) deltas when the
+/// planner finds a short chain, else from a snapshot.
 public final class ReadStateLoader: ExplorerStateLoader {
     private let recent = Mutex<[(Int64, ReadState)]>([])
     private let keep: Int
@@ -83,8 +83,8 @@ public final class ReadStateLoader: ExplorerStateLoader {
     /// - Parameter keep: how many recently loaded states to remember as starting points for deltas.
     public init(keep: Int = 4) { self.keep = max(1, keep) }
 
-    public func state(at version: Int64, from store: any ExplorerStore, inventory: [StoredBlob]) async throws -> any ExplorerStateView {
-        let readState = try await load(version, store, inventory)
+    public func state(at version: Int64, from store: any BlobStore) async throws -> any ExplorerStateView {
+        let readState = try await load(version, store)
         recent.withLock {
             $0.removeAll { $0.0 == version }
             $0.append((version, readState))
@@ -93,26 +93,14 @@ public final class ReadStateLoader: ExplorerStateLoader {
         return ReadStateView(readState, version: version)
     }
 
-    private func load(_ version: Int64, _ store: any ExplorerStore, _ inventory: [StoredBlob]) async throws -> ReadState {
-        if let hit = recent.withLock({ $0.first { $0.0 == version }?.1 }) { return hit }
-        // A recent neighbour one (reverse) delta away is cheaper than a snapshot.
-        let neighbours = recent.withLock { $0 }
-        for (v, s) in neighbours.reversed() {
-            if let d = inventory.first(where: { $0.fromVersion == v && $0.toVersion == version && $0.type == .delta }) {
-                return try s.applying(delta: try await store.bytes(of: d))
-            }
-            if let d = inventory.first(where: { $0.fromVersion == v && $0.toVersion == version && $0.type == .reverseDelta }) {
-                return try s.applying(reverseDelta: try await store.bytes(of: d))
-            }
-        }
-        guard let plan = LoadPlan.make(for: version, inventory: inventory) else {
+    private func load(_ version: Int64, _ store: any BlobStore) async throws -> ReadState {
+        let nearest = recent.withLock { $0.min { abs($0.0 - version) < abs($1.0 - version) } }
+        if let nearest, nearest.0 == version { return nearest.1 }
+        let loader = StateLoader(retriever: store)
+        do {
+            return try await loader.update(nearest?.1, at: nearest?.0, to: version).state
+        } catch let error as RefreshError where error.code == .versionNotFound {
             throw ExplorerError(.notFound, "version \(version) cannot be reached from a snapshot in the store")
         }
-        var state = try ReadState.load(snapshot: try await store.bytes(of: plan.snapshot))
-        for d in plan.deltas {
-            let bytes = try await store.bytes(of: d)
-            state = d.type == .delta ? try state.applying(delta: bytes) : try state.applying(reverseDelta: bytes)
-        }
-        return state
     }
 }

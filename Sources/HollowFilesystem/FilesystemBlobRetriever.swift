@@ -62,6 +62,26 @@ public final class FilesystemBlobRetriever: BlobRetriever {
         }
     }
 
+    /// The blob stored under `name` (`snapshot-3`, `delta-2-3`, or with its suffix `snapshot-3.zst`), or nil.
+    /// Without a suffix a plain or a compressed file is found alike.
+    /// - Throws: ``FilesystemStoreError`` `.invalidArgument` when `name` is not a blob name.
+    public func blob(named name: String) throws -> Blob? {
+        var reason = ""
+        guard let parsed = BlobFileName.parse(name, reason: &reason) else {
+            throw FilesystemStoreError(code: .invalidArgument, message: "\(name) is not a blob name: \(reason)")
+        }
+        let key = Key(type: parsed.type, from: parsed.fromVersion, to: parsed.toVersion)
+        let found = try lookup { index in
+            guard var files = index.blobs[key] else { return (nil, false) }
+            if parsed.compressionExtension != nil {
+                files.names = files.names.filter { $0 == name }
+                if files.names.isEmpty { return (nil, false) }
+            }
+            return (files, true)
+        }
+        return found
+    }
+
     /// How many times the directory was listed (an index refresh); for metrics and tests.
     public var directoryListingCount: Int { index.withLock { $0.listings } }
 

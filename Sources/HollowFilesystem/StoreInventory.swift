@@ -9,6 +9,8 @@ public struct StoreInventory: Sendable {
         public var name: BlobFileName
         /// The size on disk in bytes (compressed size for a compressed file).
         public var size: Int64
+        /// The modification time, seconds since 1970.
+        public var modified: Double?
         /// The file name.
         public var fileName: String { name.fileName }
     }
@@ -131,7 +133,9 @@ public struct StoreInventory: Sendable {
             case .blob(let parsed):
                 // A blob that vanished between listing and stat (a cleaner) is simply skipped.
                 guard let status = try Posix.status(Posix.join(directory, name)) else { continue }
-                let file = File(name: parsed, size: status.size)
+                let file = File(
+                    name: parsed, size: status.size,
+                    modified: Double(status.modificationSeconds) + Double(status.modificationNanoseconds) / 1e9)
                 switch parsed.type {
                 case .snapshot: inventory.snapshots.append(file)
                 case .delta: inventory.deltas.append(file)

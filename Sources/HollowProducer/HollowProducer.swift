@@ -111,15 +111,14 @@ public actor HollowProducer {
     /// - Returns: the restored state.
     @discardableResult
     public func restore(version: Int64, retriever: any BlobRetriever) async throws -> ReadState {
-        let plan = try await UpdatePlanner(retriever: retriever).snapshotPlan(to: version)
-        guard let snapshot = plan.snapshot else { throw RefreshError(.versionNotFound, "no snapshot for \(version)") }
-        var state = try ReadState.load(snapshot: try await snapshot.bytes())
-        for delta in plan.transitions { state = try state.applying(delta: try await delta.bytes()) }
+        let loaded = try await StateLoader(retriever: retriever).load(version: version)
+        let state = loaded.state
         try rebuildEngine(from: state)
         readState = state
         lastAnnouncedVersion = version
-        // The restored version is `transitions.count` deltas past its snapshot: keep the snapshot spacing.
-        statesSinceSnapshot = plan.transitions.count
+        // The restored version is `transitions.count` deltas past its snapshot: keep the snapshot spacing (a
+        // version reached back from a newer snapshot starts a new spacing).
+        statesSinceSnapshot = loaded.plan.transitions.first?.type == .delta ? loaded.plan.transitions.count : 0
         (versionMinter as? TimeBasedVersionMinter)?.advance(past: version)
         (versionMinter as? CountingVersionMinter)?.advance(past: version)
         logger.info("restored", metadata: ["hollow.version": "\(version)"])

@@ -1,65 +1,59 @@
 import ArgumentParser
 import HollowCore
+import HollowFilesystem
 
-/// `hollow dump STORE --version V [--from U]`: prints a state of a filesystem blob store as canonical JSON.
-struct Dump: ParsableCommand {
+/// `hollow dump --store STORE [--namespace NS] [--version V] [--from U]`: prints a state of a store as canonical
+/// JSON.
+struct Dump: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a state of a filesystem blob store as canonical JSON.",
+        abstract: "Print a state of a blob store as canonical JSON.",
         discussion: """
-            Without --from: loads the snapshot of V, or the newest earlier snapshot plus deltas. With --from U: \
-            loads snapshot U, then walks deltas forward (U < V) or reverse deltas back (U > V) to V.
+            Without --from: loads the snapshot of V, or the newest earlier snapshot plus deltas (or a newer snapshot \
+            plus reverse deltas). With --from U: loads snapshot U, then walks deltas forward (U < V) or reverse \
+            deltas back (U > V) to V. Plain, zstd-compressed and mixed stores are read alike.
             """)
 
-    @Argument(help: "The store directory (snapshot-<v>, delta-<a>-<b>, reversedelta-<b>-<a>).")
-    var store: String
+    @OptionGroup var location: StoreOptions
 
-    @Option(help: "The version to print.")
-    var version: Int64
+    @Option(help: "The version to print (default: the announced version).")
+    var version: Int64?
 
     @Option(help: "Start from the snapshot of this version.")
     var from: Int64?
 
-    func run() throws {
+    func run() async throws {
         do {
-            let state = try Self.load(store: store, version: version, from: from)
-            state.writeCanonicalJSON { StoreFiles.writeStdout($0) }
+            let loaded = try await Self.load(location, version: version, from: from)
+            loaded.state.writeCanonicalJSON { writeStdout($0) }
         } catch let error as CLIError {
-            throw StoreFiles.failure(error.description)
-        } catch let error as BlobDecodingError {
-            throw StoreFiles.failure(error.description)
+            throw failure(error.description)
         }
     }
 
-    /// Loads state `version` of `store` as described in the command's discussion.
-    static func load(store: String, version: Int64, from: Int64?) throws -> ReadState {
-        let listing = try StoreFiles.list(store)
-        let start: Int64
-        if let from {
-            guard listing.snapshots.contains(from) else { throw CLIError("\(store) has no snapshot-\(from)") }
-            start = from
+    /// Loads `version` (default: the announced one) of the store, from snapshot `from` when given.
+    /// - Throws: ``CLIError`` naming the store and the problem.
+    static func load(_ location: StoreOptions, version: Int64?, from: Int64?) async throws -> StateLoader.Loaded {
+        let retriever = try location.retriever()
+        let store = retriever.directory
+        let target: Int64
+        if let version {
+            target = version
         } else {
-            guard let best = listing.snapshots.filter({ $0 <= version }).max() else {
-                throw CLIError("\(store) has no snapshot at or before version \(version)")
-            }
-            start = best
-        }
-        var state = try ReadState.load(snapshot: try StoreFiles.read("\(store)/snapshot-\(start)"))
-        var current = start
-        while current != version {
-            if current < version {
-                guard let next = listing.deltas[current], next <= version else {
-                    throw CLIError("\(store) has no delta from version \(current) towards \(version)")
+            do {
+                guard let announced = try await retriever.announcedVersion() else {
+                    throw CLIError("\(store) has no announced.version: give --version" + location.namespaceHint())
                 }
-                state = try state.applying(delta: try StoreFiles.read("\(store)/delta-\(current)-\(next)"))
-                current = next
-            } else {
-                guard let next = listing.reverseDeltas[current], next >= version else {
-                    throw CLIError("\(store) has no reverse delta from version \(current) towards \(version)")
-                }
-                state = try state.applying(reverseDelta: try StoreFiles.read("\(store)/reversedelta-\(current)-\(next)"))
-                current = next
+                target = announced
+            } catch let error as FilesystemStoreError {
+                throw CLIError(error.message)
             }
         }
-        return state
+        let loader = StateLoader(retriever: retriever)
+        do {
+            if let from { return try await loader.load(version: target, fromSnapshot: from) }
+            return try await loader.load(version: target)
+        } catch let error as RefreshError {
+            throw CLIError("\(store): \(error.message)" + location.namespaceHint())
+        }
     }
 }

@@ -3,7 +3,6 @@ import HollowCore
 import HollowExplorer
 import HollowFilesystem
 import HollowMQTT
-import HollowZstd
 import Hummingbird
 import Logging
 import Synchronization
@@ -17,11 +16,7 @@ struct Explore: AsyncParsableCommand {
         discussion: "The explorer never writes to the store. Pinning needs --broker and operator credentials."
     )
 
-    @Option(help: "The filesystem store directory (read only).")
-    var store: String
-
-    @Option(help: "The namespace (store sub-directory and MQTT topic level).")
-    var namespace: String?
+    @OptionGroup var location: StoreOptions
 
     @Option(help: "MQTT broker URL (mqtt://[user:pass@]host[:port]) for announced version, pins and fleet.")
     var broker: String?
@@ -40,11 +35,8 @@ struct Explore: AsyncParsableCommand {
             (0...65535).contains(port)
         else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
         let host = String(listen[..<colon])
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: store, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("the store directory '\(store)' does not exist")
-        }
-        let fsStore = try FilesystemExplorerStore(path: store, namespace: namespace)
+        let store: FilesystemBlobRetriever
+        do { store = try location.retriever() } catch let error as CLIError { throw failure(error.description) }
 
         var credentials: String?
         if let file = operatorCredentialsFile {
@@ -64,66 +56,22 @@ struct Explore: AsyncParsableCommand {
         if let broker {
             let url: MQTTBrokerURL
             do { url = try MQTTBrokerURL(parsing: broker) } catch { throw ValidationError("bad --broker: \(error)") }
-            operations = try await MQTTExplorerOperations.connect(url: url, namespace: namespace ?? "default", logger: logger)
+            operations = try await MQTTExplorerOperations.connect(url: url, namespace: location.topicSegment, logger: logger)
         }
         let explorer = Explorer(configuration: .init(
-            store: fsStore, loader: ReadStateLoader(), namespace: namespace ?? "default", operations: operations,
+            store: store, loader: ReadStateLoader(), namespace: location.topicSegment, operations: operations,
             operatorCredentials: credentials, refreshSeconds: refresh))
         let readOnly = credentials == nil
         let app = Application(
             router: explorer.makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: "hollow-explore"),
             onServerRunning: { _ in
-                print("hollow explore: serving \(store) on http://\(host):\(port)/", readOnly ? "(read only)" : "(operator pinning enabled)")
+                print("hollow explore: serving \(store.directory) on http://\(host):\(port)/", readOnly ? "(read only)" : "(operator pinning enabled)")
             },
             logger: logger
         )
         try await app.runService()
         await operations?.shutdown()
-    }
-}
-
-/// The filesystem store as the explorer sees it: inventory from ``StoreInventory``, bytes from the retriever
-/// (plain or zstd-compressed files).
-struct FilesystemExplorerStore: ExplorerStore {
-    let root: String
-    let namespace: String?
-    let retriever: FilesystemBlobRetriever
-
-    init(path: String, namespace: String?) throws {
-        root = path
-        self.namespace = namespace
-        retriever = try FilesystemBlobRetriever(path: path, namespace: namespace, decompressors: [ZstdCompressor()])
-    }
-
-    var location: String { retriever.directory }
-
-    func inventory() async throws -> [StoredBlob] {
-        let inv = try StoreInventory.scan(path: root, namespace: namespace)
-        return (inv.snapshots + inv.deltas + inv.reverseDeltas + inv.headers).map { f in
-            let modified = (try? FileManager.default.attributesOfItem(atPath: retriever.directory + "/" + f.fileName))?[.modificationDate] as? Date
-            return StoredBlob(
-                type: f.name.type, fromVersion: f.name.fromVersion, toVersion: f.name.toVersion, size: f.size,
-                modified: modified?.timeIntervalSince1970, name: f.fileName)
-        }
-    }
-
-    func announcedVersion() async throws -> Int64? {
-        try FilesystemAnnouncer.readAnnouncedVersion(path: root, namespace: namespace)
-    }
-
-    func bytes(of blob: StoredBlob) async throws -> [UInt8] {
-        let found: Blob?
-        switch blob.type {
-        case .snapshot: found = try await retriever.retrieveSnapshotBlob(desiredVersion: blob.toVersion)
-        case .header: found = try await retriever.retrieveHeaderBlob(desiredVersion: blob.toVersion)
-        case .delta: found = try await retriever.retrieveDeltaBlob(currentVersion: blob.fromVersion ?? -1)
-        case .reverseDelta: found = try await retriever.retrieveReverseDeltaBlob(currentVersion: blob.fromVersion ?? -1)
-        }
-        guard let found, found.toVersion == blob.toVersion, found.fromVersion == blob.fromVersion else {
-            throw ExplorerError(.notFound, "blob \(blob.name) is no longer in the store")
-        }
-        return try await found.bytes()
     }
 }
 

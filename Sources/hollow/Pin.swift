@@ -3,12 +3,14 @@ import Foundation
 import HollowMQTT
 import Logging
 
-/// `hollow pin NS V [--group G] [--reason R] --broker URL`: pins consumers of a namespace (or of one group) to a version.
+/// `hollow pin --store STORE [--namespace NS] V [--group G] [--reason R] --broker URL`: pins consumers of a namespace (or of one group) to a version.
 struct Pin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pin the consumers of a namespace (or of one group) to a version (retained on PREFIX/NS/pin[/GROUP]).")
 
-    @Argument(help: "The namespace.") var namespace: String
+    @OptionGroup var location: StoreOptions
+    /// The MQTT topic segment of the store (see ``StoreOptions``).
+    var namespace: String { location.topicSegment }
     @Argument(help: "The version to pin to (a non-negative integer).") var version: Int64
     @Option(help: "Pin only the consumers of this group (canary cohort).") var group: String?
     @Option(help: "Why (stored in the pin's JSON payload, shown by hollow status).") var reason: String?
@@ -19,6 +21,7 @@ struct Pin: AsyncParsableCommand {
     }
 
     func run() async throws {
+        do { _ = try location.existingLocation() } catch let error as CLIError { throw failure(error.description) }
         let topics = try broker.topics(namespace)
         let topic = try group.map { try topics.pin(group: $0) } ?? topics.pin
         try await broker.publishRetained(topic: topic, payload: MQTTVersionPayload.pin(version: version, reason: reason))

@@ -15,14 +15,14 @@ import Glibc
 ///
 /// The first run writes `snapshot-<v>` and `header-<v>`; later runs restore the announced state from the store
 /// and write `delta-<prev>-<v>`, `reversedelta-<v>-<prev>`, `header-<v>` and, when due, `snapshot-<v>`. Then it
-/// announces `v` in `announced.version` and, with `--broker`, on `PREFIX/NS/announced`. A data file with a bad
+/// announces `v` in `announced.version` and, with `--broker`, on `PREFIX/SEGMENT/announced` (SEGMENT: see
+/// ``StoreOptions``). A data file with a bad
 /// line writes nothing.
 struct Publish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Publish records (JSON, one object per line) as the next state of a blob store.")
 
-    @Option(help: "The blob store directory (created if missing).")
-    var store: String
+    @OptionGroup var location: StoreOptions
 
     @Option(help: "The schema file, in Hollow's text schema language.")
     var schema: String
@@ -35,9 +35,6 @@ struct Publish: AsyncParsableCommand {
 
     @Option(help: "The version to publish (default: the announced version + 1, or 1).")
     var version: Int64?
-
-    @Option(help: "The namespace: blobs go to STORE/NS, announcements to PREFIX/NS/announced.")
-    var namespace: String?
 
     @Option(help: "Blob compression: none or zstd (files get a .zst suffix).")
     var compress: String = "none"
@@ -58,7 +55,6 @@ struct Publish: AsyncParsableCommand {
     func validate() throws {
         guard ["none", "zstd"].contains(compress) else { throw ValidationError("--compress must be none or zstd, not '\(compress)'") }
         guard numStatesBetweenSnapshots >= 0 else { throw ValidationError("--num-states-between-snapshots must not be negative") }
-        if broker != nil, namespace == nil { throw ValidationError("--broker needs --namespace (the topic segment)") }
     }
 
     func run() async throws {
@@ -79,11 +75,12 @@ struct Publish: AsyncParsableCommand {
         }
         let text = try Self.readText(data)
 
-        let zstd = ZstdCompressor()
-        let publisher = try FilesystemPublisher(path: store, namespace: namespace, compressor: compress == "zstd" ? zstd : nil)
-        let fsAnnouncer = try FilesystemAnnouncer(path: store, namespace: namespace)
+        let store = try location.location  // created if missing: the first publish makes the store
+        let publisher = try FilesystemPublisher(
+            path: store.root, namespace: store.namespace, compressor: compress == "zstd" ? ZstdCompressor() : nil)
+        let fsAnnouncer = try FilesystemAnnouncer(path: store.root, namespace: store.namespace)
         let previous: Int64?
-        do { previous = try FilesystemAnnouncer.readAnnouncedVersion(path: store, namespace: namespace) } catch {
+        do { previous = try store.announcedVersion() } catch {
             throw PublishFailure("\(error)")
         }
         let next = version ?? (previous.map { $0 + 1 } ?? 1)
@@ -93,7 +90,7 @@ struct Publish: AsyncParsableCommand {
 
         var mqttClient: MQTTClient?
         var announcers: [any Announcer] = [fsAnnouncer]
-        if let broker, let namespace {
+        if let broker {
             var args = ["--broker", broker, "--prefix", prefix]
             if let passwordFile { args += ["--password-file", passwordFile] }
             if let username { args += ["--username", username] }
@@ -102,7 +99,7 @@ struct Publish: AsyncParsableCommand {
             let client = try MQTTClient(configuration: try options.clientConfiguration(clientIDPrefix: "hollow-publish"))
             try client.start()
             try await client.waitUntilConnected(timeout: options.timeoutDuration)
-            announcers.append(try MQTTAnnouncer(client: client, namespace: namespace, prefix: prefix))
+            announcers.append(try MQTTAnnouncer(client: client, namespace: location.topicSegment, prefix: prefix))
             mqttClient = client
         }
         defer { if let mqttClient { Task { await mqttClient.shutdown() } } }
@@ -113,7 +110,7 @@ struct Publish: AsyncParsableCommand {
         try await producer.initializeDataModel(schemas: schemas)
         if let previous {
             do {
-                let retriever = try FilesystemBlobRetriever(path: store, namespace: namespace, decompressors: [zstd])
+                let retriever = try store.retriever(decompressors: StoreOptions.decompressors)
                 try await producer.restore(version: previous, retriever: retriever)
             } catch let error as HollowWriteError where error.code == .schemaConflict {
                 throw PublishFailure("\(error.message); changing the schema of a published type is not supported by publish yet")
@@ -146,8 +143,7 @@ struct Publish: AsyncParsableCommand {
             return
         }
         if let mqttClient { await mqttClient.shutdown() }
-        let dir = namespace.map { "\(store)/\($0)" } ?? store
-        let written = (try? FileManager.default.contentsOfDirectory(atPath: dir))?
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: store.directory))?
             .filter { $0.contains("-\(published)") && !$0.contains(".tmp") }.sorted().joined(separator: ", ") ?? ""
         print("published version \(published): \(counter.count) \(type) records; wrote \(written); announced \(published)"
             + (broker != nil ? " (announced.version and MQTT)" : ""))

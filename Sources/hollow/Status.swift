@@ -4,16 +4,19 @@ import HollowMQTT
 import Logging
 import Synchronization
 
-/// `hollow status NS --broker URL`: the announced version, the pins, and the fleet's consumers, from retained messages.
+/// `hollow status --store STORE [--namespace NS] --broker URL`: the announced version, the pins, and the fleet's consumers, from retained messages.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a namespace's announced version, pins and consumers (read from retained MQTT messages).")
 
-    @Argument(help: "The namespace.") var namespace: String
+    @OptionGroup var location: StoreOptions
+    /// The MQTT topic segment of the store (see ``StoreOptions``).
+    var namespace: String { location.topicSegment }
     @Option(help: "Milliseconds to collect retained messages after subscribing.") var settleMs: Int = 500
     @OptionGroup var broker: MQTTBrokerOptions
 
     func run() async throws {
+        do { _ = try location.existingLocation() } catch let error as CLIError { throw failure(error.description) }
         let topics = try broker.topics(namespace)
         var logger = Logger(label: "hollow.mqtt")
         logger.logLevel = .error

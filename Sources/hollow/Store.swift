@@ -3,19 +3,18 @@ import HollowCore
 import HollowFilesystem
 import HollowProducer
 
-/// `hollow store STORE [--namespace NS] [--clean [--keep N] [--dry-run]]`: what a filesystem store holds, and
-/// deleting the blobs no longer needed.
+/// `hollow store --store STORE [--namespace NS] [--check] [--clean [--keep N] [--dry-run]]`: what a filesystem
+/// store holds, whether every version loads, and deleting the blobs no longer needed.
 struct Store: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "List a filesystem store: versions, snapshots, delta chains, sizes, gaps and the announced version."
     )
 
-    @Argument(help: "The store directory (local or NFS).")
-    var store: String
+    @OptionGroup var location: StoreOptions
 
-    @Option(help: "The blob namespace: a sub-directory of STORE.")
-    var namespace: String?
+    @Flag(help: "Load every version through the store's loader and print its record count and checksum.")
+    var check = false
 
     @Flag(help: "Delete old blobs: keep the newest --keep snapshots and the deltas still reachable from them.")
     var clean = false
@@ -29,17 +28,48 @@ struct Store: AsyncParsableCommand {
     func validate() throws {
         guard keep >= 1 else { throw ValidationError("--keep must be at least 1, not \(keep)") }
         guard clean || !dryRun else { throw ValidationError("--dry-run only applies to --clean") }
+        guard !(clean && check) else { throw ValidationError("--check and --clean go in separate runs") }
     }
 
     func run() async throws {
+        let store: FilesystemStoreLocation
+        do { store = try location.existingLocation() } catch let error as CLIError { throw failure(error.description) }
         if clean {
-            let cleaner = try FilesystemBlobStorageCleaner(path: store, namespace: namespace, numberOfSnapshotsToKeep: keep)
+            let cleaner = try FilesystemBlobStorageCleaner(
+                path: store.root, namespace: store.namespace, numberOfSnapshotsToKeep: keep)
             let report = try cleaner.clean(dryRun: dryRun)
             print(Self.render(report, directory: cleaner.directory, dryRun: dryRun), terminator: "")
             return
         }
-        let inventory = try StoreInventory.scan(path: store, namespace: namespace)
+        let inventory = try StoreInventory.scan(path: store.root, namespace: store.namespace)
         print(Self.render(inventory), terminator: "")
+        if check {
+            let report = try await Self.check(inventory.versions, StateLoader(retriever: location.retriever()))
+            print(report.text, terminator: "")
+            if report.failures > 0 { throw ExitCode.failure }
+        }
+    }
+
+    /// Loads each version from scratch; one line per version: its plan, records and checksum, or why it fails.
+    static func check(_ versions: [Int64], _ loader: StateLoader) async throws -> (text: String, failures: Int) {
+        var out = "check:\n"
+        var failures = 0
+        for version in versions {
+            do {
+                let loaded = try await loader.load(version: version)
+                let records = loaded.state.typeNames.reduce(0) { $0 + loaded.state.populatedOrdinals(of: $1).count }
+                let path = loaded.plan.snapshot.map { "snapshot \($0.toVersion)" } ?? "no snapshot"
+                let steps = loaded.plan.transitions.count
+                let via = steps == 0 ? "" : " + \(steps) \(loaded.plan.transitions[0].type == .delta ? "delta" : "reverse delta")\(steps == 1 ? "" : "s")"
+                out += "  \(version): ok, \(path)\(via), \(records) records, checksum \(String(StateChecksum(loaded.state).value, radix: 16))\n"
+            } catch let error as RefreshError where error.code == .versionNotFound {
+                out += "  \(version): not loadable from scratch (\(error.message))\n"
+            } catch {
+                failures += 1
+                out += "  \(version): FAILED: \(error)\n"
+            }
+        }
+        return (out, failures)
     }
 
     static func render(_ inventory: StoreInventory) -> String {

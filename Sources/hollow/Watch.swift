@@ -4,7 +4,6 @@ import HollowConsumer
 import HollowCore
 import HollowFilesystem
 import HollowMQTT
-import HollowZstd
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -21,8 +20,9 @@ struct Watch: AsyncParsableCommand {
             {"event":"error","id":...,"requested":N,"error":"..."}. Stops on SIGTERM or SIGINT.
             """)
 
-    @Option(help: "The blob store directory (local or NFS).") var store: String
-    @Option(help: "The namespace: sub-directory of the store and MQTT topic segment.") var namespace: String
+    @OptionGroup var location: StoreOptions
+    var store: String { location.store }
+    var namespace: String? { location.namespace }
     @Option(help: "Broker URL mqtt://[user:pass@]host:port or mqtts://...; without it, poll announced.version.")
     var broker: String?
     @Option(help: "Consumer group, for group pins (canary cohorts).") var group: String?
@@ -45,8 +45,13 @@ struct Watch: AsyncParsableCommand {
         var logger = Logger(label: "hollow.watch")
         logger.logLevel = .warning
         let consumerID = id ?? "hollow-watch-\(getpid())"
-        var retriever: any BlobRetriever = try FilesystemBlobRetriever(
-            path: store, namespace: namespace, decompressors: [ZstdCompressor()])
+        let storeLocation = try location.location
+        if !storeLocation.exists {
+            // Waiting for a first publish is intended; say where, once, so a wrong path does not wait silently.
+            writeStderr("hollow watch: \(storeLocation.directory) does not exist yet; waiting for a first publish there "
+                + "(--store names the store root, --namespace a sub-directory of it)\n")
+        }
+        var retriever: any BlobRetriever = try storeLocation.retriever(decompressors: StoreOptions.decompressors)
         if let cache { retriever = try CachingBlobRetriever(upstream: retriever, directory: cache) }
         let printer = RefreshPrinter(id: consumerID)
         let jitter: Duration? = jitterMs > 0 ? .milliseconds(jitterMs) : nil
@@ -64,14 +69,14 @@ struct Watch: AsyncParsableCommand {
             config.clientID = consumerID
             let client = try MQTTClient(configuration: config, logger: logger)
             mqttClient = client
-            reporter = try MQTTConsumerStatusReporter(client: client, namespace: namespace, group: group, prefix: prefix, logger: logger)
+            reporter = try MQTTConsumerStatusReporter(client: client, namespace: location.topicSegment, group: group, prefix: prefix, logger: logger)
             let mqttWatcher = try MQTTAnnouncementWatcher(
-                client: client, namespace: namespace, group: group, prefix: prefix, refreshJitter: jitter, logger: logger)
+                client: client, namespace: location.topicSegment, group: group, prefix: prefix, refreshJitter: jitter, logger: logger)
             services.append(TaskService(name: "mqtt-watcher") { try await mqttWatcher.run() })
             watcher = mqttWatcher
         } else {
             let fsWatcher = try FilesystemAnnouncementWatcher(
-                path: store, namespace: namespace, pollInterval: .milliseconds(Int64(pollInterval * 1000)), logger: logger)
+                path: storeLocation.root, namespace: storeLocation.namespace, pollInterval: .milliseconds(Int64(pollInterval * 1000)), logger: logger)
             services.append(TaskService(name: "announcement-poller") { await fsWatcher.run() })
             watcher = fsWatcher
         }

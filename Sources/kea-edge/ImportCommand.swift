@@ -55,7 +55,7 @@ struct ImportCommand: AsyncParsableCommand {
             for s in hollow.restored { window.append(s) }
             window.append(state)
             try await hollow.sink.publish(window: window.states)
-            print("published \(state.source) \(state.timestamp) to \(storeOptions.store ?? "")/\(storeOptions.namespace)")
+            print("published \(state.source) \(state.timestamp) to \(try storeOptions.location.location?.directory ?? "")")
         }
         if let jsonLines {
             let sink = JSONLinesSink(path: jsonLines)

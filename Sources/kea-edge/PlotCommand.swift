@@ -11,27 +11,26 @@ struct PlotCommand: AsyncParsableCommand {
     @Option(help: "A MetricsState JSON file: one object, an array of objects, or JSON lines (one state per interval).")
     var json: String?
 
-    @Option(help: "A Hollow store directory: plots the announced state's window.")
-    var store: String?
-
-    @Option(help: "Hollow namespace within the store.")
-    var namespace: String = "kea-edge"
+    /// `--store` (plots the announced state's window) and `--namespace`.
+    @OptionGroup var location: StoreLocationOptions
 
     @Option(help: "Output directory (created when missing).")
     var out: String
 
     func validate() throws {
-        guard (json == nil) != (store == nil) else { throw ValidationError("give exactly one of --json FILE or --store DIR [--namespace NS]") }
+        guard (json == nil) != (location.store == nil) else { throw ValidationError("give exactly one of --json FILE or --store DIR [--namespace NS]") }
     }
 
     func run() async throws {
         let states: [MetricsState]
-        let origin = json ?? "\(store ?? "")/\(namespace)"
+        let origin = try json ?? location.location?.directory ?? ""
         do {
             if let json {
                 states = try MetricsStateFile.parse(try SystemSupport.readText(json))
+            } else if let store = try location.location {
+                states = try await announcedStates(store)
             } else {
-                states = try await announcedStates(store: store ?? "", namespace: namespace)
+                states = []
             }
         } catch let error as ValidationError {
             throw error

@@ -53,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
         guard CollectorMode(rawValue: mode) != nil else { throw ValidationError("--mode must be tc or uprobe, not '\(mode)'") }
         guard storeOptions.store != nil || jsonLines != nil else {
-            throw ValidationError("nowhere to publish: give --store DIR --namespace NS and/or --json-lines FILE")
+            throw ValidationError("nowhere to publish: give --store DIR [--namespace NS] and/or --json-lines FILE")
         }
     }
 

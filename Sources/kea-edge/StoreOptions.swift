@@ -2,34 +2,69 @@ import ArgumentParser
 import HollowCore
 import HollowFilesystem
 import HollowMQTT
+import HollowZstd
 import KeaEdge
 import Logging
 
-/// `--store DIR --namespace NS [--broker URL]`: where Hollow states are published.
-struct StoreOptions: ParsableArguments {
-    @Option(help: "Hollow store directory: states are published there as Hollow blobs + announced.version.")
+/// `--store ROOT [--namespace NS] [--topic-namespace NAME]`: where Hollow states live, named as by every `hollow`
+/// command: the store root, plus an optional namespace sub-directory (absent: the store root, Java's layout).
+/// The MQTT topic segment is `--topic-namespace`, else the namespace, else `default`.
+struct StoreLocationOptions: ParsableArguments {
+    @Option(help: "Hollow store root directory: states are published there as Hollow blobs + announced.version.")
     var store: String?
 
-    @Option(help: "Hollow namespace (sub-directory) within the store.")
-    var namespace: String = "kea-edge"
+    @Option(help: "A namespace: the sub-directory of the store holding the states (default: the store root).")
+    var namespace: String?
+
+    @Option(help: "The MQTT topic segment (PREFIX/SEGMENT/announced). Default: the namespace, or 'default' without one.")
+    var topicNamespace: String?
+
+    func validate() throws {
+        if let store {
+            do { _ = try FilesystemStoreLocation(path: store, namespace: namespace) } catch {
+                throw ValidationError(error.message)
+            }
+        } else if namespace != nil || topicNamespace != nil {
+            throw ValidationError("--namespace and --topic-namespace need --store")
+        }
+    }
+
+    /// The store location, nil without `--store`.
+    var location: FilesystemStoreLocation? {
+        get throws { try store.map { try FilesystemStoreLocation(path: $0, namespace: namespace) } }
+    }
+
+    /// The MQTT topic segment.
+    var topicSegment: String { MQTTTopics.topicNamespace(storeNamespace: namespace, override: topicNamespace) }
+
+    /// Blobs are read plain or zstd-compressed (`.zst`, e.g. compressed afterwards with the `zstd` tool).
+    static let decompressors: [any BlobCompressor] = [ZstdCompressor()]
+}
+
+/// `--store DIR [--namespace NS] [--broker URL]`: where Hollow states are published.
+struct StoreOptions: ParsableArguments {
+    @OptionGroup var location: StoreLocationOptions
 
     @Option(help: "Deltas published between two snapshots.")
     var statesBetweenSnapshots: Int = 29
 
-    @Option(help: "MQTT broker URL (mqtt://[user:pass@]host:port or mqtts://): also announce each version on PREFIX/NS/announced.")
+    @Option(help: "MQTT broker URL (mqtt://[user:pass@]host:port or mqtts://): also announce each version on PREFIX/SEGMENT/announced.")
     var broker: String?
 
     @Option(help: "MQTT topic prefix.")
     var topicPrefix: String = MQTTTopics.defaultPrefix
 
+    /// The store directory, nil without `--store`.
+    var store: String? { location.store }
+
     /// The Hollow sink for `--store` (continuing the announced version's chain) and the states of that
     /// version, or nil without a store.
     func sink(logger: Logger) async throws -> (sink: any MetricsSink, restored: [MetricsState])? {
-        guard let store else {
+        guard let store = try location.location else {
             if broker != nil { throw ValidationError("--broker needs --store (the blobs go to the store, the announcement to the broker)") }
             return nil
         }
-        var announcer: any Announcer = try FilesystemAnnouncer(path: store, namespace: namespace)
+        var announcer: any Announcer = try FilesystemAnnouncer(path: store.root, namespace: store.namespace)
         if let broker {
             let url: MQTTBrokerURL
             do { url = try MQTTBrokerURL(parsing: broker) } catch { throw ValidationError("bad --broker: \(error)") }
@@ -38,20 +73,21 @@ struct StoreOptions: ParsableArguments {
             let client: MQTTClient
             do { client = try MQTTClient(configuration: config, logger: logger) } catch { throw ValidationError("--broker: \(error)") }
             let mqtt: MQTTAnnouncer
-            do { mqtt = try MQTTAnnouncer(client: client, namespace: namespace, prefix: topicPrefix, logger: logger) } catch {
-                throw ValidationError("--namespace/--topic-prefix: \(error)")
+            do { mqtt = try MQTTAnnouncer(client: client, namespace: location.topicSegment, prefix: topicPrefix, logger: logger) } catch {
+                throw ValidationError("--topic-namespace/--topic-prefix: \(error)")
             }
             announcer = StoreThenBrokerAnnouncer(store: announcer, broker: mqtt, logger: logger)
         }
         let sink = try await HollowProducerSink(
-            publisher: try FilesystemPublisher(path: store, namespace: namespace),
+            publisher: try FilesystemPublisher(path: store.root, namespace: store.namespace),
             announcer: announcer,
             numStatesBetweenSnapshots: max(0, statesBetweenSnapshots),
             logger: logger
         )
         var restored: [MetricsState] = []
-        if let version = try FilesystemAnnouncer.readAnnouncedVersion(path: store, namespace: namespace) {
-            restored = try await sink.restore(version: version, retriever: try FilesystemBlobRetriever(path: store, namespace: namespace))
+        if let version = try store.announcedVersion() {
+            restored = try await sink.restore(
+                version: version, retriever: try store.retriever(decompressors: StoreLocationOptions.decompressors))
             logger.info("continuing the store's chain from version \(version) (\(restored.count) states in its window)")
         }
         return (sink, restored)
@@ -59,16 +95,13 @@ struct StoreOptions: ParsableArguments {
 }
 
 /// Reads the states of the announced version of a store (for `plot --store`).
-func announcedStates(store: String, namespace: String) async throws -> [MetricsState] {
-    guard let version = try FilesystemAnnouncer.readAnnouncedVersion(path: store, namespace: namespace) else {
-        throw ValidationError("\(store)/\(namespace): nothing announced (no announced.version)")
+func announcedStates(_ store: FilesystemStoreLocation) async throws -> [MetricsState] {
+    do { try store.requireExisting() } catch { throw ValidationError(error.message) }
+    guard let version = try store.announcedVersion() else {
+        throw ValidationError("\(store.directory): nothing announced (no announced.version)")
     }
-    let retriever = try FilesystemBlobRetriever(path: store, namespace: namespace)
-    let plan = try await UpdatePlanner(retriever: retriever).snapshotPlan(to: version)
-    guard let snapshot = plan.snapshot else { throw ValidationError("\(store)/\(namespace): no snapshot leads to version \(version)") }
-    var state = try ReadState.load(snapshot: try await snapshot.bytes())
-    for delta in plan.transitions { state = try state.applying(delta: try await delta.bytes()) }
-    return try MetricsState.all(in: state)
+    let retriever = try store.retriever(decompressors: StoreLocationOptions.decompressors)
+    return try MetricsState.all(in: try await ReadState.load(version: version, from: retriever))
 }
 
 /// Announces in the store (`announced.version`, failures fail the cycle) and then on the broker. A broker that

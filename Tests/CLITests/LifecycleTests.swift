@@ -33,7 +33,7 @@ struct LifecycleTests {
 
     /// The canonical dump of one version, as a fresh consumer process loads it.
     static func dump(_ store: URL, version: Int64, from: Int64? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
-        var args = ["dump", store.path, "--version", "\(version)"]
+        var args = ["dump", "--store", store.path, "--version", "\(version)"]
         if let from { args += ["--from", "\(from)"] }
         return try await LifecycleCLI.hollow(args)
     }
@@ -213,7 +213,7 @@ struct LifecycleTests {
             for name in names where !name.hasSuffix(".tmp") && !name.hasPrefix(".") && name != "announced.version" {
                 let parts = name.split(separator: "-")
                 guard parts.contains(where: { Int64($0) == before + 1 || Int64($0) == announced }) else { continue }
-                let r = try await LifecycleCLI.hollow(["inspect", store.appendingPathComponent(name).path])
+                let r = try await LifecycleCLI.hollow(["inspect", "--store", store.path, name])
                 #expect(r.status == 0, "round \(round): \(name) is not a complete blob: \(r.stderr)")
             }
             // A fresh consumer loads the announced version, and it is what the producer meant for it.
@@ -250,13 +250,13 @@ extension LifecycleTests {
             #expect(r.status == 0, "\(r.stderr)")
         }
         let before = try FileManager.default.contentsOfDirectory(atPath: store.path).sorted()
-        let dry = try await LifecycleCLI.hollow(["store", store.path, "--clean", "--keep", "2", "--dry-run"])
+        let dry = try await LifecycleCLI.hollow(["store", "--store", store.path, "--clean", "--keep", "2", "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("would delete"))
         #expect(dry.stdout.contains("snapshot-1\n"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.path).sorted() == before, "a dry run deleted files")
 
-        let clean = try await LifecycleCLI.hollow(["store", store.path, "--clean", "--keep", "2"])
+        let clean = try await LifecycleCLI.hollow(["store", "--store", store.path, "--clean", "--keep", "2"])
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(clean.stdout.contains("kept snapshots: 5, 6"))
         let after = Set(try FileManager.default.contentsOfDirectory(atPath: store.path))
@@ -265,7 +265,7 @@ extension LifecycleTests {
         // The store still serves the announced version and pins back to 5 through the reverse delta.
         let d = try await Self.dump(store, version: 5, from: 6)
         #expect(d.status == 0, "\(d.stderr)")
-        let bad = try await LifecycleCLI.hollow(["store", store.path, "--clean", "--keep", "0"])
+        let bad = try await LifecycleCLI.hollow(["store", "--store", store.path, "--clean", "--keep", "0"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("--keep must be at least 1"))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HollowCore
 import HollowExplorer
+import HollowFilesystem
 import Synchronization
 
 /// The Java fixture stores (real filesystem stores written by Java Hollow).
@@ -10,51 +11,16 @@ enum Fixtures {
     static func store(_ name: String) -> String { root.appendingPathComponent(name).path }
 }
 
-/// A plain directory store (uncompressed files named like Java's `HollowFilesystemPublisher` does), read only.
-struct DirectoryStore: ExplorerStore {
-    let directory: String
-    var location: String { directory }
-
-    func inventory() async throws -> [StoredBlob] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        var out: [StoredBlob] = []
-        for name in names {
-            let parts = name.split(separator: "-")
-            let type: BlobType
-            switch parts.first {
-            case "snapshot": type = .snapshot
-            case "delta": type = .delta
-            case "reversedelta": type = .reverseDelta
-            case "header": type = .header
-            default: continue
-            }
-            let attrs = try FileManager.default.attributesOfItem(atPath: directory + "/" + name)
-            let size = (attrs[.size] as? NSNumber)?.int64Value ?? 0
-            let modified = (attrs[.modificationDate] as? Date)?.timeIntervalSince1970
-            if parts.count == 2, let v = Int64(parts[1]) {
-                out.append(StoredBlob(type: type, toVersion: v, size: size, modified: modified, name: name))
-            } else if parts.count == 3, let f = Int64(parts[1]), let t = Int64(parts[2]) {
-                out.append(StoredBlob(type: type, fromVersion: f, toVersion: t, size: size, modified: modified, name: name))
-            }
-        }
-        return out
-    }
-
-    func announcedVersion() async throws -> Int64? {
-        guard let text = try? String(contentsOfFile: directory + "/announced.version", encoding: .utf8) else { return nil }
-        return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    func bytes(of blob: StoredBlob) async throws -> [UInt8] {
-        Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/" + blob.name)))
-    }
+/// A fixture directory as the `hollow` executable wires it: the filesystem store's retriever.
+func DirectoryStore(directory: String) -> FilesystemBlobRetriever {
+    try! FilesystemBlobRetriever(path: directory)
 }
 
 /// Builds states from the fixtures' canonical dumps (`expected-<v>.json`, written by the Java consumer).
 struct DumpLoader: ExplorerStateLoader {
     struct Missing: Error, CustomStringConvertible { var description: String }
 
-    func state(at version: Int64, from store: any ExplorerStore, inventory: [StoredBlob]) async throws -> any ExplorerStateView {
+    func state(at version: Int64, from store: any BlobStore) async throws -> any ExplorerStateView {
         let path = store.location + "/expected-\(version).json"
         guard let data = FileManager.default.contents(atPath: path) else { throw Missing(description: "no \(path)") }
         return try DumpStateView(version: version, json: data)

@@ -64,26 +64,57 @@ public struct UpdatePlanner: Sendable {
         return UpdatePlan(snapshot: snapshot, transitions: chain, destinationVersion: chain.last?.toVersion ?? snapshot.toVersion)
     }
 
-    /// A snapshot at or below `desiredVersion`, then deltas up to it.
+    /// A snapshot at or below `desiredVersion` and deltas up to it, or else the nearest snapshot above it and
+    /// reverse deltas back to it (a store whose older snapshots were cleaned away).
     public func snapshotPlan(to desiredVersion: Int64) async throws -> UpdatePlan {
-        guard let snapshot = try await retriever.retrieveSnapshotBlob(desiredVersion: desiredVersion),
-            snapshot.toVersion <= desiredVersion
-        else {
+        let below = try await retriever.retrieveSnapshotBlob(desiredVersion: desiredVersion)
+            .flatMap { $0.toVersion <= desiredVersion ? $0 : nil }
+        if let below {
+            if below.toVersion == desiredVersion {
+                return UpdatePlan(snapshot: below, transitions: [], destinationVersion: desiredVersion)
+            }
+            if let chain = try await deltaChain(from: below.toVersion, to: desiredVersion, limit: Int.max) {
+                return UpdatePlan(snapshot: below, transitions: chain, destinationVersion: desiredVersion)
+            }
+        }
+        if let above = try await nearestSnapshot(above: desiredVersion),
+            let chain = try await reverseDeltaChain(from: above.toVersion, to: desiredVersion, limit: Int.max)
+        {
+            return UpdatePlan(snapshot: above, transitions: chain, destinationVersion: desiredVersion)
+        }
+        guard let below else {
             throw RefreshError(
-                .versionNotFound, "no snapshot at or below version \(desiredVersion) in the store",
+                .versionNotFound, "no snapshot at or below version \(desiredVersion) in the store, "
+                    + "and no reverse delta chain from a newer one",
                 requestedVersion: desiredVersion)
         }
-        if snapshot.toVersion == desiredVersion {
-            return UpdatePlan(snapshot: snapshot, transitions: [], destinationVersion: desiredVersion)
+        throw RefreshError(
+            .versionNotFound,
+            "version \(desiredVersion) is not in the store (newest snapshot below it is \(below.toVersion), "
+                + "and no delta chain leads from it to \(desiredVersion))",
+            requestedVersion: desiredVersion)
+    }
+
+    /// The deltas (`from < to`) or reverse deltas (`from > to`) that lead from `from` to exactly `to`, however
+    /// many; nil when the chain breaks. Empty when `from == to`.
+    public func transitions(from: Int64, to: Int64) async throws -> [Blob]? {
+        from <= to
+            ? try await deltaChain(from: from, to: to, limit: Int.max)
+            : try await reverseDeltaChain(from: from, to: to, limit: Int.max)
+    }
+
+    /// The snapshot with the smallest version above `version`, found by stepping down from the newest one.
+    private func nearestSnapshot(above version: Int64) async throws -> Blob? {
+        guard var nearest = try await retriever.retrieveSnapshotBlob(desiredVersion: Int64.max),
+            nearest.toVersion > version
+        else { return nil }
+        for _ in 0..<1_000_000 {
+            guard let next = try await retriever.retrieveSnapshotBlob(desiredVersion: nearest.toVersion - 1),
+                next.toVersion > version, next.toVersion < nearest.toVersion
+            else { break }
+            nearest = next
         }
-        guard let chain = try await deltaChain(from: snapshot.toVersion, to: desiredVersion, limit: Int.max) else {
-            throw RefreshError(
-                .versionNotFound,
-                "version \(desiredVersion) is not in the store (newest snapshot below it is \(snapshot.toVersion), "
-                    + "and no delta chain leads from it to \(desiredVersion))",
-                requestedVersion: desiredVersion)
-        }
-        return UpdatePlan(snapshot: snapshot, transitions: chain, destinationVersion: desiredVersion)
+        return nearest
     }
 
     private func deltaChain(
@@ -102,11 +133,11 @@ public struct UpdatePlanner: Sendable {
         return chain
     }
 
-    private func reverseDeltaChain(from start: Int64, to end: Int64) async throws -> [Blob]? {
+    private func reverseDeltaChain(from start: Int64, to end: Int64, limit: Int? = nil) async throws -> [Blob]? {
         var chain: [Blob] = []
         var version = start
         while version > end {
-            if chain.count >= maxDeltasBeforeDoubleSnapshot { return nil }
+            if chain.count >= (limit ?? maxDeltasBeforeDoubleSnapshot) { return nil }
             guard let reverse = try await retriever.retrieveReverseDeltaBlob(currentVersion: version),
                 reverse.type == .reverseDelta, reverse.fromVersion == version,
                 reverse.toVersion < version, reverse.toVersion >= end
