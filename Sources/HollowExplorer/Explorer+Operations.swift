@@ -93,7 +93,6 @@ extension Explorer {
             guard let text = field("version"), let version = Int64(text) else {
                 throw ExplorerError(.badRequest, "give the version to pin as an integer")
             }
-            let inv = try await inventory()
             guard await isLoadable(version) else {
                 throw ExplorerError(.badRequest, "version \(version) is not in the store: consumers could not load it")
             }

@@ -62,7 +62,7 @@ struct StoreOptions: ParsableArguments {
     /// The location, after checking that the store and the namespace directory exist.
     /// - Throws: ``CLIError`` naming the missing directory and how to name another one.
     func existingLocation() throws -> FilesystemStoreLocation {
-        let location = try location
+        let location = try self.location
         do { try location.requireExisting() } catch {
             let hint = namespace != nil && error.path == location.directory
                 ? "; leave out --namespace to read the store root" : ""
@@ -73,7 +73,7 @@ struct StoreOptions: ParsableArguments {
 
     /// A hint for a store root that holds no blobs but namespaces, else "".
     func namespaceHint() -> String {
-        guard namespace == nil, let location = try? location else { return "" }
+        guard namespace == nil, let location = try? self.location else { return "" }
         let namespaces = location.namespaces()
         if namespaces.isEmpty { return "" }
         return " (the store root holds namespaces: \(namespaces.joined(separator: ", ")); choose one with --namespace)"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HollowFilesystem
 import KeaEdge
 import Logging
 
@@ -55,7 +56,8 @@ struct ImportCommand: AsyncParsableCommand {
             for s in hollow.restored { window.append(s) }
             window.append(state)
             try await hollow.sink.publish(window: window.states)
-            print("published \(state.source) \(state.timestamp) to \(try storeOptions.location.location?.directory ?? "")")
+            let directory = try storeOptions.location.location?.directory ?? ""
+            print("published \(state.source) \(state.timestamp) to \(directory)")
         }
         if let jsonLines {
             let sink = JSONLinesSink(path: jsonLines)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HollowFilesystem
 import KeaEdge
 
 /// `kea-edge plot`: SVG charts of metrics states plus an index.html.

@@ -55,8 +55,8 @@ struct StorePathTests {
             let consumer = HollowConsumer(blobRetriever: retriever)
             try await StoreCLI.withExplorer(store: store) { api in
                 let status = try await api("/api/status")
-                #expect(status?["versions"] as? [Int] == [1, 2, 3], "\(store): \(String(describing: status))")
-                #expect(status?["currentVersion"] as? Int == 3)
+                #expect((status?["versions"] as? [NSNumber])?.map(\.intValue) == [1, 2, 3], "\(store): \(String(describing: status))")
+                #expect((status?["currentVersion"] as? NSNumber)?.intValue == 3)
                 for v in Int64(1)...3 {
                     let dump = try await LifecycleCLI.hollow(["dump", "--store", store, "--version", "\(v)"])
                     #expect(dump.status == 0, "\(store) \(v): \(dump.stderr)")
@@ -131,7 +131,7 @@ struct StoreRuleTests {
 
         try await StoreCLI.withExplorer(arguments: store) { api in
             let status = try await api("/api/status")
-            #expect(status?["currentVersion"] as? Int == 2)
+            #expect((status?["currentVersion"] as? NSNumber)?.intValue == 2)
             #expect(status?["namespace"] as? String == (namespace ?? "default"))
         }
 
