@@ -118,7 +118,7 @@ struct StoreRuleTests {
         #expect(two.stdout == announced.stdout, "dump without --version prints the announced version")
         let one = try await LifecycleCLI.hollow(["dump"] + store + ["--version", "1", "--from", "2"])
         #expect(one.status == 0, "\(one.stderr)")
-        #expect(LifecycleTests.movies(one.stdout).contains("1|title 1"))
+        #expect(LifecycleTests.movies(one.stdout).first == "10|title 10" && LifecycleTests.movies(one.stdout).contains("1|title 1 @1"), "version 1 (ids 1...10) reached back from snapshot 2")
 
         let blob = try await LifecycleCLI.hollow(["inspect"] + store + ["snapshot-1"])
         #expect(blob.stdout.contains("kind: snapshot"), "\(blob.stderr)")
