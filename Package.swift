@@ -131,7 +131,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeaEdgeTests",
-            dependencies: ["HollowCore", "KeaEdge", "HollowTestSupport", subprocess],
+            dependencies: ["HollowCore", "HollowFilesystem", "HollowZstd", "KeaEdge", "HollowTestSupport", subprocess],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -190,6 +190,37 @@ struct StoreRuleTests {
         #expect(bad.stderr.contains("bad namespace"), "\(bad.stderr)")
     }
 
+    /// kea-edge names its store the same way: import into a root or namespaced store, plot from it, read it with
+    /// `hollow dump`; a missing store is the same clear error.
+    @Test(
+        .enabled(if: StoreCLI.keaEdge != nil, "the kea-edge binary is not built next to the test bundle"),
+        arguments: [nil, "edge"] as [String?])
+    func keaEdgeTakesTheSameStoreOptions(namespace: String?) async throws {
+        let dir = try PublishCLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = dir.appendingPathComponent("store").path
+        let store = ["--store", root] + (namespace.map { ["--namespace", $0] } ?? [])
+        let report = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("KeaEdgeTests/Fixtures/kea-metrics-bcc.txt").path
+        for i in 1...2 {
+            let r = try await StoreCLI.run(
+                StoreCLI.keaEdge!, ["import", report, "--source", "edge-1", "--timestamp", "2026-11-22T12:00:0\(i)Z"] + store)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let directory = namespace.map { "\(root)/\($0)" } ?? root
+        #expect(FileManager.default.fileExists(atPath: "\(directory)/announced.version"))
+        let dump = try await LifecycleCLI.hollow(["dump"] + store)
+        #expect(dump.status == 0, "\(dump.stderr)")
+        #expect(dump.stdout.contains("2026-11-22T12:00:02Z"))
+        let plot = try await StoreCLI.run(StoreCLI.keaEdge!, ["plot"] + store + ["--out", dir.appendingPathComponent("plots").path])
+        #expect(plot.status == 0, "\(plot.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("plots/index.html").path))
+        let missing = try await StoreCLI.run(
+            StoreCLI.keaEdge!, ["plot", "--store", dir.appendingPathComponent("nowhere").path, "--out", dir.path])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("no store at \(dir.appendingPathComponent("nowhere").path): the directory does not exist"), "\(missing.stderr)")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func watchNamesTheDirectoryItWaitsFor() async throws {
         let dir = try PublishCLI.tempDir()
@@ -202,6 +233,10 @@ struct StoreRuleTests {
 }
 
 enum StoreCLI {
+    /// `kea-edge`, built next to `hollow`.
+    static let keaEdge: String? = PublishCLI.binary.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("kea-edge").path }
+        .flatMap { access($0, X_OK) == 0 ? $0 : nil }
+
     /// The path of a command line tool, or nil.
     static func tool(_ name: String) -> String? {
         for dir in ["/usr/bin", "/bin", "/usr/local/bin"] where access("\(dir)/\(name)", X_OK) == 0 { return "\(dir)/\(name)" }

@@ -31,7 +31,7 @@ struct ImportPublishTests {
                 ])
                 #expect(r.ok, "import failed: \(r.error)")
             }
-            let state = try #require(try loadStore(store + "/seed"))
+            let state = try #require(try await loadStore(store + "/seed"))
             let states = try MetricsState.all(in: state)
             #expect(states.map(\.timestamp) == ["2026-11-22T12:00:01Z", "2026-11-22T12:00:02Z"])
             let expected = try BCCReport.parse(try SystemSupport.readText(input)).metricsState(source: "edge-1", timestamp: "2026-11-22T12:00:02Z")

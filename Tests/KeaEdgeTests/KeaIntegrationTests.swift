@@ -170,7 +170,7 @@ struct KeaEdgeRunIntegrationTests {
         let logText = (try? SystemSupport.readText(log)) ?? ""
         #expect(logText.contains("collector stopped"))
         // The published Hollow state (snapshot + deltas up to announced.version) holds every interval's state.
-        let published = try #require(try loadStore(store + "/edge"), "no announced Hollow state in \(store)/edge")
+        let published = try #require(try await loadStore(store + "/edge"), "no announced Hollow state in \(store)/edge")
         let records = try records(published, type: "MetricsState")
         #expect(records.count == readStates(states).count)
     }

@@ -1,4 +1,6 @@
 import HollowCore
+import HollowFilesystem
+import HollowZstd
 import KeaEdge
 import Subprocess
 
@@ -156,25 +158,9 @@ func metricTotal(_ states: [MetricsState], _ key: String) -> Int64 {
     states.reduce(0) { $0 + ($1.metrics[key]?.total ?? 0) }
 }
 
-/// Loads the announced state of a filesystem store written by kea-edge: the first snapshot, then every
-/// delta up to `announced.version` (file names `snapshot-V`, `delta-A-B`).
-func loadStore(_ directory: String) throws -> ReadState? {
-    guard let announcedText = try? SystemSupport.readText(directory + "/announced.version"), let announced = Int64(announcedText)
-    else { return nil }
-    guard let dir = opendir(directory) else { return nil }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
-    }
-    closedir(dir)
-    let snapshots = names.compactMap { $0.hasPrefix("snapshot-") ? Int64($0.dropFirst(9)) : nil }.sorted()
-    guard let first = snapshots.first else { return nil }
-    var state = try ReadState.load(snapshot: try SystemSupport.readFile(directory + "/snapshot-\(first)"))
-    var version = first
-    while version < announced {
-        guard let next = names.first(where: { $0.hasPrefix("delta-\(version)-") }) else { break }
-        state = try state.applying(delta: try SystemSupport.readFile(directory + "/" + next))
-        version = Int64(next.split(separator: "-")[2])!
-    }
-    return version == announced ? state : nil
+/// Loads the announced state of a filesystem store written by kea-edge, through HollowCore's one state loader.
+func loadStore(_ directory: String) async throws -> ReadState? {
+    let store = try FilesystemStoreLocation(path: directory)
+    guard let announced = try store.announcedVersion() else { return nil }
+    return try await ReadState.load(version: announced, from: try store.retriever(decompressors: [ZstdCompressor()]))
 }
