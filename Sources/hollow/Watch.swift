@@ -14,8 +14,9 @@ struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a consumer: follow announcements and pins (MQTT) or announced.version (polling), print one JSON line per refresh.",
         discussion: """
-            With --broker the consumer subscribes to PREFIX/NS/announced and the pin topics and refreshes the moment a
-            message arrives; it keeps PREFIX/NS/consumers/ID current. Without --broker it polls STORE/NS/announced.version.
+            With --broker the consumer subscribes to PREFIX/SEGMENT/announced and the pin topics and refreshes the moment
+            a message arrives; it keeps PREFIX/SEGMENT/consumers/ID current (SEGMENT: --topic-namespace, else the
+            namespace, else 'default'). Without --broker it polls announced.version in the store (STORE or STORE/NS).
             Output lines: {"event":"refresh","id":...,"version":N,"pinned":B,"ms":F,"epochMs":T} and
             {"event":"error","id":...,"requested":N,"error":"..."}. Stops on SIGTERM or SIGINT.
             """)
