@@ -22,8 +22,9 @@ extension Explorer {
         }
         var rows: [[String]] = []
         var list: [JSONValue] = []
+        let loadableVersions = Set(await loadableVersions(inv))
         for e in entries.reversed() {
-            let loadable = await isLoadable(e.version)
+            let loadable = loadableVersions.contains(e.version)
             let pinnedBy = pins.filter { $0.version == e.version }.map { $0.group ?? "(namespace)" }
             let time = [e.snapshot, e.header, e.deltaIn].compactMap { $0?.modified }.max()
             list.append([

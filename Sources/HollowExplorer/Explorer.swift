@@ -84,6 +84,7 @@ public final class Explorer: Sendable {
 
     public let configuration: Configuration
     private let cache = Mutex<StateCacheState>(StateCacheState())
+    private let loadableCache = Mutex<(inventory: [StoredBlob], versions: [Int64])?>(nil)
 
     private struct StateCacheState {
         var entries: [Int64: LoadedState] = [:]
@@ -103,11 +104,14 @@ public final class Explorer: Sendable {
     }
 
     /// The versions the store can produce, ascending.
+    /// Remembered for the inventory it was computed from (any change to the store's files changes the inventory).
     func loadableVersions(_ inventory: [StoredBlob]) async -> [Int64] {
+        if let hit = loadableCache.withLock({ $0?.inventory == inventory ? $0?.versions : nil }) { return hit }
         var loadable: [Int64] = []
         for version in VersionEntry.build(inventory).map(\.version) where await isLoadable(version) {
             loadable.append(version)
         }
+        loadableCache.withLock { $0 = (inventory, loadable) }
         return loadable
     }
 
