@@ -143,8 +143,10 @@ struct Publish: AsyncParsableCommand {
             return
         }
         if let mqttClient { await mqttClient.shutdown() }
-        let written = (try? FileManager.default.contentsOfDirectory(atPath: store.directory))?
-            .filter { $0.contains("-\(published)") && !$0.contains(".tmp") }.sorted().joined(separator: ", ") ?? ""
+        let inventory = try? StoreInventory.scan(path: store.root, namespace: store.namespace)
+        let files = inventory.map { $0.snapshots + $0.deltas + $0.reverseDeltas + $0.headers } ?? []
+        let written = files.filter { $0.name.toVersion == published || $0.name.fromVersion == published }
+            .map(\.fileName).sorted().joined(separator: ", ")
         print("published version \(published): \(counter.count) \(type) records; wrote \(written); announced \(published)"
             + (broker != nil ? " (announced.version and MQTT)" : ""))
     }
