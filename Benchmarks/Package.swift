@@ -1,7 +1,11 @@
 // swift-tools-version:6.2
 // swift-hollow's benchmarks, a package of its own so benchmark tooling stays out of the library's graph.
 
+import Foundation
 import PackageDescription
+
+/// SwiftPM names a path dependency after its directory: the repository checkout's name.
+let hollow = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 let strictSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -24,9 +28,9 @@ let package = Package(
         .executableTarget(
             name: "ProducerBench",
             dependencies: [
-                .product(name: "HollowCore", package: "swift-hollow"),
-                .product(name: "HollowProducer", package: "swift-hollow"),
-                .product(name: "HollowFilesystem", package: "swift-hollow"),
+                .product(name: "HollowCore", package: hollow),
+                .product(name: "HollowProducer", package: hollow),
+                .product(name: "HollowFilesystem", package: hollow),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],

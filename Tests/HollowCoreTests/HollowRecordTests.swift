@@ -231,13 +231,6 @@ struct ReversedEncoding: Codable, Equatable {
     }
 }
 
-struct InOrderEncoding: Codable, Equatable, HollowTypeConfiguration {
-    static let hollowTypeName: String? = "ReversedEncoding"
-    var a: Int32
-    var b: String
-    var c: [String]
-}
-
 /// Writes one field fewer than it declares.
 struct ShortRecord: HollowRecord {
     static func hollowSchema(_ s: inout HollowRecordSchema) {
@@ -345,21 +338,19 @@ struct BothWays: Codable, HollowRecord {
         #expect(s.fields.map(\.type) == [.long])
     }
 
-    @Test func codableFieldsEncodedOutOfOrderGiveTheSameRecords() throws {
-        func snapshot(_ add: (HollowObjectMapper) throws -> Void) throws -> [UInt8] {
-            let engine = HollowWriteStateEngine()
-            engine.overrideNextRandomizedTag(3)
-            try add(HollowObjectMapper(engine: engine))
-            return engine.writeSnapshot()
+    @Test func codableFieldsEncodedOutOfOrderAreWrittenCorrectly() throws {
+        let values = (0..<20).map { i in ReversedEncoding(a: Int32(i % 7), b: "b\(i % 5)", c: ["x\(i % 3)", "é\(i)"]) }
+        let engine = HollowWriteStateEngine()
+        let mapper = HollowObjectMapper(engine: engine)
+        for (i, v) in values.enumerated() { #expect(try mapper.add(v) == i) }
+        let state = try ReadState.load(snapshot: engine.writeSnapshot())
+        let back = try HollowObjectMapper().readAll(ReversedEncoding.self, from: state)
+        #expect(back == values)
+        // The schema is the declaration order, whatever order encode(to:) uses.
+        guard case .object(let s)? = engine.schema(named: "ReversedEncoding") else {
+            Issue.record("ReversedEncoding is not registered as an OBJECT")
+            return
         }
-        let reversed = try snapshot { m in
-            for i in 0..<20 { try m.add(ReversedEncoding(a: Int32(i % 7), b: "b\(i % 5)", c: ["x\(i % 3)", "é\(i)"])) }
-        }
-        let inOrder = try snapshot { m in
-            for i in 0..<20 { try m.add(InOrderEncoding(a: Int32(i % 7), b: "b\(i % 5)", c: ["x\(i % 3)", "é\(i)"])) }
-        }
-        #expect(reversed == inOrder)
-        let state = try ReadState.load(snapshot: reversed)
-        #expect(state.populatedOrdinals(of: "ReversedEncoding").count == 20)
+        #expect(s.fields.map(\.name) == ["a", "b", "c"])
     }
 }

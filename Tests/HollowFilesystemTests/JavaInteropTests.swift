@@ -86,7 +86,7 @@ import SystemPackage
                 .path(FilePath(Self.java!)),
                 arguments: ["-cp", Self.classpath, "hollowgen.Dump", "consumer", dir.path, walk, out],
                 output: .discarded, error: .string(limit: 1 << 16))
-            #expect(result.terminationStatus.isSuccess, "java: \(result.standardError ?? "")")
+            #expect(result.terminationStatus.isSuccess, "java: \(result.standardError)")
             let javaDump = String(decoding: try readRaw(out), as: UTF8.self)
             #expect(javaDump == dumps[expected], "\(path) path, walk \(walk)")
         }

@@ -167,17 +167,17 @@ struct ProducerBench: AsyncParsableCommand {
             .name("javac"), arguments: ["-cp", classpath, "-d", classes, source],
             output: .discarded, error: .string(limit: 1 << 16))
         guard javac.terminationStatus.isSuccess else {
-            throw BenchFailure("javac failed: \(javac.standardError ?? "")")
+            throw BenchFailure("javac failed: \(javac.standardError)")
         }
         let run = try await Subprocess.run(
             .name("java"), arguments: ["-cp", "\(classpath):\(classes)", "hollowbench.ProducerBench", store, base, "\(runs + 1)"],
             output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
         guard run.terminationStatus.isSuccess else {
-            throw BenchFailure("java failed: \(run.standardError ?? "")")
+            throw BenchFailure("java failed: \(run.standardError)")
         }
         var wall: [String: [Double]] = [:]
         var cpu: [String: [Double]] = [:]
-        for line in (run.standardOutput ?? "").split(separator: "\n") {
+        for line in run.standardOutput.split(separator: "\n") {
             let f = line.split(separator: " ")
             if f.first == "records" { print("java: \(line)") }
             guard f.count == 10, f[0] == "run", let r = Int(f[1]), r > 0 else { continue }
