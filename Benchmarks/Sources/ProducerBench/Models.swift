@@ -288,3 +288,7 @@ extension DMovie {
             subtitles: m.subtitles?.entries.map { (key: DLanguage(code: $0.key.code), value: $0.value) })
     }
 }
+
+// Immutable benchmark data handed to the producer's populate closure (HollowOrderedSet/Map do not declare
+// Sendable).
+extension CMovie: @unchecked Sendable {}
