@@ -31,6 +31,14 @@ public actor HollowProducer {
         /// Adds a record (and, recursively, the records it references) to the new state.
         @discardableResult
         public func add<T: Encodable>(_ value: T) throws -> Int { try objectMapper.add(value) }
+
+        /// Adds a record that writes itself (``HollowRecord``, no Codable) and the records it references.
+        @discardableResult
+        public func add<T: HollowRecord>(_ value: T) throws -> Int { try objectMapper.add(value) }
+
+        /// Adds a value that is both ``HollowRecord`` and `Encodable` through its ``HollowRecord`` conformance.
+        @discardableResult
+        public func add<T: HollowRecord & Encodable>(_ value: T) throws -> Int { try objectMapper.add(value) }
     }
 
     private let publisher: any Publisher
@@ -48,6 +56,7 @@ public actor HollowProducer {
     private var mapper: HollowObjectMapper
     private var registeredSchemas: [HollowSchema] = []
     private var modelTypes: [any Decodable.Type] = []
+    private var recordTypes: [any HollowRecord.Type] = []
     /// The last announced state and version.
     public private(set) var readState: ReadState?
     public private(set) var lastAnnouncedVersion: Int64?
@@ -98,6 +107,19 @@ public actor HollowProducer {
         _ = try mapper.initializeTypeState(for: type)
     }
 
+    /// Registers the types of a data model written through ``HollowRecord`` conformances (no Codable), so
+    /// they exist in every state even without records.
+    public func initializeDataModel(records types: any HollowRecord.Type...) throws {
+        for type in types {
+            try Self.register(record: type, in: mapper)
+            recordTypes.append(type)
+        }
+    }
+
+    private static func register<T: HollowRecord>(record type: T.Type, in mapper: HollowObjectMapper) throws {
+        _ = try mapper.initializeTypeState(for: type)
+    }
+
     /// Registers schemas (for records added through the engine rather than the mapper).
     public func initializeDataModel(schemas: [HollowSchema]) throws {
         for schema in schemas { try engine.addTypeState(schema) }
@@ -130,6 +152,7 @@ public actor HollowProducer {
         let fresh = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
         let freshMapper = HollowObjectMapper(engine: fresh)
         for type in modelTypes { try Self.register(type, in: freshMapper) }
+        for type in recordTypes { try Self.register(record: type, in: freshMapper) }
         for schema in registeredSchemas { try fresh.addTypeState(schema) }
         if let state {
             for schema in state.schemas where fresh.schema(named: schema.name) == nil { try fresh.addTypeState(schema) }

@@ -20,6 +20,26 @@ public final class HollowObjectMapper {
     public let engine: HollowWriteStateEngine
     private var byType: [ObjectIdentifier: MapperType] = [:]
     private var byName: [String: MapperType] = [:]
+    /// The Swift type of the last `add` and its mapper type (records of one type usually come in runs).
+    private var lastAdded: (type: ObjectIdentifier, mt: MapperType)?
+    /// Object encoders by nesting depth, reused across records.
+    private var encoderPool: [ObjectRecordEncoder] = []
+    private var encoderDepth = 0
+    /// Record buffers of ``HollowRecordWriter`` by nesting depth.
+    var recordBuffers: [[UInt8]] = []
+    var recordDepth = 0
+    private var boxBuffer: [UInt8] = []
+    private var collectionBuffer: [UInt8] = []
+    private var scratchPool: [[UInt8]] = []
+
+    /// An empty buffer with capacity, from a pool (give it back with `returnScratch`).
+    func takeScratch() -> [UInt8] {
+        guard var b = scratchPool.popLast() else { return [] }
+        b.removeAll(keepingCapacity: true)
+        return b
+    }
+
+    func returnScratch(_ b: [UInt8]) { scratchPool.append(b) }
 
     /// Creates a mapper that adds records to `engine`.
     public init(engine: HollowWriteStateEngine) {
@@ -38,11 +58,14 @@ public final class HollowObjectMapper {
     /// - Throws: ``HollowWriteError`` if its type cannot be mapped or the engine is not accepting records.
     @discardableResult
     public func add<T: Encodable>(_ value: T) throws -> Int {
+        if let last = lastAdded, last.type == ObjectIdentifier(T.self) { return try write(value, as: last.mt) }
         guard let decodable = T.self as? any Decodable.Type else {
             throw HollowWriteError(.unsupported, "\(T.self) must be Codable: its Hollow type is discovered from its Decodable initializer")
         }
         let mt = try mapperType(for: decodable, nameOverride: nil, hashKey: nil)
-        return try write(value, as: mt)
+        let ordinal = try write(value, as: mt)
+        lastAdded = (ObjectIdentifier(T.self), mt)
+        return ordinal
     }
 
     /// The Hollow type name `type` maps to.
@@ -81,7 +104,7 @@ public final class HollowObjectMapper {
         }
     }
 
-    private static func defaultName(_ t: Any.Type) -> String {
+    static func defaultName(_ t: Any.Type) -> String {
         if let c = t as? any HollowTypeConfiguration.Type, let n = c.hollowTypeName { return n }
         var name = String(describing: t)
         if let lt = name.firstIndex(of: "<") { name = String(name[..<lt]) }
@@ -97,38 +120,17 @@ public final class HollowObjectMapper {
         let mt: MapperType
         if let ft = Self.scalarFieldType(t) {
             guard ft != .bytes else { throw HollowWriteError(.unsupported, "[UInt8] is a BYTES field, not a type of its own") }
-            let name = nameOverride ?? Self.boxedName(ft)
-            if let existing = byName[name] { return existing }
-            mt = MapperType(name: name, kind: .boxed(ft))
-            mt.schema = .object(HollowObjectSchema(name: name, fields: [.init(name: "value", type: ft)]))
-            try register(mt, t, numShards: nil)
+            return try boxedType(ft, nameOverride: nameOverride)
         } else if let l = t as? any HollowListMarker.Type {
             let element = try mapperType(for: l.hollowElementType, nameOverride: nil, hashKey: nil)
-            let name = nameOverride ?? "ListOf\(element.name)"
-            if let existing = byName[name] { return existing }
-            mt = MapperType(name: name, kind: .list)
-            mt.element = element
-            mt.schema = .list(HollowListSchema(name: name, elementType: element.name))
-            try register(mt, t, numShards: nil)
+            return try listType(element: element, nameOverride: nameOverride, swiftType: t)
         } else if let s = t as? any HollowSetMarker.Type {
             let element = try mapperType(for: s.hollowElementType, nameOverride: nil, hashKey: nil)
-            let name = nameOverride ?? "SetOf\(element.name)"
-            if let existing = byName[name] { return existing }
-            mt = MapperType(name: name, kind: .set)
-            mt.element = element
-            let key = hashKey ?? element.defaultHashKey
-            mt.schema = .set(HollowSetSchema(name: name, elementType: element.name, hashKey: key))
-            try register(mt, t, numShards: nil)
+            return try setType(element: element, nameOverride: nameOverride, hashKey: hashKey, swiftType: t)
         } else if let m = t as? any HollowMapMarker.Type {
             let key = try mapperType(for: m.hollowKeyType, nameOverride: nil, hashKey: nil)
             let value = try mapperType(for: m.hollowValueType, nameOverride: nil, hashKey: nil)
-            let name = nameOverride ?? "MapOf\(key.name)To\(value.name)"
-            if let existing = byName[name] { return existing }
-            mt = MapperType(name: name, kind: .map)
-            mt.key = key
-            mt.value = value
-            mt.schema = .map(HollowMapSchema(name: name, keyType: key.name, valueType: value.name, hashKey: hashKey ?? key.defaultHashKey))
-            try register(mt, t, numShards: nil)
+            return try mapType(key: key, value: value, nameOverride: nameOverride, hashKey: hashKey, swiftType: t)
         } else if let cases = enumCases(t) {
             let name = nameOverride ?? Self.defaultName(t)
             if let existing = byName[name] { return existing }
@@ -172,9 +174,91 @@ public final class HollowObjectMapper {
         return mt
     }
 
-    private func register(_ mt: MapperType, _ t: Any.Type, numShards: Int?) throws {
+    private func register(_ mt: MapperType, _ t: Any.Type?, numShards: Int?) throws {
         byName[mt.name] = mt
-        if case .boxed = mt.kind {} else { byType[ObjectIdentifier(t)] = mt }
+        if case .boxed = mt.kind {} else if let t { byType[ObjectIdentifier(t)] = mt }
+        try engine.addTypeState(mt.schema, numShards: numShards)
+    }
+
+    /// The boxed type of a scalar (`String`, `Integer`, ...) with its one field `value`.
+    func boxedType(_ ft: HollowFieldType, nameOverride: String?) throws -> MapperType {
+        let name = nameOverride ?? Self.boxedName(ft)
+        if let existing = byName[name] { return existing }
+        let mt = MapperType(name: name, kind: .boxed(ft))
+        mt.schema = .object(HollowObjectSchema(name: name, fields: [.init(name: "value", type: ft)]))
+        try register(mt, nil, numShards: nil)
+        return mt
+    }
+
+    /// `ListOf<Element>` (or `nameOverride`).
+    func listType(element: MapperType, nameOverride: String?, swiftType t: Any.Type?) throws -> MapperType {
+        let name = nameOverride ?? "ListOf\(element.name)"
+        if let existing = byName[name] { return existing }
+        let mt = MapperType(name: name, kind: .list)
+        mt.element = element
+        mt.schema = .list(HollowListSchema(name: name, elementType: element.name))
+        try register(mt, t, numShards: nil)
+        return mt
+    }
+
+    /// `SetOf<Element>` (or `nameOverride`); `hashKey` nil = the element's default hash key.
+    func setType(element: MapperType, nameOverride: String?, hashKey: [String]??, swiftType t: Any.Type?) throws -> MapperType {
+        let name = nameOverride ?? "SetOf\(element.name)"
+        if let existing = byName[name] { return existing }
+        let mt = MapperType(name: name, kind: .set)
+        mt.element = element
+        let key = hashKey ?? element.defaultHashKey
+        mt.schema = .set(HollowSetSchema(name: name, elementType: element.name, hashKey: key))
+        try register(mt, t, numShards: nil)
+        return mt
+    }
+
+    /// `MapOf<Key>To<Value>` (or `nameOverride`); `hashKey` nil = the key type's default hash key.
+    func mapType(key: MapperType, value: MapperType, nameOverride: String?, hashKey: [String]??, swiftType t: Any.Type?) throws -> MapperType {
+        let name = nameOverride ?? "MapOf\(key.name)To\(value.name)"
+        if let existing = byName[name] { return existing }
+        let mt = MapperType(name: name, kind: .map)
+        mt.key = key
+        mt.value = value
+        mt.schema = .map(HollowMapSchema(name: name, keyType: key.name, valueType: value.name, hashKey: hashKey ?? key.defaultHashKey))
+        try register(mt, t, numShards: nil)
+        return mt
+    }
+
+    /// The registered type called `name`, if any.
+    func registeredType(named name: String) -> MapperType? { byName[name] }
+
+    /// Starts registering an OBJECT type: reserves its name (self references resolve to it).
+    func beginObjectType(_ name: String, swiftType t: Any.Type) throws -> (MapperType, isNew: Bool) {
+        if let existing = byName[name] {
+            guard existing.swiftType == nil || existing.swiftType == ObjectIdentifier(t) else {
+                throw HollowWriteError(.schemaConflict, "type name \(name) is used by two Swift types")
+            }
+            return (existing, false)
+        }
+        let mt = MapperType(name: name, kind: .object)
+        mt.swiftType = ObjectIdentifier(t)
+        byName[name] = mt
+        byType[ObjectIdentifier(t)] = mt
+        return (mt, true)
+    }
+
+    /// Forgets an OBJECT type whose registration failed.
+    func abandonObjectType(_ mt: MapperType, swiftType t: Any.Type) {
+        byName[mt.name] = nil
+        byType[ObjectIdentifier(t)] = nil
+    }
+
+    /// The mapper type of a Swift type registered before, if any.
+    func knownType(_ t: Any.Type) -> MapperType? { byType[ObjectIdentifier(t)] }
+
+    /// Registers a finished OBJECT type's schema with the engine.
+    func finishObjectType(_ mt: MapperType, primaryKey: [String]?, numShards: Int?) throws {
+        mt.primaryKey = primaryKey
+        mt.schema = .object(
+            HollowObjectSchema(
+                name: mt.name, fields: mt.fields.map { .init(name: $0.name, type: $0.type, referencedType: $0.ref?.name) },
+                primaryKey: primaryKey))
         try engine.addTypeState(mt.schema, numShards: numShards)
     }
 
@@ -207,52 +291,137 @@ public final class HollowObjectMapper {
     }
 
     // MARK: Writing
+    //
+    // The hot path avoids `Any`: values keep their static type down to the field encoder (metatype
+    // comparisons instead of `as?` casts), each MapperType remembers the Swift type it last wrote and the
+    // collection conformance of that type, and records are encoded straight into reused byte buffers that
+    // go to the engine's ordinal map (`addEncoded`), with no intermediate `HollowObjectWriteRecord`.
 
-    func write(_ value: any Encodable, as mt: MapperType) throws -> Int {
-        var value = value
-        if let o = value as? any HollowOptionalMarker {
-            guard let w = o.hollowWrapped else {
-                throw HollowWriteError(.invalidValue, "nil where a \(mt.name) record is needed (collections cannot hold null)")
+    /// Writes `value` as a record of `mt`; nil for a nil optional.
+    @inline(__always)
+    func writeOptional<T: Encodable>(_ value: T, as mt: MapperType) throws -> Int? {
+        if ObjectIdentifier(T.self) != mt.directType {
+            if let o = value as? any HollowOptionalMarker {
+                guard let w = o.hollowWrapped else { return nil }
+                return try writeOpened(w, as: mt)
             }
-            value = w
+            try mt.learn(T.self)
         }
+        return try writeDirect(value, as: mt)
+    }
+
+    private func writeOpened(_ value: any Encodable, as mt: MapperType) throws -> Int? {
+        try writeOptional(value, as: mt)
+    }
+
+    func write<T: Encodable>(_ value: T, as mt: MapperType) throws -> Int {
+        guard let o = try writeOptional(value, as: mt) else {
+            throw HollowWriteError(.invalidValue, "nil where a \(mt.name) record is needed (collections cannot hold null)")
+        }
+        return o
+    }
+
+    /// The engine's write state of `mt` (cached).
+    @inline(__always)
+    func writeState(_ mt: MapperType) throws -> TypeWriteState {
+        if let s = mt.writeState { return s }
+        let s = try engine.typeStateForAdding(mt.name)
+        mt.writeState = s
+        return s
+    }
+
+    /// Writes a value whose Swift type `mt` has learned (`mt.directType == T`).
+    private func writeDirect<T: Encodable>(_ value: T, as mt: MapperType) throws -> Int {
         switch mt.kind {
         case .boxed(let ft):
-            guard case .object(let s) = mt.schema else { fatalError("boxed type has an object schema") }
-            var rec = HollowObjectWriteRecord(schema: s)
-            try rec.set(fieldAt: 0, Self.scalar(value, as: ft, nullNaN: true, field: "\(mt.name).value"))
-            return try engine.add(rec)
+            boxBuffer.removeAll(keepingCapacity: true)
+            try encodeScalar(value, as: ft, nullNaN: true, into: &boxBuffer) { "\(mt.name).value" }
+            return try engine.addEncoded(boxBuffer, to: writeState(mt))
         case .enumName:
-            guard case .object(let s) = mt.schema else { fatalError("enum type has an object schema") }
-            var rec = HollowObjectWriteRecord(schema: s)
-            try rec.set(fieldAt: 0, .string(enumRawValue(value) ?? "\(value)"))
-            return try engine.add(rec)
+            boxBuffer.removeAll(keepingCapacity: true)
+            FieldEncoding.string(&boxBuffer, enumRawValue(value) ?? "\(value)")
+            return try engine.addEncoded(boxBuffer, to: writeState(mt))
         case .object:
-            guard case .object(let s) = mt.schema else { fatalError("object type has an object schema") }
-            let encoder = ObjectRecordEncoder(mapper: self, type: mt, record: HollowObjectWriteRecord(schema: s))
+            if let r = mt.recordMarker {
+                func open<R: HollowRecord>(_: R.Type) throws -> Int { try writeRecord(unsafeBitCast(value, to: R.self), as: mt) }
+                return try open(r)
+            }
+            let encoder = acquireEncoder(mt)
+            defer { encoderDepth -= 1 }
             try value.encode(to: encoder)
             if let error = encoder.error { throw error }
-            return try engine.add(encoder.record)
-        case .list:
-            guard let l = value as? any HollowListMarker else { throw mismatch(value, mt) }
-            var ordinals: [Int] = []
-            for e in l.hollowElements { ordinals.append(try write(e, as: mt.element!)) }
-            return try engine.add(.list(ordinals), to: mt.name)
-        case .set:
-            guard let s = value as? any HollowSetMarker else { throw mismatch(value, mt) }
-            var ordinals: [Int] = []
-            for e in s.hollowElements { ordinals.append(try write(e, as: mt.element!)) }
-            return try engine.add(.set(ordinals), to: mt.name)
-        case .map:
-            guard let m = value as? any HollowMapMarker else { throw mismatch(value, mt) }
-            var entries: [(key: Int, value: Int)] = []
-            for e in m.hollowEntries {
-                let k = try write(e.key, as: mt.key!)
-                let v = try write(e.value, as: mt.value!)
-                entries.append((k, v))
+            if encoder.outOfOrder {
+                // A custom encode(to:) that visits fields out of schema order: collect values, then encode.
+                guard case .object(let s) = mt.schema else { fatalError("object type has an object schema") }
+                let slow = ValueRecordEncoder(mapper: self, type: mt, record: HollowObjectWriteRecord(schema: s))
+                try value.encode(to: slow)
+                if let error = slow.error { throw error }
+                encoder.buffer.removeAll(keepingCapacity: true)
+                slow.record.encode(into: &encoder.buffer)
+            } else {
+                encoder.finish()
             }
-            return try engine.add(.map(entries), to: mt.name)
+            return try engine.addEncoded(encoder.buffer, to: writeState(mt))
+        case .list:
+            let ordinals = try mt.listMarker!.hollowWriteElements(of: value, ElementSink(mapper: self, type: mt.element!))
+            collectionBuffer.removeAll(keepingCapacity: true)
+            HollowWriteStateEngine.encodeList(ordinals, into: &collectionBuffer)
+            return try engine.addEncoded(collectionBuffer, to: writeState(mt))
+        case .set:
+            let ordinals = try mt.setMarker!.hollowWriteElements(of: value, ElementSink(mapper: self, type: mt.element!))
+            collectionBuffer.removeAll(keepingCapacity: true)
+            HollowWriteStateEngine.encodeSet(ordinals, into: &collectionBuffer)
+            return try engine.addEncoded(collectionBuffer, to: writeState(mt))
+        case .map:
+            let entries = try mt.mapMarker!.hollowWriteEntries(
+                of: value, keys: ElementSink(mapper: self, type: mt.key!), values: ElementSink(mapper: self, type: mt.value!))
+            collectionBuffer.removeAll(keepingCapacity: true)
+            HollowWriteStateEngine.encodeMap(entries, into: &collectionBuffer)
+            return try engine.addEncoded(collectionBuffer, to: writeState(mt))
         }
+    }
+
+    /// An encoder for one object record at the current nesting depth (reused across records).
+    private func acquireEncoder(_ mt: MapperType) -> ObjectRecordEncoder {
+        if encoderDepth == encoderPool.count { encoderPool.append(ObjectRecordEncoder(mapper: self)) }
+        let e = encoderPool[encoderDepth]
+        encoderDepth += 1
+        e.begin(mt)
+        return e
+    }
+
+    /// Encodes a Swift scalar as a field of type `ft` (NaN as null when `nullNaN`); compares metatypes, and
+    /// falls back to the converting ``scalar(_:as:nullNaN:field:)`` for other types.
+    @inline(__always)
+    func encodeScalar<T>(_ value: T, as ft: HollowFieldType, nullNaN: Bool, into buf: inout [UInt8],
+                         field: () -> String) throws {
+        switch ft {
+        case .int:
+            if let v = exactly(value, Int32.self) { return FieldEncoding.int(&buf, v) }
+        case .long:
+            if let v = exactly(value, Int64.self) { return FieldEncoding.long(&buf, v) }
+            if let v = exactly(value, Int.self) { return FieldEncoding.long(&buf, Int64(v)) }
+        case .boolean:
+            if let v = exactly(value, Bool.self) { return FieldEncoding.boolean(&buf, v) }
+        case .float:
+            if let v = exactly(value, Float.self) {
+                return nullNaN && v.isNaN ? FieldEncoding.null(&buf, .float) : FieldEncoding.float(&buf, v)
+            }
+        case .double:
+            if let v = exactly(value, Double.self) {
+                return nullNaN && v.isNaN ? FieldEncoding.null(&buf, .double) : FieldEncoding.double(&buf, v)
+            }
+        case .string:
+            if let v = exactly(value, String.self) { return FieldEncoding.string(&buf, v) }
+        case .bytes, .reference:
+            break
+        }
+        var any: Any = value
+        if let o = any as? any HollowOptionalMarker {
+            guard let w = o.hollowWrapped else { return FieldEncoding.null(&buf, ft) }
+            any = w
+        }
+        FieldEncoding.value(&buf, try Self.scalar(any, as: ft, nullNaN: nullNaN, field: field()), as: ft)
     }
 
     private func mismatch(_ value: Any, _ mt: MapperType) -> HollowWriteError {
@@ -321,10 +490,44 @@ final class MapperType {
     var element: MapperType?
     var key: MapperType?
     var value: MapperType?
+    /// The engine's state of this type, once looked up.
+    var writeState: TypeWriteState?
+    /// The Swift type last written as this type; values of it need no further type checks.
+    var directType: ObjectIdentifier?
+    /// How to write that Swift type: its collection conformance, or its ``HollowRecord`` conformance.
+    var listMarker: (any HollowListMarker.Type)?
+    var setMarker: (any HollowSetMarker.Type)?
+    var mapMarker: (any HollowMapMarker.Type)?
+    var recordMarker: (any HollowRecord.Type)?
+    /// Registered from a ``HollowRecord`` schema (not discovered through Codable).
+    var isRecordSchema = false
 
     init(name: String, kind: Kind) {
         self.name = name
         self.kind = kind
+    }
+
+    /// Checks once that values of `t` can be written as this type and remembers how.
+    func learn(_ t: Any.Type) throws {
+        func mismatch() -> HollowWriteError {
+            HollowWriteError(.schemaMismatch, "a \(t) cannot be written as \(name)")
+        }
+        switch kind {
+        case .list:
+            guard let m = t as? any HollowListMarker.Type else { throw mismatch() }
+            listMarker = m
+        case .set:
+            guard let m = t as? any HollowSetMarker.Type else { throw mismatch() }
+            setMarker = m
+        case .map:
+            guard let m = t as? any HollowMapMarker.Type else { throw mismatch() }
+            mapMarker = m
+        case .object:
+            recordMarker = isRecordSchema && swiftType == ObjectIdentifier(t) ? t as? any HollowRecord.Type : nil
+        case .boxed, .enumName:
+            break
+        }
+        directType = ObjectIdentifier(t)
     }
 
     /// Java's `getDefaultElementHashKey`: the primary key, or the only field when it is not a reference.
@@ -361,4 +564,19 @@ func enumRawValue(_ v: Any) -> String? {
     func raw<R: RawRepresentable>(_ r: R) -> Any { r.rawValue }
     guard let r = v as? any RawRepresentable else { return nil }
     return raw(r) as? String
+}
+
+/// `value` as a `U` when its static type is `U` (a metatype comparison, no dynamic cast).
+@inline(__always)
+func exactly<T, U>(_ value: T, _: U.Type) -> U? {
+    T.self == U.self ? unsafeBitCast(value, to: U.self) : nil
+}
+
+/// Writes collection elements (keys, values) as records of one mapper type.
+struct ElementSink {
+    let mapper: HollowObjectMapper
+    let type: MapperType
+
+    @inline(__always)
+    func write<E: Encodable>(_ e: E) throws -> Int { try mapper.write(e, as: type) }
 }

@@ -109,12 +109,16 @@ protocol HollowListMarker {
     static var hollowElementType: any Decodable.Type { get }
     var hollowElements: [any Encodable] { get }
     static func hollowMake(_ elements: [Any]) -> Self
+    /// Writes the elements of `value` (whose type is `Self`) in order; returns their ordinals.
+    static func hollowWriteElements<V>(of value: V, _ sink: ElementSink) throws -> [Int]
 }
 
 protocol HollowSetMarker {
     static var hollowElementType: any Decodable.Type { get }
     var hollowElements: [any Encodable] { get }
     static func hollowMake(_ elements: [Any]) -> Self
+    /// Writes the elements of `value` (whose type is `Self`) in the order the set is written.
+    static func hollowWriteElements<V>(of value: V, _ sink: ElementSink) throws -> [Int]
 }
 
 protocol HollowMapMarker {
@@ -122,6 +126,8 @@ protocol HollowMapMarker {
     static var hollowValueType: any Decodable.Type { get }
     var hollowEntries: [(key: any Encodable, value: any Encodable)] { get }
     static func hollowMake(_ entries: [(Any, Any)]) -> Self
+    /// Writes the entries of `value` (whose type is `Self`): key then value, entry by entry.
+    static func hollowWriteEntries<V>(of value: V, keys: ElementSink, values: ElementSink) throws -> [(key: Int, value: Int)]
 }
 
 protocol HollowOptionalMarker {
@@ -134,33 +140,49 @@ protocol HollowOptionalMarker {
 protocol HollowBytesMarker {}
 extension Array: HollowBytesMarker where Element == UInt8 {}
 
-private func hollowLess(_ a: Any, _ b: Any) -> Bool {
-    func less<T: Comparable>(_ x: T, _ y: Any) -> Bool { x < (y as! T) }
-    if let ca = a as? any Comparable { return less(ca, b) }
-    return false
+/// `<` on `T` when `T` is `Comparable` (one conformance lookup per call, then static comparisons).
+private func hollowComparator<T>(_ t: T.Type) -> ((T, T) -> Bool)? {
+    guard let c = T.self as? any Comparable.Type else { return nil }
+    func make<C: Comparable>(_: C.Type) -> (T, T) -> Bool {
+        { unsafeBitCast($0, to: C.self) < unsafeBitCast($1, to: C.self) }
+    }
+    return make(c)
 }
 
-private func sortedIfComparable<T>(_ items: [T], by key: (T) -> Any) -> [T] {
-    guard let first = items.first, key(first) is any Comparable else { return items }
-    return items.sorted { hollowLess(key($0), key($1)) }
+private func sortedIfComparable<T, K>(_ items: [T], by key: (T) -> K) -> [T] {
+    guard let less = hollowComparator(K.self) else { return items }
+    return items.sorted { less(key($0), key($1)) }
 }
 
 extension Array: HollowListMarker where Element: Codable {
     static var hollowElementType: any Decodable.Type { Element.self }
     var hollowElements: [any Encodable] { map { $0 } }
     static func hollowMake(_ elements: [Any]) -> Self { elements.map { $0 as! Element } }
+    static func hollowWriteElements<V>(of value: V, _ sink: ElementSink) throws -> [Int] {
+        let a = unsafeBitCast(value, to: Self.self)
+        var out: [Int] = []
+        out.reserveCapacity(a.count)
+        for e in a { out.append(try sink.write(e)) }
+        return out
+    }
 }
 
 extension Set: HollowSetMarker where Element: Codable {
     static var hollowElementType: any Decodable.Type { Element.self }
     var hollowElements: [any Encodable] { sortedIfComparable(Array(self), by: { $0 }).map { $0 } }
     static func hollowMake(_ elements: [Any]) -> Self { Set(elements.map { $0 as! Element }) }
+    static func hollowWriteElements<V>(of value: V, _ sink: ElementSink) throws -> [Int] {
+        try sortedIfComparable(Array(unsafeBitCast(value, to: Self.self)), by: { $0 }).map { try sink.write($0) }
+    }
 }
 
 extension HollowOrderedSet: HollowSetMarker {
     static var hollowElementType: any Decodable.Type { Element.self }
     var hollowElements: [any Encodable] { elements.map { $0 } }
     static func hollowMake(_ elements: [Any]) -> Self { Self(elements.map { $0 as! Element }) }
+    static func hollowWriteElements<V>(of value: V, _ sink: ElementSink) throws -> [Int] {
+        try unsafeBitCast(value, to: Self.self).elements.map { try sink.write($0) }
+    }
 }
 
 extension Dictionary: HollowMapMarker where Key: Codable, Value: Codable {
@@ -174,6 +196,12 @@ extension Dictionary: HollowMapMarker where Key: Codable, Value: Codable {
         for (k, v) in entries { d[k as! Key] = (v as! Value) }
         return d
     }
+    static func hollowWriteEntries<V>(of value: V, keys: ElementSink, values: ElementSink) throws -> [(key: Int, value: Int)] {
+        try sortedIfComparable(Array(unsafeBitCast(value, to: Self.self)), by: { $0.key }).map {
+            let k = try keys.write($0.key)
+            return (key: k, value: try values.write($0.value))
+        }
+    }
 }
 
 extension HollowOrderedMap: HollowMapMarker {
@@ -181,6 +209,12 @@ extension HollowOrderedMap: HollowMapMarker {
     static var hollowValueType: any Decodable.Type { Value.self }
     var hollowEntries: [(key: any Encodable, value: any Encodable)] { entries.map { (key: $0.key, value: $0.value) } }
     static func hollowMake(_ entries: [(Any, Any)]) -> Self { Self(entries.map { (key: $0.0 as! Key, value: $0.1 as! Value) }) }
+    static func hollowWriteEntries<V>(of value: V, keys: ElementSink, values: ElementSink) throws -> [(key: Int, value: Int)] {
+        try unsafeBitCast(value, to: Self.self).entries.map {
+            let k = try keys.write($0.key)
+            return (key: k, value: try values.write($0.value))
+        }
+    }
 }
 
 extension Optional: HollowOptionalMarker where Wrapped: Codable {

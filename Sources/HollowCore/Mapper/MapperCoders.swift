@@ -153,8 +153,9 @@ struct PlaceholderSingle: SingleValueDecodingContainer {
 
 // MARK: - Writing an object record
 
-/// Receives a struct's `encode(to:)` calls and fills the object record of its type.
-final class ObjectRecordEncoder: Encoder {
+/// Receives a struct's `encode(to:)` calls and fills the object record of its type: the general path, used
+/// when `encode(to:)` visits fields out of schema order (see ``ObjectRecordEncoder`` for the fast one).
+final class ValueRecordEncoder: Encoder {
     let mapper: HollowObjectMapper
     let type: MapperType
     var record: HollowObjectWriteRecord
@@ -169,7 +170,7 @@ final class ObjectRecordEncoder: Encoder {
     }
 
     func container<Key: CodingKey>(keyedBy keyType: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(RecordKeyed<Key>(encoder: self))
+        KeyedEncodingContainer(ValueKeyed<Key>(encoder: self))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -206,12 +207,147 @@ final class ObjectRecordEncoder: Encoder {
     }
 }
 
-struct RecordKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
-    let encoder: ObjectRecordEncoder
+struct ValueKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let encoder: ValueRecordEncoder
     var codingPath: [any CodingKey] { [] }
 
     mutating func encodeNil(forKey key: Key) throws { try encoder.set(key.stringValue, nil) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try encoder.set(key.stringValue, value) }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        encoder.error = encoder.error ?? HollowWriteError(.unsupported, "nested containers are not mapped (\(encoder.type.name).\(key.stringValue))")
+        return KeyedEncodingContainer(RejectingKeyed<NestedKey>(error: encoder.error!))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        encoder.error = encoder.error ?? HollowWriteError(.unsupported, "nested containers are not mapped (\(encoder.type.name).\(key.stringValue))")
+        return RejectingUnkeyed(error: encoder.error!)
+    }
+
+    mutating func superEncoder() -> any Encoder { encoder }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { encoder }
+}
+
+/// Receives a struct's `encode(to:)` calls and encodes its fields straight into a byte buffer, in schema
+/// order (unvisited fields are null). Values keep their static types: scalars go to ``FieldEncoding``
+/// without boxing, references to ``HollowObjectMapper/write(_:as:)``. Field names are matched against the
+/// expected next field first (synthesized `encode(to:)` visits fields in declaration order), then by
+/// lookup; a field visited out of order sets ``outOfOrder`` and the mapper re-encodes through
+/// ``ValueRecordEncoder``.
+final class ObjectRecordEncoder: Encoder {
+    unowned let mapper: HollowObjectMapper
+    private(set) var type: MapperType
+    var buffer: [UInt8] = []
+    /// The next field in schema order.
+    private var next = 0
+    private(set) var outOfOrder = false
+    var error: (any Error)?
+    var codingPath: [any CodingKey] = []
+    var userInfo: [CodingUserInfoKey: Any] = [:]
+
+    init(mapper: HollowObjectMapper) {
+        self.mapper = mapper
+        self.type = MapperType(name: "", kind: .object)
+    }
+
+    /// Starts a record of `mt`.
+    func begin(_ mt: MapperType) {
+        type = mt
+        buffer.removeAll(keepingCapacity: true)
+        next = 0
+        outOfOrder = false
+        error = nil
+    }
+
+    /// Ends the record: the fields not visited are null.
+    func finish() {
+        let fields = type.fields
+        while next < fields.count {
+            FieldEncoding.null(&buffer, fields[next].type)
+            next += 1
+        }
+    }
+
+    func container<Key: CodingKey>(keyedBy keyType: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(RecordKeyed<Key>(encoder: self))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        error = error ?? HollowWriteError(.unsupported, "type \(type.name) encodes an unkeyed container")
+        return RejectingUnkeyed(error: error!)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        error = error ?? HollowWriteError(.unsupported, "type \(type.name) encodes a single value")
+        return RejectingSingle(error: error!)
+    }
+
+    /// The index of field `key` with every skipped field before it written as null; nil once the record
+    /// went out of order.
+    @inline(__always)
+    private func field(_ key: String) throws -> Int? {
+        if outOfOrder { return nil }
+        let fields = type.fields
+        if next < fields.count, fields[next].name == key { return next }
+        guard let index = type.fieldIndex[key] else {
+            throw HollowWriteError(.schemaMismatch, "type \(type.name) has no field \(key) (it was not decoded by init(from:))")
+        }
+        if index < next {
+            outOfOrder = true
+            return nil
+        }
+        while next < index {
+            FieldEncoding.null(&buffer, fields[next].type)
+            next += 1
+        }
+        return index
+    }
+
+    func encodeNil(_ key: String) throws {
+        guard let index = try field(key) else { return }
+        FieldEncoding.null(&buffer, type.fields[index].type)
+        next = index + 1
+    }
+
+    @inline(__always)
+    func encode<T: Encodable>(_ value: T, _ key: String) throws {
+        guard let index = try field(key) else { return }
+        let f = type.fields[index]
+        if let ref = f.ref {
+            // Written before this record's bytes are appended to: nested records use other buffers.
+            if let o = try mapper.writeOptional(value, as: ref) {
+                FieldEncoding.reference(&buffer, o)
+            } else {
+                FieldEncoding.null(&buffer, .reference)
+            }
+        } else {
+            try mapper.encodeScalar(value, as: f.type, nullNaN: !f.optional, into: &buffer) { "\(type.name).\(key)" }
+        }
+        next = index + 1
+    }
+}
+
+/// The keyed container of ``ObjectRecordEncoder``; concrete overloads keep scalar types static.
+struct RecordKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let encoder: ObjectRecordEncoder
+    var codingPath: [any CodingKey] { [] }
+
+    mutating func encodeNil(forKey key: Key) throws { try encoder.encodeNil(key.stringValue) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: String, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { try encoder.encode(value, key.stringValue) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         encoder.error = encoder.error ?? HollowWriteError(.unsupported, "nested containers are not mapped (\(encoder.type.name).\(key.stringValue))")

@@ -107,42 +107,103 @@ public struct HollowObjectWriteRecord: Sendable {
     /// Serializes like Java's `HollowObjectWriteRecord#writeDataTo` (FORMAT.md §9.1).
     func encode(into buf: inout [UInt8]) {
         for i in 0..<values.count {
-            let v = values[i]
-            switch schema.fields[i].type {
-            case .int:
-                if case .int(let x)? = v, x != Int32.min { appendVarInt(&buf, zigZag32(x)) } else { buf.append(0x80) }
-            case .long:
-                if case .long(let x)? = v, x != Int64.min { appendVarLong(&buf, zigZag64(x)) } else { buf.append(0x80) }
-            case .reference:
-                if case .reference(let o)? = v { appendVarInt(&buf, UInt32(truncatingIfNeeded: o)) } else { buf.append(0x80) }
-            case .boolean:
-                if case .boolean(let b)? = v { buf.append(b ? 1 : 0) } else { buf.append(0x80) }
-            case .float:
-                var bits: UInt32 = 0x7FC0_0001
-                if case .float(let f)? = v { bits = f.isNaN ? 0x7FC0_0000 : f.bitPattern }
-                buf.append(UInt8(bits >> 24)); buf.append(UInt8((bits >> 16) & 0xFF))
-                buf.append(UInt8((bits >> 8) & 0xFF)); buf.append(UInt8(bits & 0xFF))
-            case .double:
-                var bits: UInt64 = 0x7FF8_0000_0000_0001
-                if case .double(let d)? = v { bits = d.isNaN ? 0x7FF8_0000_0000_0000 : d.bitPattern }
-                for s in stride(from: 56, through: 0, by: -8) { buf.append(UInt8((bits >> UInt64(s)) & 0xFF)) }
-            case .string:
-                if case .string(let s)? = v {
-                    var length = 0
-                    for u in s.utf16 { length += u < 0x80 ? 1 : u < 0x4000 ? 2 : 3 }
-                    appendVarInt(&buf, UInt32(length))
-                    for u in s.utf16 { appendVarInt(&buf, UInt32(u)) }
-                } else {
-                    buf.append(0x80)
-                }
-            case .bytes:
-                if case .bytes(let b)? = v {
-                    appendVarInt(&buf, UInt32(b.count))
-                    buf.append(contentsOf: b)
-                } else {
-                    buf.append(0x80)
-                }
+            FieldEncoding.value(&buf, values[i], as: schema.fields[i].type)
+        }
+    }
+}
+
+/// The in-memory encoding of one OBJECT field (FORMAT.md §9.1), as Java's `HollowObjectWriteRecord` writes
+/// it. Every write path (records, the Codable mapper, ``HollowRecordWriter``) goes through these functions,
+/// so they give the same bytes for the same values.
+enum FieldEncoding {
+    @inline(__always)
+    static func null(_ buf: inout [UInt8], _ type: HollowFieldType) {
+        switch type {
+        case .float: appendFloatBits(&buf, 0x7FC0_0001)
+        case .double: appendDoubleBits(&buf, 0x7FF8_0000_0000_0001)
+        default: buf.append(0x80)
+        }
+    }
+
+    @inline(__always)
+    static func int(_ buf: inout [UInt8], _ x: Int32) {
+        if x != Int32.min { appendVarInt(&buf, zigZag32(x)) } else { buf.append(0x80) }
+    }
+
+    @inline(__always)
+    static func long(_ buf: inout [UInt8], _ x: Int64) {
+        if x != Int64.min { appendVarLong(&buf, zigZag64(x)) } else { buf.append(0x80) }
+    }
+
+    @inline(__always)
+    static func reference(_ buf: inout [UInt8], _ o: Int) { appendVarInt(&buf, UInt32(truncatingIfNeeded: o)) }
+
+    @inline(__always)
+    static func boolean(_ buf: inout [UInt8], _ b: Bool) { buf.append(b ? 1 : 0) }
+
+    /// A float; NaN is written as Java's canonical NaN (null is a different NaN bit pattern).
+    @inline(__always)
+    static func float(_ buf: inout [UInt8], _ f: Float) { appendFloatBits(&buf, f.isNaN ? 0x7FC0_0000 : f.bitPattern) }
+
+    @inline(__always)
+    static func double(_ buf: inout [UInt8], _ d: Double) {
+        appendDoubleBits(&buf, d.isNaN ? 0x7FF8_0000_0000_0000 : d.bitPattern)
+    }
+
+    @inline(__always)
+    static func appendFloatBits(_ buf: inout [UInt8], _ bits: UInt32) {
+        withUnsafeBytes(of: bits.bigEndian) { buf.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    static func appendDoubleBits(_ buf: inout [UInt8], _ bits: UInt64) {
+        withUnsafeBytes(of: bits.bigEndian) { buf.append(contentsOf: $0) }
+    }
+
+    /// A STRING: VarInt byte length, then each UTF-16 code unit as a VarInt (ASCII: the bytes themselves).
+    static func string(_ buf: inout [UInt8], _ s: String) {
+        var s = s
+        let ascii = s.withUTF8 { u -> Bool in
+            var i = 0
+            let n = u.count
+            let raw = UnsafeRawBufferPointer(u)
+            while i + 8 <= n {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                i += 8
             }
+            while i < n {
+                if u[i] >= 0x80 { return false }
+                i += 1
+            }
+            appendVarInt(&buf, UInt32(n))
+            buf.append(contentsOf: u)
+            return true
+        }
+        if ascii { return }
+        var length = 0
+        for u in s.utf16 { length += u < 0x80 ? 1 : u < 0x4000 ? 2 : 3 }
+        appendVarInt(&buf, UInt32(length))
+        for u in s.utf16 { appendVarInt(&buf, UInt32(u)) }
+    }
+
+    @inline(__always)
+    static func bytes(_ buf: inout [UInt8], _ b: [UInt8]) {
+        appendVarInt(&buf, UInt32(b.count))
+        buf.append(contentsOf: b)
+    }
+
+    /// A field value of any type (nil, or a value of another type than `type`, is null).
+    static func value(_ buf: inout [UInt8], _ v: HollowFieldValue?, as type: HollowFieldType) {
+        switch (type, v) {
+        case (.int, .int(let x)?): int(&buf, x)
+        case (.long, .long(let x)?): long(&buf, x)
+        case (.reference, .reference(let o)?): reference(&buf, o)
+        case (.boolean, .boolean(let b)?): boolean(&buf, b)
+        case (.float, .float(let f)?): float(&buf, f)
+        case (.double, .double(let d)?): double(&buf, d)
+        case (.string, .string(let s)?): string(&buf, s)
+        case (.bytes, .bytes(let b)?): bytes(&buf, b)
+        default: null(&buf, type)
         }
     }
 }

@@ -156,35 +156,68 @@ public final class HollowWriteStateEngine {
             }
             r.encode(into: &buf)
         case (.list(let elements), .list(let s)):
-            appendVarInt(&buf, UInt32(elements.count))
-            for e in elements {
-                try checkOrdinal(e, targets[0], of: s.elementType, in: s.name)
-                appendVarInt(&buf, UInt32(e))
-            }
+            for e in elements { try checkOrdinal(e, targets[0], of: s.elementType, in: s.name) }
+            Self.encodeList(elements, into: &buf)
         case (.set(let elements), .set(let s)):
-            let sorted = elements.sorted()  // duplicates are kept, as Java's HollowSetWriteRecord keeps them
-            appendVarInt(&buf, UInt32(sorted.count))
-            var prev = 0
-            for e in sorted {
-                try checkOrdinal(e, targets[0], of: s.elementType, in: s.name)
-                appendVarInt(&buf, UInt32(e - prev))
-                prev = e
-            }
+            for e in elements { try checkOrdinal(e, targets[0], of: s.elementType, in: s.name) }
+            Self.encodeSet(elements, into: &buf)
         case (.map(let entries), .map(let s)):
-            // Sorted by key, then value; repeated entries are kept, as Java's HollowMapWriteRecord keeps them.
-            let unique = entries.sorted { $0.key != $1.key ? $0.key < $1.key : $0.value < $1.value }
-            appendVarInt(&buf, UInt32(unique.count))
-            var prev = 0
-            for e in unique {
+            for e in entries {
                 try checkOrdinal(e.key, targets[0], of: s.keyType, in: "\(s.name) key")
                 try checkOrdinal(e.value, targets[1], of: s.valueType, in: "\(s.name) value")
-                appendVarInt(&buf, UInt32(e.key - prev))
-                appendVarInt(&buf, UInt32(e.value))
-                prev = e.key
             }
+            Self.encodeMap(entries, into: &buf)
         default:
             throw HollowWriteError(.schemaMismatch, "type \(schema.name) is a \(schema.kind.rawValue), the record is not")
         }
+    }
+
+    /// A LIST record: size, then the element ordinals in order.
+    static func encodeList(_ elements: [Int], into buf: inout [UInt8]) {
+        appendVarInt(&buf, UInt32(elements.count))
+        for e in elements { appendVarInt(&buf, UInt32(e)) }
+    }
+
+    /// A SET record: size, then the sorted element ordinals as deltas (duplicates are kept, as Java's
+    /// `HollowSetWriteRecord` keeps them).
+    static func encodeSet(_ elements: [Int], into buf: inout [UInt8]) {
+        var sorted = elements
+        sorted.sort()
+        appendVarInt(&buf, UInt32(sorted.count))
+        var prev = 0
+        for e in sorted {
+            appendVarInt(&buf, UInt32(e - prev))
+            prev = e
+        }
+    }
+
+    /// A MAP record: size, then entries sorted by key, then value (repeats kept, as Java's
+    /// `HollowMapWriteRecord` keeps them), keys as deltas.
+    static func encodeMap(_ entries: [(key: Int, value: Int)], into buf: inout [UInt8]) {
+        let sorted = entries.sorted { $0.key != $1.key ? $0.key < $1.key : $0.value < $1.value }
+        appendVarInt(&buf, UInt32(sorted.count))
+        var prev = 0
+        for e in sorted {
+            appendVarInt(&buf, UInt32(e.key - prev))
+            appendVarInt(&buf, UInt32(e.value))
+            prev = e.key
+        }
+    }
+
+    /// The write state of `type`, for paths that encode records themselves (the mapper, ``HollowRecordWriter``).
+    func typeStateForAdding(_ type: String) throws(HollowWriteError) -> TypeWriteState {
+        guard let found = byName[type] else { throw HollowWriteError(.unknownType, "type \(type) is not registered") }
+        return found
+    }
+
+    /// Adds a record already encoded for `state` (FORMAT.md §9.1) whose references are ordinals added in
+    /// this cycle; returns its ordinal.
+    @inline(__always)
+    func addEncoded(_ bytes: [UInt8], to state: TypeWriteState) throws(HollowWriteError) -> Int {
+        guard preparedForNextCycle else {
+            throw HollowWriteError(.wrongPhase, "the engine was written; call prepareForNextCycle() before adding records")
+        }
+        return state.add(bytes)
     }
 
     /// Keeps every record of the previous cycle in the current one (Java's `addAllObjectsFromPreviousCycle`).

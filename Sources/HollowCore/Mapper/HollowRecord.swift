@@ -1,0 +1,464 @@
+// The producer path without Codable: types that declare their Hollow schema and write their own fields.
+
+/// A type that declares its Hollow schema and writes its fields itself, straight into the engine's record
+/// encoding: no Codable, no dynamic casts, no boxing. ``HollowObjectMapper/add(_:)-(HollowRecord)`` and
+/// `HollowProducer.WriteState.add(_:)` write it.
+///
+/// The schema and naming follow the Codable mapper's (Java `HollowObjectMapper`'s) conventions, so a
+/// `HollowRecord` type and a `Codable` type with the same declarations give byte-identical states. The
+/// conformance is mechanical, the kind of code a generator or macro emits: one schema call per field, and
+/// in `hollowWrite(to:)` one write per field, in the same order.
+///
+/// ```swift
+/// struct Movie: HollowRecord {                      // Codable: struct Movie: Codable, HollowTypeConfiguration
+///     var id: Int32                                 //   static let hollowPrimaryKey = ["id"]
+///     var title: String                             //   static let hollowInlineFields: Set = ["title"]
+///     var originalTitle: String?                    //   (a reference to type String)
+///     var cast: [Actor]
+///
+///     static func hollowSchema(_ s: inout HollowRecordSchema) {
+///         s.primaryKey = ["id"]
+///         s.int("id")
+///         s.string("title")
+///         s.reference("originalTitle", String.self)
+///         s.list("cast", of: Actor.self)
+///     }
+///
+///     func hollowWrite(to w: inout HollowRecordWriter) throws {
+///         try w.int(id)
+///         try w.string(title)
+///         try w.reference(originalTitle)
+///         try w.list(cast)
+///     }
+/// }
+/// ```
+public protocol HollowRecord: HollowElement {
+    /// Declares the type's name (default: the Swift type's name), primary key and fields, in order.
+    static func hollowSchema(_ schema: inout HollowRecordSchema)
+    /// Writes every declared field, in declaration order.
+    /// - Throws: ``HollowWriteError`` when a write does not fit the declared field.
+    func hollowWrite(to record: inout HollowRecordWriter) throws
+}
+
+/// A value that can be a record on its own: a ``HollowRecord``, or a scalar written as Java's boxed type
+/// (`String`, `Integer`, `Long`, `Boolean`, `Float`, `Double`). Elements, keys and values of collections
+/// and referenced fields are `HollowElement`s.
+public protocol HollowElement {
+    /// What the element maps to.
+    static var hollowElementType: HollowElementType { get }
+    /// Adds the element as a record through `writer`; returns its ordinal.
+    func hollowAdd(to writer: HollowElementWriter) throws -> Int
+}
+
+/// The Hollow type an element maps to: a ``HollowRecord`` type or a boxed scalar type.
+public struct HollowElementType: Sendable {
+    enum Kind: @unchecked Sendable {
+        case record(any HollowRecord.Type)
+        case boxed(HollowFieldType)
+    }
+    let kind: Kind
+
+    /// The OBJECT type of a record type.
+    public static func record<R: HollowRecord>(_ type: R.Type) -> Self { Self(kind: .record(type)) }
+    /// A boxed scalar type (`String` for `.string`, `Integer` for `.int`, ...).
+    public static func boxed(_ type: HollowFieldType) -> Self { Self(kind: .boxed(type)) }
+}
+
+extension HollowRecord {
+    public static var hollowElementType: HollowElementType { .record(Self.self) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.add(self) }
+}
+
+extension String: HollowElement {
+    public static var hollowElementType: HollowElementType { .boxed(.string) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .string) }
+}
+
+extension Int32: HollowElement {
+    public static var hollowElementType: HollowElementType { .boxed(.int) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .int) }
+}
+
+extension Int64: HollowElement {
+    public static var hollowElementType: HollowElementType { .boxed(.long) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .long) }
+}
+
+extension Int: HollowElement {
+    public static var hollowElementType: HollowElementType { .boxed(.long) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(Int64(self), .long) }
+}
+
+extension Bool: HollowElement {
+    public static var hollowElementType: HollowElementType { .boxed(.boolean) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .boolean) }
+}
+
+extension Float: HollowElement {
+    public static var hollowElementType: HollowElementType { .boxed(.float) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .float) }
+}
+
+extension Double: HollowElement {
+    public static var hollowElementType: HollowElementType { .boxed(.double) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .double) }
+}
+
+// MARK: - Schema
+
+/// The schema a ``HollowRecord`` type declares: its name, primary key, shard count and fields in order.
+/// Inline fields (`int`, `long`, ..., `string`, `bytes`) are stored in the record; `reference`, `list`,
+/// `set` and `map` fields reference records of other types, named as Java's object mapper names them
+/// (`ListOfActor`, `SetOfGenre`, `MapOfCountryToReleaseInfo`, boxed `String`, ...).
+public struct HollowRecordSchema {
+    enum Field {
+        case inline(String, HollowFieldType)
+        case reference(String, HollowElementType)
+        case list(String, HollowElementType, typeName: String?)
+        case set(String, HollowElementType, hashKey: [String]?, typeName: String?)
+        case map(String, key: HollowElementType, value: HollowElementType, hashKey: [String]?, typeName: String?)
+    }
+
+    /// The Hollow type name (`@HollowTypeName`); starts as the Swift type's name.
+    public var typeName: String
+    /// Primary key field paths (`@HollowPrimaryKey`).
+    public var primaryKey: [String]?
+    /// A fixed shard count (`@HollowShardLargeType`); nil = chosen from the data size.
+    public var numShards: Int?
+    var fields: [Field] = []
+
+    init(typeName: String) { self.typeName = typeName }
+
+    /// An `INT` field (write `Int32`; `Int32.min` and nil are null).
+    public mutating func int(_ name: String) { fields.append(.inline(name, .int)) }
+    /// A `LONG` field (write `Int64`; `Int64.min` and nil are null).
+    public mutating func long(_ name: String) { fields.append(.inline(name, .long)) }
+    /// A `FLOAT` field.
+    public mutating func float(_ name: String) { fields.append(.inline(name, .float)) }
+    /// A `DOUBLE` field.
+    public mutating func double(_ name: String) { fields.append(.inline(name, .double)) }
+    /// A `BOOLEAN` field.
+    public mutating func boolean(_ name: String) { fields.append(.inline(name, .boolean)) }
+    /// An inline `STRING` field (`@HollowInline String`).
+    public mutating func string(_ name: String) { fields.append(.inline(name, .string)) }
+    /// A `BYTES` field (`byte[]`).
+    public mutating func bytes(_ name: String) { fields.append(.inline(name, .bytes)) }
+
+    /// A reference to a record of `type`: another ``HollowRecord`` type, or a boxed scalar type
+    /// (`String.self` → type `String`, `Int32.self` → `Integer`, ...).
+    public mutating func reference<E: HollowElement>(_ name: String, _ type: E.Type) {
+        fields.append(.reference(name, E.hollowElementType))
+    }
+
+    /// A reference to a LIST of `element` (type `ListOf<Element>` unless `typeName` is given).
+    public mutating func list<E: HollowElement>(_ name: String, of element: E.Type, typeName: String? = nil) {
+        fields.append(.list(name, E.hollowElementType, typeName: typeName))
+    }
+
+    /// A reference to a SET of `element` (type `SetOf<Element>` unless `typeName` is given).
+    /// - Parameter hashKey: the hash key (`@HollowHashKey`); nil = the element's primary key or its only
+    ///   field when that is not a reference (Java's default), `[]` = no hash key.
+    public mutating func set<E: HollowElement>(_ name: String, of element: E.Type, hashKey: [String]? = nil, typeName: String? = nil) {
+        fields.append(.set(name, E.hollowElementType, hashKey: hashKey, typeName: typeName))
+    }
+
+    /// A reference to a MAP from `key` to `value` (type `MapOf<Key>To<Value>` unless `typeName` is given).
+    /// - Parameter hashKey: as for ``set(_:of:hashKey:typeName:)``, on the key type.
+    public mutating func map<K: HollowElement, V: HollowElement>(
+        _ name: String, key: K.Type, value: V.Type, hashKey: [String]? = nil, typeName: String? = nil
+    ) {
+        fields.append(.map(name, key: K.hollowElementType, value: V.hollowElementType, hashKey: hashKey, typeName: typeName))
+    }
+}
+
+// MARK: - Writing
+
+/// Writes the fields of one record, in schema order, straight into its encoding. Each call writes the next
+/// declared field and checks that it has the declared kind.
+public struct HollowRecordWriter {
+    let mapper: HollowObjectMapper
+    let type: MapperType
+    var buffer: [UInt8]
+    var next = 0
+
+    @inline(__always)
+    private mutating func nextField(_ kind: HollowFieldType, _ call: StaticString) throws(HollowWriteError) -> MapperField {
+        guard next < type.fields.count else {
+            throw HollowWriteError(.schemaMismatch, "\(type.name) declares \(type.fields.count) fields; \(call) writes one more")
+        }
+        let f = type.fields[next]
+        guard f.type == kind else {
+            throw HollowWriteError(
+                .schemaMismatch, "field \(type.name).\(f.name) is \(f.type.rawValue); \(call) writes \(kind.rawValue)")
+        }
+        next += 1
+        return f
+    }
+
+    /// Writes the next field, an `INT` (nil and `Int32.min` are null).
+    public mutating func int(_ value: Int32?) throws(HollowWriteError) {
+        _ = try nextField(.int, "int")
+        if let value { FieldEncoding.int(&buffer, value) } else { FieldEncoding.null(&buffer, .int) }
+    }
+
+    /// Writes the next field, a `LONG` (nil and `Int64.min` are null).
+    public mutating func long(_ value: Int64?) throws(HollowWriteError) {
+        _ = try nextField(.long, "long")
+        if let value { FieldEncoding.long(&buffer, value) } else { FieldEncoding.null(&buffer, .long) }
+    }
+
+    /// Writes the next field, a `FLOAT` from a Java primitive `float`: NaN is null.
+    public mutating func float(_ value: Float) throws(HollowWriteError) {
+        _ = try nextField(.float, "float")
+        if value.isNaN { FieldEncoding.null(&buffer, .float) } else { FieldEncoding.float(&buffer, value) }
+    }
+
+    /// Writes the next field, a nullable `FLOAT` (a boxed `Float`: NaN stays NaN, nil is null).
+    public mutating func float(_ value: Float?) throws(HollowWriteError) {
+        _ = try nextField(.float, "float")
+        if let value { FieldEncoding.float(&buffer, value) } else { FieldEncoding.null(&buffer, .float) }
+    }
+
+    /// Writes the next field, a `DOUBLE` from a Java primitive `double`: NaN is null.
+    public mutating func double(_ value: Double) throws(HollowWriteError) {
+        _ = try nextField(.double, "double")
+        if value.isNaN { FieldEncoding.null(&buffer, .double) } else { FieldEncoding.double(&buffer, value) }
+    }
+
+    /// Writes the next field, a nullable `DOUBLE` (a boxed `Double`: NaN stays NaN, nil is null).
+    public mutating func double(_ value: Double?) throws(HollowWriteError) {
+        _ = try nextField(.double, "double")
+        if let value { FieldEncoding.double(&buffer, value) } else { FieldEncoding.null(&buffer, .double) }
+    }
+
+    /// Writes the next field, a `BOOLEAN` (nil is null).
+    public mutating func boolean(_ value: Bool?) throws(HollowWriteError) {
+        _ = try nextField(.boolean, "boolean")
+        if let value { FieldEncoding.boolean(&buffer, value) } else { FieldEncoding.null(&buffer, .boolean) }
+    }
+
+    /// Writes the next field, an inline `STRING` (nil is null).
+    public mutating func string(_ value: String?) throws(HollowWriteError) {
+        _ = try nextField(.string, "string")
+        if let value { FieldEncoding.string(&buffer, value) } else { FieldEncoding.null(&buffer, .string) }
+    }
+
+    /// Writes the next field, `BYTES` (nil is null).
+    public mutating func bytes(_ value: [UInt8]?) throws(HollowWriteError) {
+        _ = try nextField(.bytes, "bytes")
+        if let value { FieldEncoding.bytes(&buffer, value) } else { FieldEncoding.null(&buffer, .bytes) }
+    }
+
+    /// Writes the next field, a reference: adds `value` as a record of the referenced type (nil is null).
+    public mutating func reference<E: HollowElement>(_ value: E?) throws {
+        let f = try nextField(.reference, "reference")
+        guard let value else { return FieldEncoding.null(&buffer, .reference) }
+        let o = try value.hollowAdd(to: HollowElementWriter(mapper: mapper, type: f.ref!))
+        FieldEncoding.reference(&buffer, o)
+    }
+
+    /// Writes the next field, a reference to a LIST of `elements`, in order (nil is null).
+    public mutating func list<S: Sequence>(_ elements: S?) throws where S.Element: HollowElement {
+        let f = try nextField(.reference, "list")
+        guard let elements else { return FieldEncoding.null(&buffer, .reference) }
+        let o = try mapper.writeCollection(f, .list, elements)
+        FieldEncoding.reference(&buffer, o)
+    }
+
+    /// Writes the next field, a reference to a SET of `elements` (nil is null). The elements are added in
+    /// the order given, which decides the ordinals of new element records.
+    public mutating func set<S: Sequence>(_ elements: S?) throws where S.Element: HollowElement {
+        let f = try nextField(.reference, "set")
+        guard let elements else { return FieldEncoding.null(&buffer, .reference) }
+        let o = try mapper.writeCollection(f, .set, elements)
+        FieldEncoding.reference(&buffer, o)
+    }
+
+    /// Writes the next field, a reference to a MAP of `entries` (nil is null). Keys and values are added
+    /// entry by entry in the order given (a `Dictionary` in its iteration order).
+    public mutating func map<S: Sequence, K: HollowElement, V: HollowElement>(_ entries: S?) throws
+    where S.Element == (key: K, value: V) {
+        let f = try nextField(.reference, "map")
+        guard let entries else { return FieldEncoding.null(&buffer, .reference) }
+        let o = try mapper.writeMap(f, entries)
+        FieldEncoding.reference(&buffer, o)
+    }
+}
+
+/// Adds an element (a record, a collection element, key or value) as a record of one Hollow type.
+public struct HollowElementWriter {
+    let mapper: HollowObjectMapper
+    let type: MapperType
+
+    /// Adds a record of a ``HollowRecord`` type; returns its ordinal.
+    /// - Throws: ``HollowWriteError`` `.schemaMismatch` if the declared type is another one.
+    public func add<R: HollowRecord>(_ record: R) throws -> Int {
+        guard type.swiftType == ObjectIdentifier(R.self), type.isRecordSchema else {
+            throw HollowWriteError(.schemaMismatch, "a \(R.self) cannot be written as \(type.name)")
+        }
+        return try mapper.writeRecord(record, as: type)
+    }
+
+    /// Adds a record of a boxed scalar type (`String`, `Integer`, ...); returns its ordinal.
+    func addBoxed<T>(_ value: T, _ ft: HollowFieldType) throws -> Int {
+        guard case .boxed(let declared) = type.kind, declared == ft else {
+            throw HollowWriteError(.schemaMismatch, "a \(T.self) cannot be written as \(type.name)")
+        }
+        return try mapper.writeBoxed(value, as: type)
+    }
+}
+
+extension HollowObjectMapper {
+    /// Adds `value` (and every record it references) to the current cycle through its own
+    /// ``HollowRecord/hollowWrite(to:)``; returns its ordinal.
+    /// - Throws: ``HollowWriteError`` if its schema cannot be registered, a write does not fit the declared
+    ///   fields, or the engine is not accepting records.
+    @discardableResult
+    public func add<T: HollowRecord>(_ value: T) throws -> Int {
+        try writeRecord(value, as: recordType(T.self))
+    }
+
+    /// Adds a value that is both ``HollowRecord`` and `Encodable` through its ``HollowRecord`` conformance.
+    @discardableResult
+    public func add<T: HollowRecord & Encodable>(_ value: T) throws -> Int {
+        try writeRecord(value, as: recordType(T.self))
+    }
+
+    /// Registers the Hollow types of a ``HollowRecord`` type (and of every type it references).
+    @discardableResult
+    public func initializeTypeState<T: HollowRecord>(for type: T.Type) throws -> String {
+        try recordType(type).name
+    }
+
+    /// Registers the Hollow types of a type that is both ``HollowRecord`` and `Decodable`, from its
+    /// ``HollowRecord`` schema.
+    @discardableResult
+    public func initializeTypeState<T: HollowRecord & Decodable>(for type: T.Type) throws -> String {
+        try recordType(type).name
+    }
+
+    /// The mapper type of a ``HollowRecord`` type, registering it (and what it references) on first use.
+    func recordType<R: HollowRecord>(_ t: R.Type) throws -> MapperType {
+        if let known = knownType(t), known.isRecordSchema { return known }
+        var schema = HollowRecordSchema(typeName: Self.defaultName(t))
+        R.hollowSchema(&schema)
+        let (mt, isNew) = try beginObjectType(schema.typeName, swiftType: t)
+        guard isNew else {
+            guard mt.isRecordSchema else {
+                throw HollowWriteError(.schemaConflict, "type \(schema.typeName) was registered from Codable; \(R.self) declares it as a HollowRecord")
+            }
+            return mt
+        }
+        mt.isRecordSchema = true
+        do {
+            for field in schema.fields {
+                let f: MapperField
+                switch field {
+                case .inline(let name, let ft):
+                    f = MapperField(name: name, type: ft, ref: nil, optional: true)
+                case .reference(let name, let e):
+                    f = MapperField(name: name, type: .reference, ref: try elementType(e), optional: true)
+                case .list(let name, let e, let typeName):
+                    let ref = try listType(element: try elementType(e), nameOverride: typeName, swiftType: nil)
+                    f = MapperField(name: name, type: .reference, ref: ref, optional: true)
+                case .set(let name, let e, let hashKey, let typeName):
+                    let ref = try setType(
+                        element: try elementType(e), nameOverride: typeName, hashKey: hashKey.map { Optional($0) }, swiftType: nil)
+                    f = MapperField(name: name, type: .reference, ref: ref, optional: true)
+                case .map(let name, let k, let v, let hashKey, let typeName):
+                    let key = try elementType(k)
+                    let value = try elementType(v)
+                    let ref = try mapType(key: key, value: value, nameOverride: typeName, hashKey: hashKey.map { Optional($0) }, swiftType: nil)
+                    f = MapperField(name: name, type: .reference, ref: ref, optional: true)
+                }
+                guard mt.fieldIndex[f.name] == nil else {
+                    throw HollowWriteError(.schemaConflict, "\(R.self) declares field \(f.name) twice")
+                }
+                mt.fieldIndex[f.name] = mt.fields.count
+                mt.fields.append(f)
+            }
+            try finishObjectType(mt, primaryKey: schema.primaryKey, numShards: schema.numShards)
+        } catch {
+            abandonObjectType(mt, swiftType: t)
+            throw error
+        }
+        return mt
+    }
+
+    private func elementType(_ e: HollowElementType) throws -> MapperType {
+        switch e.kind {
+        case .record(let r): return try recordType(r)
+        case .boxed(let ft): return try boxedType(ft, nameOverride: nil)
+        }
+    }
+
+    /// Writes one record through its ``HollowRecord/hollowWrite(to:)`` into a buffer of this nesting depth.
+    func writeRecord<R: HollowRecord>(_ record: R, as mt: MapperType) throws -> Int {
+        if recordDepth == recordBuffers.count { recordBuffers.append([]) }
+        let depth = recordDepth
+        var w = HollowRecordWriter(mapper: self, type: mt, buffer: [])
+        swap(&w.buffer, &recordBuffers[depth])
+        w.buffer.removeAll(keepingCapacity: true)
+        recordDepth += 1
+        defer {
+            recordDepth -= 1
+            swap(&w.buffer, &recordBuffers[depth])
+        }
+        try record.hollowWrite(to: &w)
+        guard w.next == mt.fields.count else {
+            throw HollowWriteError(.schemaMismatch, "\(R.self) wrote \(w.next) of the \(mt.fields.count) fields of \(mt.name)")
+        }
+        return try engine.addEncoded(w.buffer, to: writeState(mt))
+    }
+
+    /// Writes a boxed scalar record.
+    func writeBoxed<T>(_ value: T, as mt: MapperType) throws -> Int {
+        guard case .boxed(let ft) = mt.kind else { throw HollowWriteError(.schemaMismatch, "\(mt.name) is not a boxed type") }
+        var buf = takeScratch()
+        defer { returnScratch(buf) }
+        try encodeScalar(value, as: ft, nullNaN: true, into: &buf) { "\(mt.name).value" }
+        return try engine.addEncoded(buf, to: writeState(mt))
+    }
+
+    /// Writes the LIST or SET record of field `f` (elements first, in order).
+    func writeCollection<S: Sequence>(_ f: MapperField, _ kind: HollowSchema.Kind, _ elements: S) throws -> Int
+    where S.Element: HollowElement {
+        let mt = f.ref!
+        guard mt.schema.kind == kind, let element = mt.element else {
+            throw HollowWriteError(.schemaMismatch, "field \(f.name) references \(mt.name), not a \(kind.rawValue)")
+        }
+        let sink = HollowElementWriter(mapper: self, type: element)
+        var ordinals: [Int] = []
+        ordinals.reserveCapacity(elements.underestimatedCount)
+        for e in elements { ordinals.append(try e.hollowAdd(to: sink)) }
+        var buf = takeScratch()
+        defer { returnScratch(buf) }
+        if kind == .list {
+            HollowWriteStateEngine.encodeList(ordinals, into: &buf)
+        } else {
+            HollowWriteStateEngine.encodeSet(ordinals, into: &buf)
+        }
+        return try engine.addEncoded(buf, to: writeState(mt))
+    }
+
+    /// Writes the MAP record of field `f` (keys and values first, entry by entry).
+    func writeMap<S: Sequence, K: HollowElement, V: HollowElement>(_ f: MapperField, _ entries: S) throws -> Int
+    where S.Element == (key: K, value: V) {
+        let mt = f.ref!
+        guard case .map = mt.kind, let keyType = mt.key, let valueType = mt.value else {
+            throw HollowWriteError(.schemaMismatch, "field \(f.name) references \(mt.name), not a MAP")
+        }
+        let keys = HollowElementWriter(mapper: self, type: keyType)
+        let values = HollowElementWriter(mapper: self, type: valueType)
+        var pairs: [(key: Int, value: Int)] = []
+        pairs.reserveCapacity(entries.underestimatedCount)
+        for e in entries {
+            let k = try e.key.hollowAdd(to: keys)
+            pairs.append((key: k, value: try e.value.hollowAdd(to: values)))
+        }
+        var buf = takeScratch()
+        defer { returnScratch(buf) }
+        HollowWriteStateEngine.encodeMap(pairs, into: &buf)
+        return try engine.addEncoded(buf, to: writeState(mt))
+    }
+}
