@@ -3,9 +3,12 @@ import HollowCore
 import HollowExplorer
 import HollowFilesystem
 import HollowMQTT
+import HollowOperations
 import HollowZstd
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import Synchronization
 
 import Foundation
@@ -35,6 +38,9 @@ struct Explore: AsyncParsableCommand {
     @Option(help: "Seconds between the pages' checks for a new version.")
     var refresh: Int = 5
 
+    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var metricsOptions: MetricsOptions
+
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
             (0...65535).contains(port)
@@ -59,7 +65,8 @@ struct Explore: AsyncParsableCommand {
             throw ValidationError("operator credentials must be 'user:password'")
         }
 
-        let logger = Logger(label: "hollow.explore")
+        let logger = logging.bootstrap(label: "hollow.explore")
+        let registry = metricsOptions.bootstrap()
         var operations: MQTTExplorerOperations?
         if let broker {
             let url: MQTTBrokerURL
@@ -70,15 +77,25 @@ struct Explore: AsyncParsableCommand {
             store: fsStore, loader: ReadStateLoader(), namespace: namespace ?? "default", operations: operations,
             operatorCredentials: credentials, refreshSeconds: refresh))
         let readOnly = credentials == nil
+        let router = explorer.makeRouter()
+        if registry != nil { router.middlewares.add(MetricsMiddleware()) }
         let app = Application(
-            router: explorer.makeRouter(),
+            router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "hollow-explore"),
             onServerRunning: { _ in
                 print("hollow explore: serving \(store) on http://\(host):\(port)/", readOnly ? "(read only)" : "(operator pinning enabled)")
             },
             logger: logger
         )
-        try await app.runService()
+        var services: [any Service] = [app]
+        if let registry, let listen = metricsOptions.metricsListen {
+            services.append(try PrometheusExporter.makeService(listen: listen, registry: registry, logger: logger))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
         await operations?.shutdown()
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HollowMQTT
+import HollowOperations
 import Logging
 import Synchronization
 
@@ -15,8 +16,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let topics = try broker.topics(namespace)
-        var logger = Logger(label: "hollow.mqtt")
-        logger.logLevel = .error
+        let logger = broker.logging.bootstrap(label: "hollow.mqtt", defaultLevel: .error)
         let client = try MQTTClient(configuration: try broker.clientConfiguration(clientIDPrefix: "hollow-status"), logger: logger)
         let collected = Mutex<[String: [UInt8]]>([:])
         client.subscribe([topics.all]) { message in
