@@ -77,8 +77,9 @@ struct Explore: AsyncParsableCommand {
             store: fsStore, loader: ReadStateLoader(), namespace: namespace ?? "default", operations: operations,
             operatorCredentials: credentials, refreshSeconds: refresh))
         let readOnly = credentials == nil
-        let router = explorer.makeRouter()
-        if registry != nil { router.middlewares.add(MetricsMiddleware()) }
+        let router = Router()
+        if registry != nil { router.middlewares.add(MetricsMiddleware()) }  // before the routes, which it wraps
+        explorer.addRoutes(to: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "hollow-explore"),

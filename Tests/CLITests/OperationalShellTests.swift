@@ -214,8 +214,12 @@ struct PrometheusMetricsTests {
         do {
             let up = await BackgroundProcess.eventually { ((try? await httpGet(port: port, path: "/"))?.status ?? 0) == 200 }
             try #require(up, "the explorer did not serve /; stderr: \(explore.standardError)")
+            // The request is counted once its response has been written: wait for it before checking.
+            let counted = await BackgroundProcess.eventually {
+                ((try? await httpGet(port: metricsPort, path: "/metrics"))?.body ?? "").contains("http_server_requests_total")
+            }
             let body = try await Self.scrapeAndCheck(port: metricsPort, "hollow explore")
-            #expect(body.contains("http_server_requests_total"), "\(body)")
+            #expect(counted && body.contains("http_server_requests_total"), "\(body)")
         } catch {
             await explore.stop()
             throw error

@@ -100,7 +100,8 @@ public struct HTTPResult: Sendable {
     public var body: String
 }
 
-/// `GET http://127.0.0.1:port/path` over a plain socket (HTTP/1.0, the connection closes after the response).
+/// `GET http://127.0.0.1:port/path` over a plain socket (HTTP/1.1, `Connection: close`; the body ends at its
+/// `Content-Length` or when the server closes).
 /// Runs on its own thread (``BlockingIO``).
 public func httpGet(port: Int, path: String) async throws -> HTTPResult {
     try await BlockingIO.run {
@@ -117,22 +118,40 @@ public func httpGet(port: Int, path: String) async throws -> HTTPResult {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
         guard connected else { throw BrokerError("cannot connect to 127.0.0.1:\(port): errno \(errno)") }
-        let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8)
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
             throw BrokerError("cannot send the request to 127.0.0.1:\(port)")
         }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
+        let separator: [UInt8] = [13, 10, 13, 10]
+        var expectedLength: Int?
         while true {
+            if let expectedLength, let end = headerEnd(response, separator), response.count - end >= expectedLength { break }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 { throw BrokerError("reading the response from 127.0.0.1:\(port) failed: errno \(errno)") }
             if n == 0 { break }
             response += buffer[0..<n]
+            if expectedLength == nil, let end = headerEnd(response, separator) {
+                let head = String(decoding: response[..<end], as: UTF8.self).lowercased()
+                if let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }) {
+                    expectedLength = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+                }
+            }
         }
-        let text = String(decoding: response, as: UTF8.self)
-        guard let headerEnd = text.range(of: "\r\n\r\n") else { throw BrokerError("no HTTP response from port \(port)") }
-        let statusLine = text[..<headerEnd.lowerBound].split(separator: "\r\n").first ?? ""
+        guard let end = headerEnd(response, separator) else { throw BrokerError("no HTTP response from port \(port)") }
+        let head = String(decoding: response[..<end], as: UTF8.self)
+        let statusLine = head.split(separator: "\r\n").first ?? ""
         let status = statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        return HTTPResult(status: status, body: String(text[headerEnd.upperBound...]))
+        return HTTPResult(status: status, body: String(decoding: response[end...], as: UTF8.self))
     }
+}
+
+/// The index just after the blank line that ends the HTTP head, if it arrived.
+private func headerEnd(_ bytes: [UInt8], _ separator: [UInt8]) -> Int? {
+    guard bytes.count >= separator.count else { return nil }
+    for i in 0...(bytes.count - separator.count) where bytes[i..<(i + separator.count)].elementsEqual(separator) {
+        return i + separator.count
+    }
+    return nil
 }
