@@ -40,16 +40,14 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("add records and write snapshot (20k movies)") { benchmark in
         for _ in benchmark.scaledIterations {
-            let engine = try MovieBlobs.engine(with: blobs.first)
+            let (engine, _) = try MovieBlobs.engine(with: blobs.first)
             blackHole(engine.writeSnapshot())
         }
     }
 
     Benchmark("next cycle: add records, write delta and reverse delta") { benchmark in
-        let engine = try MovieBlobs.engine(with: blobs.first)
+        let (engine, mapper) = try MovieBlobs.engine(with: blobs.first)
         _ = engine.writeSnapshot()
-        let mapper = HollowObjectMapper(engine: engine)
-        _ = try mapper.initializeTypeState(for: Movies.Movie.self)
         for _ in benchmark.scaledIterations {
             engine.prepareForNextCycle()
             for m in blobs.second { _ = try mapper.add(m) }

@@ -72,12 +72,12 @@ public struct MovieBlobs: Sendable {
         snapshot2 = engine.writeSnapshot()
     }
 
-    /// A fresh engine holding state 1 (for write benchmarks).
-    public static func engine(with movies: [Movies.Movie]) throws -> HollowWriteStateEngine {
+    /// A fresh engine holding `movies`, and the mapper bound to it (for write benchmarks).
+    public static func engine(with movies: [Movies.Movie]) throws -> (HollowWriteStateEngine, HollowObjectMapper) {
         let engine = HollowWriteStateEngine()
         let mapper = HollowObjectMapper(engine: engine)
         _ = try mapper.initializeTypeState(for: Movies.Movie.self)
         for m in movies { _ = try mapper.add(m) }
-        return engine
+        return (engine, mapper)
     }
 }
