@@ -70,17 +70,26 @@ struct WatchShellTests {
         let root = scratch.appendingPathComponent("root")
         try await OperationalShell.publish(root: root, scratch: scratch, cycle: 1)
         let broker = try await MosquittoBroker.start()
+        let metricsPort = try freeLoopbackPort()
         let watch = try BackgroundProcess(
             PublishCLI.binary!,
             [
                 "watch", "--store", root.path, "--namespace", "movies", "--broker", "mqtt://127.0.0.1:\(broker.port)",
-                "--id", "shell-test", "--log-level", "debug",
+                "--id", "shell-test", "--log-level", "debug", "--metrics-listen", "127.0.0.1:\(metricsPort)",
             ],
             directory: scratch.path, name: "watch")
         do {
             try await broker.mosquittoPub(["-r", "-q", "1", "-t", "hollow/movies/announced", "-m", "1"])
             let loaded = await BackgroundProcess.eventually { OperationalShell.refreshed(watch, to: 1) }
             try #require(loaded, "no refresh to version 1; stdout: \(watch.standardOutput) stderr: \(watch.standardError)")
+            // The watcher's metrics: the announcement it received, exported with the consumer's.
+            let metrics = try await httpGet(port: metricsPort, path: "/metrics").body
+            #expect(metrics.contains(#"hollow_watcher_messages_total{namespace="movies",topic_kind="announced"} 1"#), "\(metrics)")
+            #expect(metrics.contains(#"hollow_consumer_version{namespace="movies"} 1"#), "\(metrics)")
+            if PrometheusServer.promtoolPath != nil {
+                let check = try await PrometheusServer.check(metrics: metrics)
+                #expect(check.exitCode == 0, "promtool check metrics: \(check.output)")
+            }
 
             // The broker goes away: the client logs the lost connection and its reconnect attempts.
             await broker.kill()
@@ -233,10 +242,14 @@ struct PrometheusMetricsTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let metricsPort = try freeLoopbackPort()
         let lines = scratch.appendingPathComponent("states.jsonl").path
-        // No interface and no Kea socket: kea-edge keeps measuring what it can (nothing) and publishes each interval.
+        // No interface and no Kea socket: kea-edge keeps measuring what it can (nothing) and publishes each interval,
+        // to JSON lines and as Hollow states (its producer's metrics are exported too).
         let run = try BackgroundProcess(
             OperationalShell.keaEdge!,
-            ["run", "--json-lines", lines, "--interval", "1", "--source", "edge-test", "--metrics-listen", "127.0.0.1:\(metricsPort)"],
+            [
+                "run", "--json-lines", lines, "--store", scratch.appendingPathComponent("store").path, "--namespace", "edge",
+                "--interval", "1", "--source", "edge-test", "--metrics-listen", "127.0.0.1:\(metricsPort)",
+            ],
             directory: scratch.path, name: "kea-edge")
         do {
             let published = await BackgroundProcess.eventually {
@@ -246,6 +259,9 @@ struct PrometheusMetricsTests {
             let body = try await Self.scrapeAndCheck(port: metricsPort, "kea-edge run")
             #expect(body.contains(#"kea_edge_intervals_total{source="edge-test"}"#), "\(body)")
             #expect(body.contains("kea_edge_publish_duration_seconds_bucket"), "\(body)")
+            #expect(body.contains(#"hollow_producer_cycles_total{outcome="published"}"#), "\(body)")
+            #expect(body.contains(#"hollow_producer_cycle_phase_duration_seconds_count{phase="publish"}"#), "\(body)")
+            #expect(body.contains(#"hollow_producer_blob_bytes_total{kind="snapshot"}"#), "\(body)")
             let status = try await run.signalAndWait(SIGTERM)
             #expect(status == .exited(0), "stderr: \(run.standardError)")
         } catch {
