@@ -73,7 +73,7 @@ let package = Package(
         // KeaEdge: the metrics model, Kea's control API, sinks and plots (no libbpf, so `hollow demo` can use it).
         .target(
             name: "KeaEdge",
-            dependencies: ["HollowCore", "HollowProducer", log, metrics],
+            dependencies: ["HollowCore", "HollowProducer", log],
             exclude: ["bpf"],  // BPF C, compiled by scripts/kea-build-bpf.sh (clang -target bpf), not by SwiftPM
             swiftSettings: strictSettings
         ),
@@ -109,7 +109,7 @@ let package = Package(
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowMQTT",
                 argumentParser, log, lifecycle, unixSignals, subprocess, "HollowExplorer", "KeaEdge", hummingbird,
-                "HollowOperations", metrics,
+                "HollowOperations",
             ],
             swiftSettings: strictSettings
         ),
@@ -117,7 +117,7 @@ let package = Package(
             name: "kea-edge",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "HollowMQTT", "KeaEdge",
-                "KeaEdgeCollector", "HollowOperations", argumentParser, log, lifecycle, unixSignals, metrics,
+                "KeaEdgeCollector", "HollowOperations", argumentParser, log, lifecycle, unixSignals,
             ],
             swiftSettings: strictSettings
         ),
