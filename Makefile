@@ -28,10 +28,12 @@ test: deps-kea bpf
 demo: build
 	"$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/hollow" demo
 
-# Benchmarks are `hollow bench <name>` in a release build: load, write, cycle, zstd, mqtt (see `hollow bench --help`).
+# Benchmarks live in the separate package Benchmarks/: the in-process suites (ordo-one/benchmark: load, delta apply,
+# write, zstd; wall clock, CPU, instructions, malloc counts) run here; the cross-process ones are `hollow-bench`.
 bench: deps
-	$(SWIFT) build -c release --product hollow
-	@echo "run e.g. $$($(SWIFT) build -c release --show-bin-path)/hollow bench load|write|cycle|zstd|mqtt"
+	$(SWIFT) package --package-path Benchmarks benchmark
+	$(SWIFT) build --package-path Benchmarks -c release --product hollow-bench
+	@echo "cross-process: $$($(SWIFT) build --package-path Benchmarks -c release --show-bin-path)/hollow-bench load|cycle|mqtt|kea-bpf"
 
 clean:
 	rm -rf .build

@@ -1,5 +1,9 @@
 // swift-tools-version:6.2
 // swift-hollow: Netflix Hollow in Swift, with push announcements over MQTT and a Kea DHCP edge collector.
+//
+// Linux only (Debian 12 and later): the store relies on POSIX rename/fsync semantics, MQTT on libmosquitto, the
+// Kea collector on libbpf, tc and network namespaces. No Apple platform is declared because none is supported.
+// Benchmarks live in the separate package Benchmarks/ (ordo-one/benchmark), outside this dependency graph.
 
 import PackageDescription
 
@@ -18,10 +22,11 @@ let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
     name: "swift-hollow",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "HollowCore", targets: ["HollowCore"]),
         .library(name: "HollowProducer", targets: ["HollowProducer"]),
@@ -30,7 +35,9 @@ let package = Package(
         .library(name: "HollowZstd", targets: ["HollowZstd"]),
         .library(name: "HollowMQTT", targets: ["HollowMQTT"]),
         .library(name: "KeaEdge", targets: ["KeaEdge"]),
+        .library(name: "KeaEdgeCollector", targets: ["KeaEdgeCollector"]),
         .library(name: "HollowExplorer", targets: ["HollowExplorer"]),
+        .library(name: "HollowOperations", targets: ["HollowOperations"]),
         .executable(name: "hollow", targets: ["hollow"]),
         .executable(name: "kea-edge", targets: ["kea-edge"]),
     ],
@@ -40,28 +47,48 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure Swift: format, engines, read API, indexes, mapper, and the protocols infrastructure implements.
         .target(name: "HollowCore", dependencies: [log], swiftSettings: strictSettings),
-        .target(name: "HollowProducer", dependencies: ["HollowCore", log], swiftSettings: strictSettings),
-        .target(name: "HollowConsumer", dependencies: ["HollowCore", log], swiftSettings: strictSettings),
+        .target(name: "HollowProducer", dependencies: ["HollowCore", log, metrics], swiftSettings: strictSettings),
+        .target(
+            name: "HollowConsumer", dependencies: ["HollowCore", log, metrics, lifecycle], swiftSettings: strictSettings),
 
         // Infrastructure: each implements HollowCore protocols and imports no other integration module.
-        .target(name: "HollowFilesystem", dependencies: ["HollowCore", log], swiftSettings: strictSettings),
+        .target(name: "HollowFilesystem", dependencies: ["HollowCore", log, lifecycle], swiftSettings: strictSettings),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "HollowZstd", dependencies: ["HollowCore", "CZstd"], swiftSettings: strictSettings),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
-        .target(name: "HollowMQTT", dependencies: ["HollowCore", "CMosquitto", log], swiftSettings: strictSettings),
+        .target(
+            name: "HollowMQTT", dependencies: ["HollowCore", "CMosquitto", log, metrics, lifecycle],
+            swiftSettings: strictSettings),
         .target(
             name: "CBPF",
             cSettings: [.unsafeFlags(["-Wno-unused-function"])],
             linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
         ),
+        // KeaEdge: the metrics model, Kea's control API, sinks and plots (no libbpf, so `hollow demo` can use it).
         .target(
             name: "KeaEdge",
-            dependencies: ["HollowCore", "HollowProducer", "CBPF", log],
+            dependencies: ["HollowCore", "HollowProducer", log],
             exclude: ["bpf"],  // BPF C, compiled by scripts/kea-build-bpf.sh (clang -target bpf), not by SwiftPM
+            swiftSettings: strictSettings
+        ),
+        // KeaEdgeCollector: the eBPF programs and the measuring loop of `kea-edge run`; the only importer of CBPF.
+        .target(
+            name: "KeaEdgeCollector",
+            dependencies: ["HollowCore", "KeaEdge", "CBPF", log, metrics, lifecycle],
+            swiftSettings: strictSettings
+        ),
+
+        // The executables' operational shell: --log-level (swift-log to stderr) and --metrics-listen (swift-metrics
+        // exported with swift-prometheus over Hummingbird).
+        .target(
+            name: "HollowOperations",
+            dependencies: [argumentParser, hummingbird, log, metrics, prometheus, lifecycle],
             swiftSettings: strictSettings
         ),
 
@@ -82,6 +109,7 @@ let package = Package(
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowMQTT",
                 argumentParser, log, lifecycle, unixSignals, subprocess, "HollowExplorer", "KeaEdge", hummingbird,
+                "HollowOperations",
             ],
             swiftSettings: strictSettings
         ),
@@ -89,7 +117,7 @@ let package = Package(
             name: "kea-edge",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "HollowMQTT", "KeaEdge",
-                argumentParser, log, lifecycle, unixSignals,
+                "KeaEdgeCollector", "HollowOperations", argumentParser, log, lifecycle, unixSignals,
             ],
             swiftSettings: strictSettings
         ),

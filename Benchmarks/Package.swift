@@ -1,40 +1,80 @@
-// swift-tools-version:6.2
-// swift-hollow's benchmarks, a package of its own so benchmark tooling stays out of the library's graph.
+// swift-tools-version:6.1
+// swift-hollow's benchmarks, a package of their own so that package-benchmark's plugin and malloc hooks stay out of
+// the product's dependency graph.
+//
+//   swift package --package-path Benchmarks benchmark                     # in-process suites (ordo-one/benchmark)
+//   swift run --package-path Benchmarks -c release hollow-bench --help    # cross-process: fresh JVM, MQTT, cycle, Kea
+//
+// Add a suite or tool with one target below (keep the lists sorted).
 
-import Foundation
 import PackageDescription
 
-/// SwiftPM names a path dependency after its directory: the repository checkout's name.
-let hollow = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+import class Foundation.ProcessInfo
+import struct Foundation.URL
 
-let strictSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
-    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
-]
+/// The root package's identity: SwiftPM names a path dependency after its directory (the clone's name).
+let hollow = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathComponent().lastPathComponent.lowercased()
+
+let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+/// A library product of the root package.
+func hollowProduct(_ name: String) -> Target.Dependency { .product(name: name, package: hollow) }
+
+/// An ordo-one/benchmark suite in Benchmarks/<name>/.
+func suite(_ name: String, dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [benchmark] + dependencies,
+        path: "Benchmarks/\(name)",
+        swiftSettings: [.swiftLanguageMode(.v6)],
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
 
 let package = Package(
     name: "swift-hollow-benchmarks",
-    platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
+        // Shared data sets (synthetic, generated in process).
+        .target(
+            name: "BenchmarkData",
+            dependencies: [hollowProduct("HollowCore")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+
+        // In-process suites (ordo-one/benchmark): wall clock, CPU, instructions, malloc counts.
+        suite("HollowCoreBenchmarks", dependencies: ["BenchmarkData", hollowProduct("HollowCore")]),
+        suite("HollowZstdBenchmarks", dependencies: ["BenchmarkData", hollowProduct("HollowCore"), hollowProduct("HollowZstd")]),
+
         // Producer cycles on the large-movies data: Codable mapper vs HollowRecord vs Java's HollowProducer.
         .executableTarget(
             name: "ProducerBench",
             dependencies: [
-                .product(name: "HollowCore", package: hollow),
-                .product(name: "HollowProducer", package: hollow),
-                .product(name: "HollowFilesystem", package: hollow),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
+                argumentParser, subprocess,
+                hollowProduct("HollowCore"), hollowProduct("HollowFilesystem"), hollowProduct("HollowProducer"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+
+        // Cross-process benchmarks: fresh processes and JVMs, MQTT fan-out, producer/consumer cycles, Kea's tc program.
+        .executableTarget(
+            name: "hollow-bench",
+            dependencies: [
+                "BenchmarkData", argumentParser, log, subprocess,
+                hollowProduct("HollowConsumer"), hollowProduct("HollowCore"), hollowProduct("HollowFilesystem"),
+                hollowProduct("HollowMQTT"), hollowProduct("HollowProducer"), hollowProduct("HollowZstd"),
+                hollowProduct("KeaEdgeCollector"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]
 )

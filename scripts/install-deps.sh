@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --browser  plus headless Chromium for the explorer's browser test (make test: via --kea)
 set -euo pipefail
 core=(pkg-config libzstd-dev zstd libmosquitto-dev mosquitto mosquitto-clients libbpf-dev libelf-dev zlib1g-dev
-      clang llvm bpftool iproute2)
+      clang llvm bpftool iproute2 prometheus)
 kea=(kea-dhcp4-server kea-admin socat busybox isc-dhcp-client)
 browser=(chromium)
 want=("${core[@]}")
@@ -20,6 +20,15 @@ echo "install-deps: installing ${missing[*]}"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# The Debian mosquitto and prometheus packages start system services (ports 1883 and 9090); the tests start their
+# own on free ports. Without a policy-rc.d of the machine's own, deny service starts during the install.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# swift-hollow install-deps: no service starts during this install\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The Debian mosquitto package starts a system broker on port 1883; the project never uses it.
-if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable --now mosquitto prometheus >/dev/null 2>&1 || true
+fi

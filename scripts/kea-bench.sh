@@ -88,7 +88,12 @@ print(round(t/c) if c else '-')")
     echo "$mode $tput $do_ms $ra_ms $bpf_ns $cpu_us" >> "$dir/raw.txt"
   done
 done
-echo "tc program alone, BPF_PROG_TEST_RUN:"; "$bin" bench-bpf --bpf-object "$obj" | sed 's/^/  /'
+bench=${HOLLOW_BENCH:-$(ls -t "$root"/Benchmarks/.build*/{release,debug}/hollow-bench 2>/dev/null | head -1)}
+if [ -x "$bench" ]; then
+  echo "tc program alone, BPF_PROG_TEST_RUN:"; "$bench" kea-bpf --bpf-object "$obj" | sed 's/^/  /'
+else
+  echo "tc program alone: skipped (no hollow-bench: swift build --package-path Benchmarks -c release --product hollow-bench, or set HOLLOW_BENCH)"
+fi
 echo "medians:"
 for mode in $modes; do
   t=$(awk -v m=$mode '$1==m {print $2}' "$dir/raw.txt" | median)

@@ -1,5 +1,6 @@
 public import HollowCore
 public import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Keeps an in-memory copy of a Hollow dataset current (Java: `HollowConsumer`).
@@ -54,6 +55,7 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
     private let pending = Mutex(Pending())
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
+    let instruments: ConsumerInstruments
 
     /// Creates a consumer.
     /// - Parameters:
@@ -63,13 +65,17 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
     ///   - refreshListeners: observers of every refresh (status reporting, metrics).
     ///   - maxDeltasBeforeDoubleSnapshot: longer delta chains are replaced by a snapshot.
     ///   - logger: where refreshes are logged.
+    ///   - metricsDimensions: dimensions (Prometheus labels) of the consumer's swift-metrics instruments, e.g.
+    ///     `[("namespace", "movies")]` to tell several consumers in one process apart (see docs/metrics.md).
     public init(
         blobRetriever: any BlobRetriever,
         announcementWatcher: (any AnnouncementWatcher)? = nil,
         refreshListeners: [any RefreshListener] = [],
         maxDeltasBeforeDoubleSnapshot: Int = 32,
-        logger: Logger = Logger(label: "hollow.consumer", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .hollowDisabled,
+        metricsDimensions: [(String, String)] = []
     ) {
+        self.instruments = ConsumerInstruments(dimensions: metricsDimensions)
         self.loader = StateLoader(retriever: blobRetriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot)
         self.watcher = announcementWatcher
         self.listeners = refreshListeners
@@ -143,10 +149,19 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
         triggerAsyncRefreshWithDelay(.milliseconds(Int.random(in: 0...millis)))
     }
 
-    /// Performs asynchronous refresh requests until the task is cancelled. Subscribes to the watcher first,
-    /// which triggers an immediate refresh when it already knows a version.
+    /// Performs asynchronous refresh requests until the task is cancelled or, in a `ServiceGroup`, until graceful
+    /// shutdown (a refresh in progress completes first). Subscribes to the watcher first, which triggers an
+    /// immediate refresh when it already knows a version. Run it once per consumer.
     public func run() async {
         watcher?.subscribeToUpdates(self)
+        await withGracefulShutdownHandler {
+            await self.performRefreshRequests()
+        } onGracefulShutdown: {
+            self.wake.finish()
+        }
+    }
+
+    private func performRefreshRequests() async {
         for await _ in wakeups {
             while !Task.isCancelled {
                 let due = pending.withLock { p -> ContinuousClock.Instant?? in
@@ -190,6 +205,9 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
                 let state = try await loader.apply(plan, to: before)
                 let duration = ContinuousClock.now - start
                 current.withLock { $0 = state }
+                instruments.recordSuccess(
+                    version: plan.destinationVersion, pinned: pinned, duration: duration,
+                    snapshots: plan.snapshot == nil ? 0 : 1, deltas: plan.transitions.count)
                 metricsState.withLock { m in
                     m.currentVersion = plan.destinationVersion
                     m.lastRefreshDuration = duration
@@ -223,6 +241,7 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
 
     private func report(failure error: any Error, requested: Int64) {
         let beforeVersion = currentVersion
+        instruments.recordFailure()
         metricsState.withLock { m in
             m.consecutiveFailures += 1
             m.refreshFailures += 1

@@ -1,5 +1,6 @@
 public import HollowCore
 public import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Watches `announced.version` by polling it (Java: `HollowFilesystemAnnouncementWatcher`): the fallback when no
@@ -100,15 +101,18 @@ public final class FilesystemAnnouncementWatcher: AnnouncementWatcher {
         return version
     }
 
-    /// Polls every ``pollInterval`` until the calling task is cancelled, then returns.
+    /// Polls every ``pollInterval`` until the calling task is cancelled or, in a `ServiceGroup`, until graceful
+    /// shutdown, then returns.
     public func run() async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: pollInterval)
-            } catch {
-                return
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: self.pollInterval)
+                } catch {
+                    return
+                }
+                self.poll()
             }
-            poll()
         }
     }
 }

@@ -18,10 +18,13 @@ public struct FilesystemAnnouncer: Announcer {
         try Posix.makeDirectories(directory)
     }
 
-    /// Writes `version` to `announced.version` atomically and durably.
+    /// Writes `version` to `announced.version` atomically and durably (the fsyncs run off the cooperative pool).
     public func announce(version: Int64) async throws {
-        try Posix.writeFileAtomically(
-            directory: directory, name: Self.announcementFileName, bytes: Array(String(version).utf8))
+        let directory = self.directory
+        try await BlockingIO.run {
+            try Posix.writeFileAtomically(
+                directory: directory, name: Self.announcementFileName, bytes: Array(String(version).utf8))
+        }
     }
 
     /// Reads the announced version of the store at `path` (and `namespace`); nil if nothing is announced.

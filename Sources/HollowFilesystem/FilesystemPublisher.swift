@@ -26,10 +26,12 @@ public struct FilesystemPublisher: Publisher {
         try Posix.makeDirectories(directory)
     }
 
-    /// Writes `blob` durably under its file name, replacing any file of that name.
+    /// Writes `blob` durably under its file name, replacing any file of that name. The writes and fsyncs run on a
+    /// thread of their own (``BlockingIO``), off the cooperative pool.
     /// - Throws: what the blob's loader or the compressor throws, or ``FilesystemStoreError`` for I/O failures.
     public func publish(_ blob: Blob) async throws {
-        try publish(blob, bytes: try await blob.bytes())
+        let bytes = try await blob.bytes()
+        try await BlockingIO.run { try self.publish(blob, bytes: bytes) }
     }
 
     /// Writes `bytes` as `blob`'s content (for callers that already hold the bytes).

@@ -1,5 +1,6 @@
 public import HollowCore
 public import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Watches `PREFIX/NS/announced`, `PREFIX/NS/pin` and (with a group) `PREFIX/NS/pin/GROUP`, and tells subscribed
@@ -37,6 +38,7 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
     private let ownsClient: Bool
     private let state = Mutex(WatcherState())
     private let logger: Logger
+    let instruments: WatcherInstruments
 
     struct WatcherState {
         var announced: Int64?
@@ -60,7 +62,7 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
     /// - Throws: `MQTTError` `.invalidTopic` for a bad namespace, group or prefix.
     public convenience init(
         client: MQTTClient, namespace: String, group: String? = nil, prefix: String = MQTTTopics.defaultPrefix,
-        refreshJitter: Duration? = nil, logger: Logger = Logger(label: "hollow.mqtt")
+        refreshJitter: Duration? = nil, logger: Logger = .hollowDisabled
     ) throws(MQTTError) {
         try self.init(
             client: client, ownsClient: false, namespace: namespace, group: group, prefix: prefix,
@@ -71,7 +73,7 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
     public convenience init(
         configuration: MQTTClientConfiguration, namespace: String, group: String? = nil,
         prefix: String = MQTTTopics.defaultPrefix, refreshJitter: Duration? = nil,
-        logger: Logger = Logger(label: "hollow.mqtt")
+        logger: Logger = .hollowDisabled
     ) throws(MQTTError) {
         let client = try MQTTClient(configuration: configuration, logger: logger)
         try self.init(
@@ -91,6 +93,7 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
         self.groupPinTopic = try group.map { (g: String) throws(MQTTError) in try topics.pin(group: g) }
         self.refreshJitter = refreshJitter
         self.logger = logger
+        self.instruments = WatcherInstruments(namespace: namespace)
     }
 
     // MARK: AnnouncementWatcher
@@ -136,6 +139,7 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
             // sends nothing. So: once the retained messages are through, drop the pins that did not come back.
             client.onConnect { [weak self] in
                 guard let self else { return }
+                instruments.recordConnect()
                 state.withLock { $0.pinsSeenSinceConnect = [] }
                 client.afterRetainedMessages { [weak self] in self?.dropPinsNotRedelivered() }
             }
@@ -154,13 +158,17 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
         if ownsClient { await client.shutdown() }
     }
 
-    /// Runs until the task is cancelled: `start()`, wait, `stop()`.
+    /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown: `start()`, wait, `stop()`.
     public func run() async throws {
         try start()
         let (stream, continuation) = AsyncStream<Void>.makeStream()
-        await withTaskCancellationHandler {
-            for await _ in stream {}
-        } onCancel: {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                for await _ in stream {}
+            } onCancel: {
+                continuation.finish()
+            }
+        } onGracefulShutdown: {
             continuation.finish()
         }
         await stop()
@@ -184,7 +192,11 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
         }
     }
 
-    private enum Source: String { case announced, namespacePin = "pin", groupPin = "group pin" }
+    private enum Source: String {
+        case announced, namespacePin = "pin", groupPin = "group pin"
+        /// The `topic_kind` label of the watcher's metrics.
+        var metricLabel: String { self == .groupPin ? "group_pin" : rawValue }
+    }
 
     func handle(_ message: MQTTMessage) {
         let source: Source
@@ -197,6 +209,7 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
         } else {
             return
         }
+        instruments.recordMessage(topicKind: source.metricLabel)
         if source != .announced {
             // Seen, even if invalid: an invalid retained pin keeps the last valid pin (see dropPinsNotRedelivered).
             state.withLock { _ = $0.pinsSeenSinceConnect.insert(message.topic) }
@@ -205,6 +218,7 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
         do {
             value = try MQTTVersionPayload.parse(message.payload)?.version
         } catch {
+            instruments.recordBadPayload(topicKind: source.metricLabel)
             logger.warning(
                 "ignoring bad payload; keeping the last valid value",
                 metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error.message)"])

@@ -21,7 +21,7 @@ public final class MQTTAnnouncer: Announcer {
     /// - Throws: `MQTTError` `.invalidTopic` for a bad namespace or prefix.
     public init(
         client: MQTTClient, namespace: String, prefix: String = MQTTTopics.defaultPrefix, producerID: String? = nil,
-        acknowledgementTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "hollow.mqtt")
+        acknowledgementTimeout: Duration = .seconds(5), logger: Logger = .hollowDisabled
     ) throws(MQTTError) {
         self.client = client
         self.topics = try MQTTTopics(namespace: namespace, prefix: prefix)

@@ -1,4 +1,5 @@
 internal import CMosquitto
+public import HollowCore
 public import Logging
 import Synchronization
 
@@ -39,7 +40,7 @@ public final class MQTTClient: Sendable {
 
     /// Creates the client without connecting; call `start()`.
     /// - Throws: `MQTTError` `.invalidConfiguration` when libmosquitto rejects a setting (e.g. unreadable TLS files).
-    public init(configuration: MQTTClientConfiguration, logger: Logger = Logger(label: "hollow.mqtt")) throws(MQTTError) {
+    public init(configuration: MQTTClientConfiguration, logger: Logger = .hollowDisabled) throws(MQTTError) {
         precondition(libraryInitialised == MOSQ_ERR_SUCCESS.rawValue, "mosquitto_lib_init failed")
         self.configuration = configuration
         self.logger = logger

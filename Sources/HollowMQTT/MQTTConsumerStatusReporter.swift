@@ -77,7 +77,7 @@ public final class MQTTConsumerStatusReporter: RefreshListener {
     /// - Throws: `MQTTError` `.invalidTopic` for a bad namespace/id, `.invalidConfiguration` if the client already started.
     public init(
         client: MQTTClient, namespace: String, group: String? = nil, prefix: String = MQTTTopics.defaultPrefix,
-        logger: Logger = Logger(label: "hollow.mqtt")
+        logger: Logger = .hollowDisabled
     ) throws(MQTTError) {
         let topics = try MQTTTopics(namespace: namespace, prefix: prefix)
         let id = client.clientID

@@ -47,6 +47,7 @@ public actor HollowProducer {
     private let listeners: [any ProducerListener]
     private let versionMinter: any VersionMinter
     private let logger: Logger
+    private let instruments: ProducerInstruments
     /// Snapshots are published on the first cycle and then every `numStatesBetweenSnapshots + 1` cycles.
     public let numStatesBetweenSnapshots: Int
     /// Projected bytes per type shard (Java's default 16 MiB).
@@ -71,6 +72,9 @@ public actor HollowProducer {
     ///   - versionMinter: mints versions; time-based by default.
     ///   - numStatesBetweenSnapshots: deltas published between two snapshots (0 = a snapshot every cycle).
     ///   - targetMaxTypeShardSize: projected bytes per type shard.
+    ///   - logger: where cycles are logged.
+    ///   - metricsDimensions: dimensions (Prometheus labels) of the producer's swift-metrics instruments, e.g.
+    ///     `[("namespace", "movies")]` (see docs/metrics.md).
     public init(
         publisher: any Publisher,
         announcer: (any Announcer)? = nil,
@@ -79,8 +83,10 @@ public actor HollowProducer {
         versionMinter: any VersionMinter = TimeBasedVersionMinter(),
         numStatesBetweenSnapshots: Int = 0,
         targetMaxTypeShardSize: Int = 16 << 20,
-        logger: Logger = Logger(label: "hollow.producer", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .hollowDisabled,
+        metricsDimensions: [(String, String)] = []
     ) {
+        self.instruments = ProducerInstruments(dimensions: metricsDimensions)
         self.publisher = publisher
         self.announcer = announcer
         self.validators = validators
@@ -174,9 +180,11 @@ public actor HollowProducer {
         let version = versionMinter.mint()
         for l in listeners { l.cycleStarted(version: version) }
         var blobSizes: [String: Int] = [:]
+        var phase = PhaseClock(instruments)
         do {
             engine.prepareForNextCycle()
             try populate(WriteState(stateEngine: engine, objectMapper: mapper, version: version, priorState: readState))
+            phase.end(.populate)
             if lastAnnouncedVersion != nil, !engine.hasChangedSinceLastCycle {
                 try rebuildEngine(from: readState)
                 let current = lastAnnouncedVersion!
@@ -184,25 +192,33 @@ public actor HollowProducer {
                 for l in listeners {
                     l.cycleCompleted(.init(version: current, outcome: .unchanged, duration: .now - start, blobSizes: [:]))
                 }
+                instruments.recordCycle(.unchanged, duration: .now - start)
                 return current
             }
             setHeaderTags(version: version)
             let blobs = try writeAndCheck(version: version)
+            phase.end(.write)
             let pending = blobs.pending
             try validate(pending)
+            phase.end(.validate)
             for blob in blobs.toPublish {
                 try await publisher.publish(blob)
-                blobSizes[blob.fileName] = try await blob.bytes().count
+                let size = try await blob.bytes().count
+                blobSizes[blob.fileName] = size
+                instruments.recordBlob(blob.type, bytes: size)
             }
+            phase.end(.publish)
             for l in listeners { l.blobsPublished(version: version, blobs: blobSizes) }
             if let announcer {
                 try await announcer.announce(version: version)
+                phase.end(.announce)
                 for l in listeners { l.announcementCompleted(version: version) }
             }
             readState = pending
             lastAnnouncedVersion = version
             statesSinceSnapshot = blobs.snapshotPublished ? 0 : statesSinceSnapshot + 1
             let duration = ContinuousClock.now - start
+            instruments.recordPublished(version: version, state: pending, duration: duration)
             logger.info("cycle published", metadata: ["hollow.version": "\(version)", "hollow.cycle.blobs": "\(blobSizes.count)"])
             for l in listeners { l.cycleCompleted(.init(version: version, outcome: .published, duration: duration, blobSizes: blobSizes)) }
             return version
@@ -214,6 +230,7 @@ public actor HollowProducer {
             for l in listeners {
                 l.cycleCompleted(.init(version: version, outcome: .failed("\(error)"), duration: .now - start, blobSizes: blobSizes))
             }
+            instruments.recordCycle(.failed, duration: .now - start)
             throw error
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import HollowCore
 import HollowFilesystem
 import HollowMQTT
+import HollowOperations
 import HollowProducer
 import HollowZstd
 import KeaEdge
@@ -27,6 +28,7 @@ struct Demo: AsyncParsableCommand {
     var sample: String = "examples/data/kea-metrics-bcc.txt"
     @Option(help: "Seconds between producer cycles.") var interval: Double = 1
     @Flag(help: "Keep the temporary store (its path is printed).") var keep = false
+    @OptionGroup var logging: LoggingOptions
 
     private static let namespace = "demo"
 
@@ -54,8 +56,7 @@ struct Demo: AsyncParsableCommand {
         }
         for w in watchers { w.start() }
 
-        var logger = Logger(label: "hollow.demo")
-        logger.logLevel = .error
+        let logger = logging.bootstrap(label: "hollow.demo", defaultLevel: .error)
         let client = try MQTTClient(configuration: .init(host: "127.0.0.1", port: broker.port, clientID: "hollow-demo-producer"), logger: logger)
         try client.start()
         try await client.waitUntilConnected(timeout: .seconds(5))

@@ -3,8 +3,11 @@ import HollowCore
 import HollowExplorer
 import HollowFilesystem
 import HollowMQTT
+import HollowOperations
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import Synchronization
 
 import Foundation
@@ -30,6 +33,9 @@ struct Explore: AsyncParsableCommand {
     @Option(help: "Seconds between the pages' checks for a new version.")
     var refresh: Int = 5
 
+    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var metricsOptions: MetricsOptions
+
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
             (0...65535).contains(port)
@@ -51,7 +57,8 @@ struct Explore: AsyncParsableCommand {
             throw ValidationError("operator credentials must be 'user:password'")
         }
 
-        let logger = Logger(label: "hollow.explore")
+        let logger = logging.bootstrap(label: "hollow.explore")
+        let registry = metricsOptions.bootstrap()
         var operations: MQTTExplorerOperations?
         if let broker {
             let url: MQTTBrokerURL
@@ -62,15 +69,26 @@ struct Explore: AsyncParsableCommand {
             store: store, loader: ReadStateLoader(), namespace: location.topicSegment, operations: operations,
             operatorCredentials: credentials, refreshSeconds: refresh))
         let readOnly = credentials == nil
+        let router = Router()
+        if registry != nil { router.middlewares.add(MetricsMiddleware()) }  // before the routes, which it wraps
+        explorer.addRoutes(to: router)
         let app = Application(
-            router: explorer.makeRouter(),
+            router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "hollow-explore"),
             onServerRunning: { _ in
                 print("hollow explore: serving \(store.directory) on http://\(host):\(port)/", readOnly ? "(read only)" : "(operator pinning enabled)")
             },
             logger: logger
         )
-        try await app.runService()
+        var services: [any Service] = [app]
+        if let registry, let listen = metricsOptions.metricsListen {
+            services.append(try PrometheusExporter.makeService(listen: listen, registry: registry, logger: logger))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
         await operations?.shutdown()
     }
 }

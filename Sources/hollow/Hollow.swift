@@ -7,7 +7,6 @@ struct Hollow: AsyncParsableCommand {
         commandName: "hollow",
         abstract: "Publish, consume, inspect and operate Hollow datasets.",
         subcommands: [
-            Bench.self,
             Dump.self,
             Inspect.self,
             Store.self,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HollowMQTT
+import HollowOperations
 import Logging
 
 /// `hollow pin --store STORE [--namespace NS] V [--group G] [--reason R] --broker URL`: pins consumers of a namespace (or of one group) to a version.
@@ -33,6 +34,8 @@ struct Pin: AsyncParsableCommand {
 struct MQTTBrokerOptions: ParsableArguments {
     @Option(help: "Broker URL: mqtt://[user:pass@]host:port or mqtts://... (TLS).")
     var broker: String
+
+    @OptionGroup var logging: LoggingOptions
 
     @Option(help: "A file holding the broker password (first line). Default: $HOLLOW_MQTT_PASSWORD.")
     var passwordFile: String?
@@ -84,8 +87,7 @@ struct MQTTBrokerOptions: ParsableArguments {
 
     /// Connects, publishes retained at QoS 1, waits for the ack, disconnects.
     func publishRetained(topic: String, payload: [UInt8]) async throws {
-        var logger = Logger(label: "hollow.mqtt")
-        logger.logLevel = .error
+        let logger = logging.bootstrap(label: "hollow.mqtt", defaultLevel: .error)
         let client = try MQTTClient(configuration: try clientConfiguration(clientIDPrefix: "hollow-cli"), logger: logger)
         do {
             try await client.waitUntilConnected(timeout: timeoutDuration)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HollowMQTT
+import HollowOperations
 import Logging
 import Synchronization
 
@@ -18,8 +19,7 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         do { _ = try location.existingLocation() } catch let error as CLIError { throw failure(error.description) }
         let topics = try broker.topics(namespace)
-        var logger = Logger(label: "hollow.mqtt")
-        logger.logLevel = .error
+        let logger = broker.logging.bootstrap(label: "hollow.mqtt", defaultLevel: .error)
         let client = try MQTTClient(configuration: try broker.clientConfiguration(clientIDPrefix: "hollow-status"), logger: logger)
         let collected = Mutex<[String: [UInt8]]>([:])
         client.subscribe([topics.all]) { message in

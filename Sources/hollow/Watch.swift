@@ -4,6 +4,7 @@ import HollowConsumer
 import HollowCore
 import HollowFilesystem
 import HollowMQTT
+import HollowOperations
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -36,6 +37,8 @@ struct Watch: AsyncParsableCommand {
     var jitterMs: Int = 0
     @Option(help: "Seconds between polls of announced.version when there is no broker.") var pollInterval: Double = 1
     @Option(help: "Local blob cache directory.") var cache: String?
+    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var metricsOptions: MetricsOptions
 
     func validate() throws {
         guard jitterMs >= 0 else { throw ValidationError("--jitter-ms must not be negative") }
@@ -43,8 +46,8 @@ struct Watch: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "hollow.watch")
-        logger.logLevel = .warning
+        let logger = logging.bootstrap(label: "hollow.watch")
+        let registry = metricsOptions.bootstrap()
         let consumerID = id ?? "hollow-watch-\(getpid())"
         let storeLocation = try location.location
         if !storeLocation.exists {
@@ -59,7 +62,6 @@ struct Watch: AsyncParsableCommand {
 
         var services: [any Service] = []
         var reporter: MQTTConsumerStatusReporter?
-        var mqttClient: MQTTClient?
         let watcher: any AnnouncementWatcher
         if let broker {
             var args = ["--broker", broker, "--prefix", prefix]
@@ -69,40 +71,36 @@ struct Watch: AsyncParsableCommand {
             var config = try MQTTBrokerOptions.parse(args).clientConfiguration(clientIDPrefix: "hollow-watch")
             config.clientID = consumerID
             let client = try MQTTClient(configuration: config, logger: logger)
-            mqttClient = client
-            reporter = try MQTTConsumerStatusReporter(client: client, namespace: location.topicSegment, group: group, prefix: prefix, logger: logger)
+            let statusReporter = try MQTTConsumerStatusReporter(
+                client: client, namespace: location.topicSegment, group: group, prefix: prefix, logger: logger)
+            reporter = statusReporter
             let mqttWatcher = try MQTTAnnouncementWatcher(
                 client: client, namespace: location.topicSegment, group: group, prefix: prefix, refreshJitter: jitter, logger: logger)
-            services.append(TaskService(name: "mqtt-watcher") { try await mqttWatcher.run() })
+            // Shut down in reverse order: the watcher stops, the reporter publishes the final status (offline, last
+            // version), then the client disconnects cleanly so the broker does not send the will.
+            services += [client, statusReporter, mqttWatcher]
             watcher = mqttWatcher
         } else {
             let fsWatcher = try FilesystemAnnouncementWatcher(
                 path: storeLocation.root, namespace: storeLocation.namespace, pollInterval: .milliseconds(Int64(pollInterval * 1000)), logger: logger)
-            services.append(TaskService(name: "announcement-poller") { await fsWatcher.run() })
+            services.append(fsWatcher)
             watcher = fsWatcher
         }
         let listeners: [any RefreshListener] = [printer] + (reporter.map { [$0] } ?? [])
         let consumer = HollowConsumer(
-            blobRetriever: retriever, announcementWatcher: watcher, refreshListeners: listeners, logger: logger)
-        services.insert(TaskService(name: "consumer") { await consumer.run() }, at: 0)
+            blobRetriever: retriever, announcementWatcher: watcher, refreshListeners: listeners, logger: logger,
+            metricsDimensions: [("namespace", location.topicSegment)])
+        services.append(consumer)
+        if let registry, let listen = metricsOptions.metricsListen {
+            services.append(try PrometheusExporter.makeService(
+                listen: listen, registry: registry, beforeScrape: { consumer.updateSecondsSinceLastSuccess() },
+                logger: logger))
+        }
 
         let group = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                                  logger: logger))
         try await group.run()
-        // Final status (offline, last version), then a clean disconnect so the broker does not send the will.
-        await reporter?.shutdown()
-        await mqttClient?.shutdown()
-    }
-}
-
-/// Runs an async body as a service until graceful shutdown cancels it.
-struct TaskService: Service {
-    let name: String
-    let body: @Sendable () async throws -> Void
-
-    func run() async throws {
-        try await cancelWhenGracefulShutdown { try await body() }
     }
 }
 

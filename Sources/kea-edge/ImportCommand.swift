@@ -1,5 +1,6 @@
 import ArgumentParser
 import HollowFilesystem
+import HollowOperations
 import KeaEdge
 import Logging
 
@@ -26,6 +27,7 @@ struct ImportCommand: AsyncParsableCommand {
     var jsonLines: String?
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var logging: LoggingOptions
 
     @Option(help: "States kept in the store's window (the imported one is added to the announced ones).")
     var window: Int = 60
@@ -48,9 +50,7 @@ struct ImportCommand: AsyncParsableCommand {
         } else if storeOptions.store == nil {
             print(state.prettyJSON())
         }
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        var logger = Logger(label: "kea-edge")
-        logger.logLevel = .info
+        let logger = logging.bootstrap(label: "kea-edge")
         if let hollow = try await storeOptions.sink(logger: logger) {
             var window = RollingWindow(capacity: self.window)
             for s in hollow.restored { window.append(s) }

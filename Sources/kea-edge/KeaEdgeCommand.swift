@@ -12,7 +12,6 @@ struct KeaEdgeCommand: AsyncParsableCommand {
             PlotCommand.self,
             RunCommand.self,
             StatsCommand.self,
-            BenchBPFCommand.self,
         ]
     )
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import HollowOperations
 import KeaEdge
+import KeaEdgeCollector
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -45,8 +47,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds after which a DISCOVER/REQUEST without reply counts as unanswered.")
     var unansweredTimeout: Int = 3
 
-    @Flag(help: "Log debug messages.")
-    var verbose = false
+    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var metricsOptions: MetricsOptions
 
     func validate() throws {
         guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
@@ -58,9 +60,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        var logger = Logger(label: "kea-edge")
-        logger.logLevel = verbose ? .debug : .info
+        let logger = logging.bootstrap(label: "kea-edge")
+        let registry = metricsOptions.bootstrap()
         var sinks: [any MetricsSink] = []
         if let jsonLines { sinks.append(JSONLinesSink(path: jsonLines)) }
         var restored: [MetricsState] = []
@@ -79,25 +80,18 @@ struct RunCommand: AsyncParsableCommand {
             unansweredTimeout: .seconds(unansweredTimeout)
         )
         let collector = EdgeCollector(configuration: config, sink: FanOutSink(sinks), logger: logger, initialWindow: restored)
+        var services: [any Service] = [collector]
+        if let registry, let listen = metricsOptions.metricsListen {
+            services.append(try PrometheusExporter.makeService(listen: listen, registry: registry, logger: logger))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: CollectorService(collector: collector))],
+                services: services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await group.run()
-    }
-}
-
-/// The collector as a swift-service-lifecycle service: graceful shutdown cancels its loop.
-struct CollectorService: Service {
-    let collector: EdgeCollector
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await collector.run()
-        }
     }
 }
 

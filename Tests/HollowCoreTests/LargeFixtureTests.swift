@@ -6,9 +6,7 @@ import Testing
 /// repository (`../shared/fixtures/java-hollow-large`); without them the suite says so and skips.
 @Suite struct LargeFixtureTests {
     static let available: Bool = {
-        let ok = fileExists(Paths.largeFixtures + "/large-movies/snapshot-1")
-        if !ok { print("LargeFixtureTests skipped: \(Paths.largeFixtures) is absent (large fixtures are not in the repository)") }
-        return ok
+        fileExists(Paths.largeFixtures + "/large-movies/snapshot-1")
     }()
 
     static func expectedHashes(_ dataset: String) -> [String] {
@@ -34,7 +32,7 @@ import Testing
         #expect(sha.finalize() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
-    @Test(.enabled(if: available)) func largeMovies() async throws {
+    @Test(.enabled(if: available, "the large fixtures are absent (they are not in the repository)")) func largeMovies() async throws {
         let dir = Paths.largeFixtures + "/large-movies"
         let hashes = Self.expectedHashes("large-movies")
         try #require(hashes.count == 2)
@@ -48,7 +46,7 @@ import Testing
         #expect(try await Self.dumpHash(back) == hashes[0], "state 1 from state 2 + reversedelta-2-1")
     }
 
-    @Test(.enabled(if: available)) func largeMetrics() async throws {
+    @Test(.enabled(if: available, "the large fixtures are absent (they are not in the repository)")) func largeMetrics() async throws {
         let dir = Paths.largeFixtures + "/large-metrics"
         let hashes = Self.expectedHashes("large-metrics")
         try #require(hashes.count == 1)

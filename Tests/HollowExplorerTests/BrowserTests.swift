@@ -46,11 +46,8 @@ struct ExplorerBrowserTests {
         return path
     }
 
-    @Test func mainPagesShowTheStore() async throws {
-        if let reason = await Self.unavailable() {
-            print("SKIPPED browser test: \(reason)")
-            return
-        }
+    @Test(.enabled("needs chromium --headless (scripts/install-deps.sh --browser)") { await ExplorerBrowserTests.unavailable() == nil })
+    func mainPagesShowTheStore() async throws {
         let ops = ExplorerOperationsTests.ops()
         let explorer = Harness.explorer(Fixtures.store("kitchensink"), operations: ops, credentials: "op:secret")
         try await Harness.app(explorer).test(.live) { client in

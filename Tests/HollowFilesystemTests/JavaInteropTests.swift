@@ -12,20 +12,15 @@ import SystemPackage
 
 /// Java Hollow's own consumer (`HollowConsumer` + `HollowFilesystemBlobRetriever`) reads a store written by our
 /// publisher and announcer. Needs `java` and Java Hollow: `HOLLOW_JAVA_CLASSPATH` (the `hollow` jar plus the
-/// compiled `shared/tools/java-dump`); without it the suite is skipped.
+/// compiled `shared/tools/java-dump`); without it the test is skipped with that reason.
 @Suite struct JavaInteropTests {
     static let classpath = ProcessInfo.processInfo.environment["HOLLOW_JAVA_CLASSPATH"] ?? ""
     static let java = ["/usr/bin/java", "/usr/local/bin/java"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let available: Bool = {
-        let ok = java != nil && !classpath.isEmpty
-            && classpath.split(separator: ":").allSatisfy { FileManager.default.fileExists(atPath: String($0)) }
-        if !ok {
-            print("JavaInteropTests skipped: needs java and Java Hollow on HOLLOW_JAVA_CLASSPATH (\(classpath.isEmpty ? "not set" : classpath))")
-        }
-        return ok
-    }()
+    static let available: Bool =
+        java != nil && !classpath.isEmpty
+        && classpath.split(separator: ":").allSatisfy { FileManager.default.fileExists(atPath: String($0)) }
 
-    @Test(.enabled(if: available, "needs java and Java Hollow (HOLLOW_JAVA_CLASSPATH)"), arguments: JavaFixtures.datasets)
+    @Test(.enabled(if: available, "needs java and HOLLOW_JAVA_CLASSPATH naming Java Hollow's jar and the java-dump classes"), arguments: JavaFixtures.datasets)
     func javaConsumerReadsAStoreWePublished(dataset: String) async throws {
         let source = JavaFixtures.root + "/" + dataset
         let dir = try TempDirectory("hollow-fs-java")

@@ -30,7 +30,8 @@ func startProductionBroker() async throws -> (MosquittoBroker, certs: String) {
 
 @Suite(
     "Production broker config: passwords, ACL, TLS",
-    .enabled(if: MosquittoBroker.isAvailable && MosquittoBroker.external == nil), .timeLimit(.minutes(1)))
+    .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)),
+    .enabled(if: MosquittoBroker.external == nil, Comment(rawValue: MosquittoBroker.privateBrokerReason)), .timeLimit(.minutes(1)))
 struct ProductionConfigTests {
     @Test func consumersCannotAnnounceOrPin() async throws {
         let (broker, certs) = try await startProductionBroker()
@@ -145,7 +146,7 @@ struct ProductionConfigTests {
     }
 }
 
-@Suite("Consumer status reporter", .enabled(if: MosquittoBroker.isAvailable), .timeLimit(.minutes(1)))
+@Suite("Consumer status reporter", .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(1)))
 struct StatusReporterTests {
     @Test func statusIsRetainedAndTheWillMarksOffline() async throws {
         try await MosquittoBroker.with { broker in

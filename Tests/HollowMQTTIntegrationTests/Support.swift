@@ -9,7 +9,9 @@ import Testing
 final class RecordingTrigger: RefreshTrigger {
     private struct State {
         var seen: [Int64?] = []
-        var waiters: [(Int64, CheckedContinuation<Void, Never>)] = []
+        /// Waiters by id: the version each waits for.
+        var waiters: [Int: (version: Int64, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var nextWaiter = 0
     }
     private let state = Mutex(State())
     private let version: @Sendable () -> Int64?
@@ -22,9 +24,8 @@ final class RecordingTrigger: RefreshTrigger {
         let v = version()
         let ready = state.withLock { s in
             s.seen.append(v)
-            let ready = s.waiters.filter { $0.0 == v }.map(\.1)
-            s.waiters.removeAll { $0.0 == v }
-            return ready
+            let ids = s.waiters.filter { $0.value.version == v }.map(\.key)
+            return ids.compactMap { s.waiters.removeValue(forKey: $0)?.continuation }
         }
         for c in ready { c.resume() }
     }
@@ -34,17 +35,26 @@ final class RecordingTrigger: RefreshTrigger {
     /// The versions seen at each trigger, in order.
     var seen: [Int64?] { state.withLock { $0.seen } }
 
-    /// Returns once the latest trigger saw `version` (now or later); throws after `timeout`.
+    /// Returns once the latest trigger saw `version` (now or later); throws its message after `timeout` (the wait is
+    /// cancelled, so the test fails instead of hanging).
     func waitFor(_ version: Int64, timeout: Duration = .seconds(15)) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                await withCheckedContinuation { c in
-                    let done = self.state.withLock { s in
-                        if s.seen.last == version { return true }
-                        s.waiters.append((version, c))
-                        return false
+                let id = self.state.withLock { s in
+                    s.nextWaiter += 1
+                    return s.nextWaiter
+                }
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { c in
+                        let done = self.state.withLock { s in
+                            if s.seen.last == version || Task.isCancelled { return true }
+                            s.waiters[id] = (version, c)
+                            return false
+                        }
+                        if done { c.resume() }
                     }
-                    if done { c.resume() }
+                } onCancel: {
+                    self.state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
                 }
             }
             group.addTask {
@@ -102,14 +112,14 @@ func makeAnnouncer(_ broker: MosquittoBroker, namespace: String, timeout: Durati
 final class StatusRecorder: Sendable {
     private struct Waiter {
         let match: @Sendable (MQTTConsumerStatus) -> Bool
-        let continuation: CheckedContinuation<MQTTConsumerStatus, Never>
+        let continuation: CheckedContinuation<MQTTConsumerStatus?, Never>
     }
     private let state = Mutex<(seen: [MQTTConsumerStatus], waiters: [UInt64: Waiter], next: UInt64)>(([], [:], 0))
 
     init(client: MQTTClient, topic: String) {
         client.subscribe([topic]) { [weak self] message in
             guard let self, let status = try? MQTTConsumerStatus.parse(message.payload) else { return }
-            let ready = self.state.withLock { s -> [(CheckedContinuation<MQTTConsumerStatus, Never>)] in
+            let ready = self.state.withLock { s -> [(CheckedContinuation<MQTTConsumerStatus?, Never>)] in
                 s.seen.append(status)
                 let ids = s.waiters.filter { $0.value.match(status) }.map(\.key)
                 return ids.compactMap { s.waiters.removeValue(forKey: $0)?.continuation }
@@ -118,18 +128,28 @@ final class StatusRecorder: Sendable {
         }
     }
 
-    /// The first status published from now on (or the latest one already seen) that matches.
+    /// The first status published from now on (or the latest one already seen) that matches; throws its message
+    /// after `timeout` (the wait is cancelled, so the test fails instead of hanging).
     func waitFor(timeout: Duration = .seconds(15), _ match: @escaping @Sendable (MQTTConsumerStatus) -> Bool) async throws -> MQTTConsumerStatus {
-        try await withThrowingTaskGroup(of: MQTTConsumerStatus.self) { group in
+        try await withThrowingTaskGroup(of: MQTTConsumerStatus?.self) { group in
             group.addTask {
-                await withCheckedContinuation { c in
-                    let now = self.state.withLock { s -> MQTTConsumerStatus? in
-                        if let last = s.seen.last, match(last) { return last }
-                        s.next += 1
-                        s.waiters[s.next] = Waiter(match: match, continuation: c)
-                        return nil
+                let id = self.state.withLock { s in
+                    s.next += 1
+                    return s.next
+                }
+                return await withTaskCancellationHandler {
+                    await withCheckedContinuation { (c: CheckedContinuation<MQTTConsumerStatus?, Never>) in
+                        let now = self.state.withLock { s -> MQTTConsumerStatus?? in
+                            if let last = s.seen.last, match(last) { return .some(last) }
+                            if Task.isCancelled { return .some(nil) }
+                            s.waiters[id] = Waiter(match: match, continuation: c)
+                            return .none
+                        }
+                        if case .some(let now) = now { c.resume(returning: now) }
                     }
-                    if let now { c.resume(returning: now) }
+                } onCancel: {
+                    let c = self.state.withLock { $0.waiters.removeValue(forKey: id)?.continuation }
+                    c?.resume(returning: nil)
                 }
             }
             group.addTask {
@@ -138,7 +158,7 @@ final class StatusRecorder: Sendable {
             }
             let r = try await group.next()!
             group.cancelAll()
-            return r
+            return try #require(r)
         }
     }
 }

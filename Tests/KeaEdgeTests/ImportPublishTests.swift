@@ -9,17 +9,13 @@ import Glibc
 
 @Suite("kea-edge import into a store and a real broker", .timeLimit(.minutes(2)))
 struct ImportPublishTests {
-    @Test("import publishes a Hollow state, keeps the window across imports, and announces on the broker")
+    @Test(
+        "import publishes a Hollow state, keeps the window across imports, and announces on the broker",
+        .enabled(if: keaEdgeBuilt, "the kea-edge executable was not built next to the tests"),
+        .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)),
+        .enabled(if: which("mosquitto_sub"), "mosquitto_sub is not installed (Debian: mosquitto-clients)"))
     func importToStoreAndBroker() async throws {
         let keaEdge = buildProductsDirectory() + "/kea-edge"
-        guard keaEdge != "/kea-edge" else {
-            print("SKIPPED import to store: the kea-edge executable was not built next to the tests")
-            return
-        }
-        guard MosquittoBroker.isAvailable, which("mosquitto_sub") else {
-            print("SKIPPED import to store and broker: \(MosquittoBroker.skipReason) (or mosquitto_sub missing)")
-            return
-        }
         try await MosquittoBroker.with { broker in
             let store = "/tmp/kea-edge-import-\(getpid())"
             defer { _ = system("rm -rf \(store)") }

@@ -39,9 +39,8 @@ struct KeaStatisticsClientTests {
         #expect(restarted.aggregates(since: b) == ["pkt4-received": 3, "subnet[1].assigned-addresses": 1])
     }
 
-    @Test("statistic-get-all from a real kea-dhcp4, before and after traffic and a restart")
+    @Test("statistic-get-all from a real kea-dhcp4, before and after traffic and a restart", requiresKeaLab)
     func realKea() async throws {
-        if skipWithoutKeaLab("statistic-get-all against a real Kea") { return }
         let lab = try await KeaLab.up()
         do {
             let client = KeaControlClient(endpoint: .unixSocket(path: lab.socket))
@@ -68,9 +67,10 @@ struct KeaStatisticsClientTests {
 
 @Suite("kea-edge run against Kea in network namespaces", .timeLimit(.minutes(3)))
 struct KeaEdgeRunIntegrationTests {
-    @Test("tc counts equal Kea's statistics and perfdhcp's, histograms count answered requests, survives a Kea restart, detaches on SIGTERM")
+    @Test(
+        "tc counts equal Kea's statistics and perfdhcp's, histograms count answered requests, survives a Kea restart, detaches on SIGTERM",
+        requiresKeaLab)
     func endToEnd() async throws {
-        if skipWithoutKeaLab("kea-edge run end-to-end") { return }
         let build = try await command([repositoryRoot + "/scripts/kea-build-bpf.sh"])
         try #require(build.ok, "scripts/kea-build-bpf.sh failed: \(build.error)")
         let object = repositoryRoot + "/.build-bpf/dhcp_tc.bpf.o"
@@ -175,9 +175,10 @@ struct KeaEdgeRunIntegrationTests {
         #expect(records.count == readStates(states).count)
     }
 
-    @Test("uprobe mode: in-process counts equal Kea's statistics, histograms count answered requests, re-attaches after a restart")
+    @Test(
+        "uprobe mode: in-process counts equal Kea's statistics, histograms count answered requests, re-attaches after a restart",
+        requiresKeaLab)
     func uprobeMode() async throws {
-        if skipWithoutKeaLab("kea-edge run --mode uprobe") { return }
         let build = try await command([repositoryRoot + "/scripts/kea-build-bpf.sh"])
         try #require(build.ok, "scripts/kea-build-bpf.sh failed: \(build.error)")
         let object = repositoryRoot + "/.build-bpf/dhcp_uprobe.bpf.o"
@@ -228,12 +229,11 @@ struct KeaEdgeRunIntegrationTests {
         await lab.down()
     }
 
-    @Test("without BPF rights or a Kea socket, run keeps serving and says what it is not measuring")
+    @Test(
+        "without BPF rights or a Kea socket, run keeps serving and says what it is not measuring",
+        .enabled(if: keaEdgeBuilt, "the kea-edge executable was not built next to the tests"))
     func missingSources() async throws {
-        guard let keaEdge = Optional(buildProductsDirectory() + "/kea-edge"), keaEdge != "/kea-edge" else {
-            print("SKIPPED missing-sources run: the kea-edge executable was not built next to the tests")
-            return
-        }
+        let keaEdge = buildProductsDirectory() + "/kea-edge"
         let dir = "/tmp/kea-edge-missing-\(getpid())"
         _ = system("rm -rf \(dir); mkdir -p \(dir); chmod 777 \(dir)")
         let states = dir + "/states.jsonl", log = dir + "/edge.log"

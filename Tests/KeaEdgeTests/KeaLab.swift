@@ -3,6 +3,7 @@ import HollowFilesystem
 import HollowZstd
 import KeaEdge
 import Subprocess
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -62,14 +63,12 @@ let keaLabSkipReason: String? = {
     return nil
 }()
 
-/// Prints why a real-Kea test skips; returns true when it must skip.
-func skipWithoutKeaLab(_ test: String) -> Bool {
-    if let reason = keaLabSkipReason {
-        print("SKIPPED \(test): \(reason)")
-        return true
-    }
-    return false
-}
+/// The trait of the real-Kea tests: skipped, with the reason, where the machine cannot run Kea in namespaces.
+let requiresKeaLab = ConditionTrait.enabled(
+    if: keaLabSkipReason == nil, Comment(rawValue: keaLabSkipReason ?? "Kea in network namespaces"))
+
+/// Whether the kea-edge executable was built next to the tests.
+let keaEdgeBuilt = !buildProductsDirectory().isEmpty
 
 /// A Kea DHCPv4 server in its own network namespace, and a client namespace, joined by a veth pair
 /// (scripts/kea-lab.sh). Always call `down()`.

@@ -1,10 +1,10 @@
 import ArgumentParser
-import KeaEdge
+import KeaEdgeCollector
 
-/// `kea-edge bench-bpf`: the tc program's BPF time per packet, measured in the kernel with BPF_PROG_TEST_RUN.
-struct BenchBPFCommand: AsyncParsableCommand {
+/// `hollow-bench kea-bpf`: the tc program's BPF time per packet, measured in the kernel with BPF_PROG_TEST_RUN.
+struct BenchKeaBPF: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-bpf",
+        commandName: "kea-bpf",
         abstract: "Time the tc program per packet in the kernel (BPF_PROG_TEST_RUN, no attach); prints medians of several runs.",
         discussion: "Kea throughput and latency with/without the collector: scripts/kea-bench.sh."
     )

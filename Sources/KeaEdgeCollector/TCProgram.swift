@@ -1,4 +1,5 @@
 internal import CBPF
+import KeaEdge
 public import Logging
 import Synchronization
 

@@ -1,4 +1,5 @@
 internal import CBPF
+import KeaEdge
 public import Logging
 import Synchronization
 
@@ -118,7 +119,7 @@ public final class UprobeProgram: Sendable {
             guard let pid = Int32(name),
                 let comm = try? SystemSupport.readText("/proc/\(pid)/comm")
             else { continue }
-            if comm.trimmed == "kea-dhcp4" { found.append(pid) }
+            if comm.split(whereSeparator: \.isWhitespace).first == "kea-dhcp4" { found.append(pid) }
         }
         return found.count == 1 ? found[0] : nil
     }

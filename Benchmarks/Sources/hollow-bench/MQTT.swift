@@ -12,11 +12,11 @@ import Synchronization
 import Glibc
 #endif
 
-/// `hollow bench mqtt`: announce → `triggerAsyncRefresh` latency for 1, 100 and 1,000 watchers (each its own MQTT
+/// `hollow-bench mqtt`: announce → `triggerAsyncRefresh` latency for 1, 100 and 1,000 watchers (each its own MQTT
 /// connection) on a private mosquitto, side by side with Java's 1-second polling watcher (modelled).
 ///
 /// libmosquitto waits on its sockets with `pselect`, so one process can hold at most ~300 clients (3 file
-/// descriptors each, FD_SETSIZE 1024). The watchers therefore run in worker processes (`hollow bench mqtt worker`,
+/// descriptors each, FD_SETSIZE 1024). The watchers therefore run in worker processes (`hollow-bench mqtt worker`,
 /// at most 250 watchers each), which timestamp every trigger with CLOCK_MONOTONIC (system-wide) and report
 /// per announcement; the announcer runs in this process.
 struct BenchMQTT: AsyncParsableCommand {
@@ -35,7 +35,8 @@ struct BenchMQTT: AsyncParsableCommand {
     var stateConsumers: String = "100"
     @Option(help: "Store for the state measurement (versions 2 and 3 with deltas between them).")
     var store: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Tests/HollowCoreTests/Fixtures/java-hollow/metrics").path
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Tests/HollowCoreTests/Fixtures/java-hollow/metrics").path
 
     func run() async throws {
         let counts = try watchers.split(separator: ",").map { s -> Int in
@@ -130,7 +131,7 @@ struct BenchMQTT: AsyncParsableCommand {
         let exe = try ownExecutable()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (i, size) in sizes.enumerated() {
-                var args = ["bench", "mqtt", "worker", "--host", host, "--port", String(port), "--namespace", namespace,
+                var args = ["mqtt", "worker", "--host", host, "--port", String(port), "--namespace", namespace,
                             "--count", String(size), "--first", String(i * perWorker)]
                 if let store { args += ["--store", store] }
                 args += ["--qos", String(qos)]
@@ -183,10 +184,10 @@ struct BenchMQTT: AsyncParsableCommand {
     }
 }
 
-/// `hollow bench mqtt worker`: holds `count` watchers and prints `ready`, then one line per announcement:
+/// `hollow-bench mqtt worker`: holds `count` watchers and prints `ready`, then one line per announcement:
 /// the version followed by each watcher's CLOCK_MONOTONIC trigger time in nanoseconds.
 struct BenchMQTTWorker: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "worker", abstract: "(internal) watcher process of hollow bench mqtt", shouldDisplay: false)
+    static let configuration = CommandConfiguration(commandName: "worker", abstract: "(internal) watcher process of hollow-bench mqtt", shouldDisplay: false)
 
     @Option var host: String
     @Option var port: Int
@@ -251,7 +252,7 @@ private func writeLine(_ line: String) {
 private func ownExecutable() throws -> (name: String, directory: String) {
     var buffer = [CChar](repeating: 0, count: 4096)
     let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard n > 0 else { throw CLIError("cannot find the hollow executable (/proc/self/exe)") }
+    guard n > 0 else { throw BenchError("cannot find the hollow-bench executable (/proc/self/exe)") }
     let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     let slash = path.lastIndex(of: "/")!
     return (String(path[path.index(after: slash)...]), String(path[..<slash]))
@@ -331,7 +332,7 @@ private final class Collector: Sendable {
             group.addTask { await op() }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw CLIError("\(what) within \(timeout)")
+                throw BenchError("\(what) within \(timeout)")
             }
             defer { group.cancelAll() }
             return try await group.next()!
@@ -371,7 +372,7 @@ private struct WorkerFleet {
         let t0 = monotonicNanos()
         try await announcer.announce(version: version)
         let times = try await collector.waitVersion(version, timeout: .seconds(60))
-        guard times.count == watchers else { throw CLIError("expected \(watchers) triggers for \(version), got \(times.count)") }
+        guard times.count == watchers else { throw BenchError("expected \(watchers) triggers for \(version), got \(times.count)") }
         return times.map { Double($0 - t0) / 1e6 }
     }
 
@@ -432,82 +433,3 @@ private final class ProbeTrigger: RefreshTrigger {
     func triggerAsyncRefreshWithRandomDelay(maxDelay: Duration) { triggerAsyncRefresh() }
 }
 
-/// A private mosquitto on a free loopback port, started with swift-subprocess (loopback only, anonymous).
-final class PrivateMosquitto: Sendable {
-    let port: Int
-    let directory: String
-    private let task: Task<Void, any Error>
-    private let stopSignal: AsyncStream<Void>.Continuation
-
-    private init(port: Int, directory: String, task: Task<Void, any Error>, stopSignal: AsyncStream<Void>.Continuation) {
-        self.port = port
-        self.directory = directory
-        self.task = task
-        self.stopSignal = stopSignal
-    }
-
-    static func start() async throws -> PrivateMosquitto {
-        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin"]
-        guard let exeDir = dirs.first(where: { FileManager.default.isExecutableFile(atPath: "\($0)/mosquitto") }) else {
-            throw CLIError("mosquitto not found (run scripts/install-deps.sh) — or pass --broker host:port")
-        }
-        let dir = NSTemporaryDirectory() + "/hollow-bench-mqtt-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let port = try freePort()
-        var conf = "listener \(port) 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nlog_dest file \(dir)/mosquitto.log\n"
-        if geteuid() == 0 { conf += "user root\n" }
-        try conf.write(toFile: "\(dir)/mosquitto.conf", atomically: true, encoding: .utf8)
-        let (signal, continuation) = AsyncStream<Void>.makeStream()
-        let task = Task {
-            _ = try await Subprocess.run(
-                .name("mosquitto"), arguments: ["-c", "\(dir)/mosquitto.conf"],
-                environment: .inherit.updating(["PATH": exeDir]),
-                input: .none, output: .discarded, error: .discarded
-            ) { execution in
-                for await _ in signal { break }
-                await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))])
-            }
-        }
-        let broker = PrivateMosquitto(port: port, directory: dir, task: task, stopSignal: continuation)
-        for _ in 0..<500 {
-            if canConnect(port: port) { return broker }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        await broker.stop()
-        throw CLIError("mosquitto did not start on 127.0.0.1:\(port) (see \(dir)/mosquitto.log)")
-    }
-
-    func stop() async {
-        stopSignal.yield()
-        stopSignal.finish()
-        _ = try? await task.value
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard fd >= 0, ok else { throw CLIError("cannot find a free loopback port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    private static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-}

@@ -1,40 +1,59 @@
 import ArgumentParser
-import Glibc
+import BenchmarkData
+import Foundation
 import HollowCore
 
-/// `hollow bench load`: loads a snapshot and applies a delta (default: large-movies snapshot-1 + delta-1-2),
-/// in-process warm and as whole fresh processes, with resident memory and loaded-state size; side by side
-/// with a fresh JVM running Java Hollow when `--jar` and `--java-bench` exist.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `hollow-bench load`: loads a snapshot and applies a delta (a store of yours, or a synthetic 200k-movie data set),
+/// in-process warm and as whole fresh processes, with resident memory and loaded-state size; side by side with a
+/// fresh JVM running Java Hollow when a classpath is given (`--java-classpath` or `$HOLLOW_JAVA_CLASSPATH`).
 struct BenchLoad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
         abstract: "Load a snapshot and apply a delta: warm in-process and fresh-process medians, RSS, state bytes, JVM side by side.")
 
-    @Option(help: "Store directory holding the snapshot and delta.")
-    var store = "../shared/fixtures/java-hollow-large/large-movies"
+    @Option(help: "Store directory holding the snapshot and delta (default: $HOLLOW_BENCH_STORE, else a synthetic data set written to a temporary directory).")
+    var store: String?
+    @Option(help: "Movies in the synthetic data set (without --store).")
+    var movies = 200_000
     @Option(help: "Snapshot file name in the store.")
     var snapshot = "snapshot-1"
     @Option(help: "Delta file name in the store.")
     var delta = "delta-1-2"
     @Option(help: "Runs per measurement (medians are reported).")
     var runs = 7
-    @Option(help: "Java Hollow jar for the side-by-side JVM run (skipped when absent).")
-    var jar = "/work/java-hollow/hollow.jar"
-    @Option(help: "Directory with the compiled LoadBench.class for the JVM run (kept outside the repository).")
-    var javaBench = "/work/java-bench-read"
+    @Option(help: "Classpath of Java Hollow plus a compiled LoadBench class for the side-by-side JVM run (default: $HOLLOW_JAVA_CLASSPATH; skipped without one).")
+    var javaClasspath: String?
     @Option(help: "Internal: run once in this process and print one result line (load | load+delta).")
     var child: String?
 
     func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        var synthetic: String?
+        let store: String
+        if let given = self.store ?? environment["HOLLOW_BENCH_STORE"] {
+            store = given
+        } else {
+            store = NSTemporaryDirectory() + "hollow-bench-load-\(getpid())"
+            synthetic = store
+            let blobs = try MovieBlobs(count: movies)
+            try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+            try Data(blobs.snapshot1).write(to: URL(fileURLWithPath: "\(store)/\(snapshot)"))
+            try Data(blobs.delta).write(to: URL(fileURLWithPath: "\(store)/\(delta)"))
+        }
+        defer { if let synthetic { try? FileManager.default.removeItem(atPath: synthetic) } }
         let snapshotPath = "\(store)/\(snapshot)"
         let deltaPath = "\(store)/\(delta)"
         if let child {
             try runChild(snapshotPath, deltaPath, withDelta: child == "load+delta")
             return
         }
-        let snapshotBytes = try StoreFiles.read(snapshotPath)
-        let deltaBytes = try StoreFiles.read(deltaPath)
-        print("hollow bench load: \(snapshotPath) (\(snapshotBytes.count) bytes) + \(delta) (\(deltaBytes.count) bytes), \(runs) runs, medians")
+        let snapshotBytes = try readBytes(snapshotPath)
+        let deltaBytes = try readBytes(deltaPath)
+        print("hollow-bench load: \(snapshotPath) (\(snapshotBytes.count) bytes) + \(delta) (\(deltaBytes.count) bytes), \(runs) runs, medians")
 
         // Warm, in process.
         var loads: [Double] = []
@@ -69,7 +88,7 @@ struct BenchLoad: ParsableCommand {
         for mode in ["load", "load+delta"] {
             for _ in 0..<runs {
                 let t0 = now()
-                let out = try spawn([exe, "bench", "load", "--store", store, "--snapshot", snapshot, "--delta", delta, "--child", mode])
+                let out = try spawn([exe, "load", "--store", store, "--snapshot", snapshot, "--delta", delta, "--child", mode])
                 results[mode, default: []].append(now() - t0)
                 let numbers = out.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap {
                     $0.split(separator: "=").last.flatMap { Double($0) }
@@ -85,15 +104,19 @@ struct BenchLoad: ParsableCommand {
         }
 
         // A fresh JVM, side by side.
-        guard access(jar, R_OK) == 0, access("\(javaBench)/LoadBench.class", R_OK) == 0 else {
-            print("JVM comparison skipped: \(jar) or \(javaBench)/LoadBench.class is absent")
+        guard let classpath = javaClasspath ?? environment["HOLLOW_JAVA_CLASSPATH"], !classpath.isEmpty else {
+            print("JVM comparison skipped: no Java classpath (pass --java-classpath or set HOLLOW_JAVA_CLASSPATH to Java Hollow's jar plus a directory holding LoadBench.class)")
+            return
+        }
+        guard access("/usr/bin/java", X_OK) == 0 else {
+            print("JVM comparison skipped: /usr/bin/java is not installed")
             return
         }
         for mode in ["load", "load+delta"] {
             var wall: [Double] = []
             var inner: [[Double]] = []
             for _ in 0..<runs {
-                var args = ["/usr/bin/java", "-cp", "\(jar):\(javaBench)", "LoadBench", snapshotPath]
+                var args = ["/usr/bin/java", "-cp", classpath, "LoadBench", snapshotPath]
                 if mode == "load+delta" { args.append(deltaPath) }
                 let t0 = now()
                 let out = try spawn(args)
@@ -109,11 +132,11 @@ struct BenchLoad: ParsableCommand {
 
     private func runChild(_ snapshotPath: String, _ deltaPath: String, withDelta: Bool) throws {
         let t0 = now()
-        let state = try ReadState.load(snapshot: try StoreFiles.read(snapshotPath))
+        let state = try ReadState.load(snapshot: try readBytes(snapshotPath))
         let t1 = now()
         var t2 = t1
         if withDelta {
-            _ = try state.applying(delta: try StoreFiles.read(deltaPath))
+            _ = try state.applying(delta: try readBytes(deltaPath))
             t2 = now()
         }
         let (_, hwm) = memory()
@@ -142,7 +165,7 @@ private func now() -> Double {
 
 /// VmRSS and VmHWM of this process in KiB, from /proc/self/status.
 private func memory() -> (rss: Int, hwm: Int) {
-    guard let text = try? StoreFiles.read("/proc/self/status") else { return (0, 0) }
+    guard let text = try? readBytes("/proc/self/status") else { return (0, 0) }
     var rss = 0
     var hwm = 0
     for line in String(decoding: text, as: UTF8.self).split(separator: "\n") {
@@ -163,7 +186,7 @@ private func selfExecutable() -> String {
 /// Runs `args` (absolute executable first), returning its standard output; throws on a non-zero exit.
 private func spawn(_ args: [String]) throws -> String {
     var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw CLIError("pipe failed") }
+    guard pipe(&fds) == 0 else { throw BenchError("pipe failed") }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -179,7 +202,7 @@ private func spawn(_ args: [String]) throws -> String {
     if devnull >= 0 { close(devnull) }
     guard rc == 0 else {
         close(fds[0])
-        throw CLIError("cannot start \(args[0]): error \(rc)")
+        throw BenchError("cannot start \(args[0]): error \(rc)")
     }
     var output: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
@@ -191,6 +214,12 @@ private func spawn(_ args: [String]) throws -> String {
     close(fds[0])
     var status: Int32 = 0
     waitpid(pid, &status, 0)
-    guard status == 0 else { throw CLIError("\(args[0]) exited with status \(status)") }
+    guard status == 0 else { throw BenchError("\(args[0]) exited with status \(status)") }
     return String(decoding: output, as: UTF8.self)
+}
+
+/// The bytes of the file at `path`.
+func readBytes(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw BenchError("cannot read \(path)") }
+    return [UInt8](data)
 }

@@ -6,7 +6,7 @@ import HollowFilesystem
 import HollowProducer
 import HollowZstd
 
-/// `hollow bench cycle`: a producer cycle on a 200k-record data set and a consumer following its 1% delta.
+/// `hollow-bench cycle`: a producer cycle on a 200k-record data set and a consumer following its 1% delta.
 struct BenchCycle: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cycle",

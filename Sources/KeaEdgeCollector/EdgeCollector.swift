@@ -1,4 +1,7 @@
+import HollowCore
+public import KeaEdge
 public import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
@@ -164,8 +167,14 @@ public struct EdgeCollector: Sendable {
         self.initialWindow = initialWindow
     }
 
-    /// Measures and publishes until cancelled.
+    /// Measures and publishes until cancelled or, in a `ServiceGroup`, until graceful shutdown; the last partial
+    /// interval is published before it returns.
     public func run() async {
+        await cancelWhenGracefulShutdown { await self.measure() }
+    }
+
+    private func measure() async {
+        let instruments = CollectorInstruments(source: configuration.source)
         let config = configuration
         var probe: (any PacketProbe)? = nil
         var probePID: Int64? = nil
@@ -178,7 +187,7 @@ public struct EdgeCollector: Sendable {
         let kea = config.kea.map { KeaControlClient(endpoint: $0) }
         var keaTracker = KeaTracker()
         if let kea {
-            _ = keaTracker.sample(kea, logger: logger)  // the baseline: counters count from here
+            _ = await keaTracker.sample(kea, logger: logger)  // the baseline: counters count from here
         } else {
             logger.warning("not reading Kea statistics: no --kea-socket given")
         }
@@ -189,6 +198,7 @@ public struct EdgeCollector: Sendable {
                 guard probe == nil, !reportedNoProbe, let interface = config.interface else { return }
                 probe = attachTC(interface: interface)
                 reportedNoProbe = probe == nil
+                if probe == nil { instruments.recordBPFError() }
             case .uprobe:
                 let pid = keaTracker.pid ?? UprobeProgram.findKeaPID().map(Int64.init)
                 guard pid != probePID || (probe == nil && !reportedNoProbe) else { return }
@@ -202,6 +212,7 @@ public struct EdgeCollector: Sendable {
                 }
                 probe = attachUprobes(pid: Int32(truncatingIfNeeded: pid))
                 reportedNoProbe = probe == nil
+                if probe == nil { instruments.recordBPFError() }
             }
         }
         ensureProbe()
@@ -234,7 +245,7 @@ public struct EdgeCollector: Sendable {
                 state.aggregates["\(p)_pending"] = Int64(swept.stillPending)
                 previousPackets = now
             }
-            if let kea, let aggregates = keaTracker.sample(kea, logger: logger) {
+            if let kea, let aggregates = await keaTracker.sample(kea, logger: logger) {
                 state.aggregates.merge(aggregates) { $1 }
             }
             if !stopping {
@@ -243,10 +254,14 @@ public struct EdgeCollector: Sendable {
                 if probePID != before || previousPackets == nil { previousPackets = probe?.read() }
             }
             window.append(state)
+            instruments.record(state)
+            let publishStart = ContinuousClock.now
             do {
                 try await sink.publish(window: window.states)
+                instruments.recordPublish(duration: .now - publishStart, failed: false)
                 logger.debug("published", metadata: ["state.timestamp": "\(state.timestamp)", "window.size": "\(window.states.count)"])
             } catch {
+                instruments.recordPublish(duration: .now - publishStart, failed: true)
                 logger.error("could not publish the interval ending \(state.timestamp): \(error)")
             }
             if stopping { break }
@@ -301,10 +316,12 @@ struct KeaTracker {
     var available: Bool?
 
     /// Samples Kea; returns the interval's aggregates, or nil when Kea could not be read.
-    mutating func sample(_ client: KeaControlClient, logger: Logger) -> [String: Int64]? {
+    /// Kea's control socket is blocking I/O: it runs on a thread of its own (``BlockingIO``).
+    mutating func sample(_ client: KeaControlClient, logger: Logger) async -> [String: Int64]? {
         do {
-            let stats = try client.statistics()
-            let status = try? client.send("status-get")
+            let (stats, status) = try await BlockingIO.run {
+                (try client.statistics(), try? client.send("status-get"))
+            }
             let newPid = status?["pid"]?.int64
             var base = previous
             if let newPid, let pid, newPid != pid {

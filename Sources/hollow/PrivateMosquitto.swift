@@ -1,0 +1,86 @@
+import Foundation
+import Subprocess
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private mosquitto on a free loopback port, started with swift-subprocess (loopback only, anonymous).
+final class PrivateMosquitto: Sendable {
+    let port: Int
+    let directory: String
+    private let task: Task<Void, any Error>
+    private let stopSignal: AsyncStream<Void>.Continuation
+
+    private init(port: Int, directory: String, task: Task<Void, any Error>, stopSignal: AsyncStream<Void>.Continuation) {
+        self.port = port
+        self.directory = directory
+        self.task = task
+        self.stopSignal = stopSignal
+    }
+
+    static func start() async throws -> PrivateMosquitto {
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin"]
+        guard let exeDir = dirs.first(where: { FileManager.default.isExecutableFile(atPath: "\($0)/mosquitto") }) else {
+            throw CLIError("mosquitto not found (run scripts/install-deps.sh) — or pass --broker host:port")
+        }
+        let dir = NSTemporaryDirectory() + "/hollow-bench-mqtt-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let port = try freePort()
+        var conf = "listener \(port) 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nlog_dest file \(dir)/mosquitto.log\n"
+        if geteuid() == 0 { conf += "user root\n" }
+        try conf.write(toFile: "\(dir)/mosquitto.conf", atomically: true, encoding: .utf8)
+        let (signal, continuation) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            _ = try await Subprocess.run(
+                .name("mosquitto"), arguments: ["-c", "\(dir)/mosquitto.conf"],
+                environment: .inherit.updating(["PATH": exeDir]),
+                input: .none, output: .discarded, error: .discarded
+            ) { execution in
+                for await _ in signal { break }
+                await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: .seconds(3))])
+            }
+        }
+        let broker = PrivateMosquitto(port: port, directory: dir, task: task, stopSignal: continuation)
+        for _ in 0..<500 {
+            if canConnect(port: port) { return broker }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        await broker.stop()
+        throw CLIError("mosquitto did not start on 127.0.0.1:\(port) (see \(dir)/mosquitto.log)")
+    }
+
+    func stop() async {
+        stopSignal.yield()
+        stopSignal.finish()
+        _ = try? await task.value
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard fd >= 0, ok else { throw CLIError("cannot find a free loopback port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    private static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
