@@ -52,6 +52,7 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
     private let current = Mutex<ReadState?>(nil)
     private let metricsState = Mutex(Metrics())
     private let pending = Mutex(Pending())
+    private let transitionListeners = Mutex<[any ReadStateTransitionListener]>([])
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
@@ -91,6 +92,16 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
 
     /// The figures users watch (version, durations, failures, pinned).
     public var metrics: Metrics { metricsState.withLock { $0 } }
+
+    /// Registers `listener` (e.g. a ``FollowingUniqueKeyIndex``) to follow every state this consumer publishes:
+    /// told about each snapshot load and each single delta or reverse delta applied, after the state is
+    /// published (Java: `listenForDeltaUpdates`). It is given the current state at once, if there is one.
+    public func addTransitionListener(_ listener: any ReadStateTransitionListener) async {
+        await gate.withLock {
+            transitionListeners.withLock { $0.append(listener) }
+            if let state = readState { listener.snapshotLoaded(state) }
+        }
+    }
 
     /// Runs `body` while no refresh can swap the state (Java: `getRefreshLock()`); `body` gets that state.
     public func withRefreshLock<T: Sendable>(_ body: (ReadState?) async throws -> T) async rethrows -> T {
@@ -187,9 +198,15 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
                 } else {
                     plan = try await planner.planToLatest(from: beforeVersion)
                 }
-                let (state, snapshots, deltas) = try await apply(plan, to: before, requested: version)
+                let (state, snapshots, deltas, steps) = try await apply(plan, to: before, requested: version)
                 let duration = ContinuousClock.now - start
                 current.withLock { $0 = state }
+                let followers = transitionListeners.withLock { $0 }
+                for f in followers {
+                    for step in steps {
+                        if let from = step.from { f.deltaApplied(from: from, to: step.to) } else { f.snapshotLoaded(step.to) }
+                    }
+                }
                 metricsState.withLock { m in
                     m.currentVersion = plan.destinationVersion
                     m.lastRefreshDuration = duration
@@ -237,12 +254,15 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
     /// Applies a plan to a copy of the state; the published state is only replaced by the caller on success.
     private func apply(
         _ plan: UpdatePlan, to base: ReadState?, requested: Int64
-    ) async throws -> (ReadState, snapshots: Int, deltas: Int) {
+    ) async throws -> (ReadState, snapshots: Int, deltas: Int, steps: [(from: ReadState?, to: ReadState)]) {
         var state: ReadState
         var snapshots = 0
+        // Each state reached, for transition listeners: a snapshot (from nil) or one delta.
+        var steps: [(from: ReadState?, to: ReadState)] = []
         if let snapshot = plan.snapshot {
             state = try await load(snapshot, requested: requested) { bytes in try ReadState.load(snapshot: bytes) }
             snapshots = 1
+            steps.append((nil, state))
         } else if let base {
             state = base
         } else {
@@ -253,8 +273,9 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
             state = try await load(blob, requested: requested) { bytes in
                 blob.type == .delta ? try from.applying(delta: bytes) : try from.applying(reverseDelta: bytes)
             }
+            steps.append((from, state))
         }
-        return (state, snapshots, plan.transitions.count)
+        return (state, snapshots, plan.transitions.count, steps)
     }
 
     private func load(
