@@ -1,6 +1,8 @@
 import GeneratedKitchenSinkAPI
 import HollowCodeGen
+import HollowConsumer
 import HollowCore
+import HollowFilesystem
 import Testing
 
 /// Every key of `type` in `state` found by `updated` and by a rebuilt index, compared.
@@ -120,5 +122,29 @@ struct GeneratorInputTests {
             let state = try ReadState.load(snapshot: try fixture(dataset, "snapshot-1"))
             #expect(Set(file) == Set(state.schemas), "\(name).hollow differs from \(dataset)'s schemas")
         }
+    }
+}
+
+@Suite("Consumer transition listeners")
+struct ConsumerIndexTests {
+    @Test("a FollowingUniqueKeyIndex registered with a consumer is built once, then updated from each delta")
+    func consumerFollows() async throws {
+        let consumer = HollowConsumer(blobRetriever: try FilesystemBlobRetriever(path: Paths.fixtures + "/kitchensink"))
+        let byId = FollowingUniqueKeyIndex(type: "Movie")
+        await consumer.addTransitionListener(byId)
+        #expect(byId.current == nil)
+        for v: Int64 in [1, 2, 3] {
+            try await consumer.triggerRefreshTo(v)
+            let index = try #require(byId.current)
+            #expect(index.state === consumer.readState)
+            try expectSameAnswers(index, try #require(consumer.readState), "consumer at version \(v)")
+        }
+        #expect(byId.rebuildCount == 1)
+        #expect(byId.deltaUpdateCount == 2)
+        // Back to 1 (reverse deltas or a snapshot, as the planner chooses): still current and correct.
+        try await consumer.triggerRefreshTo(1)
+        let back = try #require(byId.current)
+        #expect(back.state === consumer.readState)
+        try expectSameAnswers(back, try #require(consumer.readState), "consumer back at version 1")
     }
 }
