@@ -9,7 +9,7 @@ let package = Package(
     name: "swift-hollow-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: "../")
+        .package(name: "swift-hollow", path: "../")
     ],
     targets: [
         .executableTarget(

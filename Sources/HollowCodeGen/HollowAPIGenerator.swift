@@ -147,13 +147,13 @@ public struct HollowAPIGenerator: Sendable {
             let t = n.type(s.name)
             let m = n.member(s.name)
             o += "    /// Every populated record of \(s.name), in ordinal order (Java `getAll\(t)()`).\n"
-            o += "    public var all\(t): [\(t)] { state.populatedOrdinals(of: \(lit(s.name))).map { \(t)(api: self, ordinal: $0) } }\n"
+            o += "    public var all\(t): HollowRecords<\(t)> { HollowRecords(api: self, ordinals: state.populatedOrdinals(of: \(lit(s.name)))) }\n"
             o += "    /// The \(s.name) record with `ordinal` (Java `get\(t)(int)`).\n"
             o += "    @inlinable public func \(Naming.escaped(m))(_ ordinal: Int) -> \(t) { \(t)(api: self, ordinal: ordinal) }\n"
         }
         o += "\n    /// Every record of type `name` as generated views, in ordinal order; empty for an unknown name.\n"
         o += "    public func allRecords(ofType name: String) -> [any HollowGeneratedRecord] {\n        switch name {\n"
-        for s in schemas { o += "        case \(lit(s.name)): return all\(n.type(s.name))\n" }
+        for s in schemas { o += "        case \(lit(s.name)): return all\(n.type(s.name)).map { $0 }\n" }
         o += "        default: return []\n        }\n    }\n}\n"
         for case .object(let s) in schemas {
             o += "\n/// Type \(s.name) of one state: its data access and the state's index of each field (-1 when absent).\n"

@@ -14,7 +14,7 @@ struct Naming {
         "Array", "Set", "Dictionary", "Optional", "Result", "Error", "Never", "Any", "AnyObject", "Sequence",
         "Collection", "Substring", "Void", "Type", "Protocol", "Self", "Hasher", "Range", "Duration", "ReadState",
         "HollowValue", "HollowSchema", "HollowObjectSchema", "HollowObjectTypeDataAccess", "HollowUniqueKeyIndex",
-        "HollowKeyHash", "HollowIndexError", "HollowCanonicalText", "HollowGeneratedRecord",
+        "HollowKeyHash", "HollowIndexError", "HollowCanonicalText", "HollowGeneratedRecord", "HollowRecords",
     ]
 
     init(schemas: [HollowSchema], apiName: String) {

@@ -9,7 +9,9 @@ import Testing
 func expectSameAnswers(_ updated: HollowUniqueKeyIndex, _ state: ReadState, _ label: String) throws {
     let rebuilt = try HollowUniqueKeyIndex(state: state, type: updated.type, fieldPaths: updated.fieldPaths)
     #expect(updated.state === state)
-    #expect(updated.keyCount == rebuilt.keyCount, "\(label): key counts differ")
+    if updated.fieldPaths == (state.schema(named: updated.type).flatMap { if case .object(let o) = $0 { o.primaryKey } else { nil } }) {
+        #expect(updated.keyCount == rebuilt.keyCount, "\(label): key counts differ")
+    }
     let t = try #require(state.objectType(updated.type))
     let untyped = try HollowPrimaryKeyIndex(state: state, type: updated.type, fieldPaths: updated.fieldPaths)
     for o in t.populatedOrdinals {

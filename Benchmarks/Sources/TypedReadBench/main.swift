@@ -11,7 +11,7 @@ import HollowCore
 struct MovieFive: Codable, HollowTypeConfiguration {
     static let hollowTypeName: String? = "Movie"
     static let hollowPrimaryKey: [String]? = ["id"]
-    static let hollowInlineFields: Set<String> = ["title", "rating", "released"]
+    static let hollowInlineFields: Set<String> = ["title", "revenue", "rating", "released"]
     var id: Int32
     var title: String?
     var revenue: Int64?
@@ -49,7 +49,7 @@ let delta = readAll(dir + "/delta-1-2")
 var samples: [String: [Double]] = [:]
 var order: [String] = []
 var perOp: [String: Int] = [:]
-func measure(_ name: String, ops: Int = 1, _ body: () throws -> Void) rethrows {
+@MainActor func measure(_ name: String, ops: Int = 1, _ body: () throws -> Void) rethrows {
     let t0 = cpuNanos()
     try body()
     let t = Double(cpuNanos() - t0) / 1e6

@@ -1,9 +1,9 @@
 import Synchronization
 
-// A unique-key index built for fast lookups and cheap delta updates: an open-addressing table of
+// A unique-key index built for fast lookups and cheap delta updates: open-addressing tables of
 // (key hash, ordinal) pairs, no stored keys. A lookup hashes the query, probes, and compares the candidate
-// record's key fields on the compact encoding. After a delta, the index of the new state is the old table
-// with the removed ordinals tombstoned and the added ones inserted: work proportional to the change.
+// record's key fields on the compact encoding. After a delta, the index of the new state shares the old
+// base table, marks the removed ordinals dead and puts the added ones in a small overlay.
 
 /// Java-compatible hashing of primary-key values, shared by ``HollowUniqueKeyIndex`` and generated indexes.
 public enum HollowKeyHash {
@@ -36,7 +36,13 @@ public enum HollowKeyHash {
 /// Build it once, then move it along the consumer's deltas with ``updated(to:)`` (or register a
 /// ``FollowingUniqueKeyIndex`` with the consumer): the update costs work proportional to the records the
 /// delta added and removed. Key paths follow references and auto-extend into single-field types, as in
-/// ``HollowPrimaryKeyIndex``. When several records share a key the first one indexed wins.
+/// ``HollowPrimaryKeyIndex``. Keys are meant to be unique; when several records share one, which of them a
+/// lookup returns is unspecified.
+///
+/// Layout: a base table of (key hash, ordinal) slots built from scratch, a bit set of ordinals whose base
+/// slots are dead, and a small overlay table of the records added since the base was built. An update
+/// shares the base, copies the bit set and rebuilds only the overlay; when the overlay outgrows an eighth
+/// of the index, the next update rebuilds the base.
 public final class HollowUniqueKeyIndex: Sendable {
     /// The state the index answers for; ordinals it returns are ordinals of this state.
     public let state: ReadState
@@ -50,13 +56,16 @@ public final class HollowUniqueKeyIndex: Sendable {
     public let wasRebuilt: Bool
 
     private let paths: [ResolvedPath]
-    /// Slots: `UInt64(UInt32(hash)) << 32 | UInt64(UInt32(ordinal))`, or ``empty`` / ``tombstone``.
+    /// Base slots: `UInt64(UInt32(hash)) << 32 | UInt64(UInt32(ordinal))`, or ``empty``.
     private let table: [UInt64]
+    /// Ordinals whose base slots no longer count (removed since the base was built).
+    private let dead: [UInt64]
+    /// Slots of the records added since the base was built (empty when none).
+    private let overlay: [UInt64]
+    private let overlayCount: Int
     private let count: Int
-    private let tombstones: Int
 
     private static let empty = UInt64.max
-    private static let tombstone = UInt64.max - 1
 
     /// Indexes `type` of `state` by `fieldPaths`, or by the type's declared primary key when nil.
     /// - Throws: ``HollowIndexError`` for an unknown type, a type without primary key, or a bad path.
@@ -70,21 +79,15 @@ public final class HollowUniqueKeyIndex: Sendable {
         let paths = try Self.resolve(state, type: type, names)
         var ordinals: [Int] = []
         if let access = HollowObjectTypeDataAccess(state: state, type: type) { ordinals = access.populatedOrdinals }
-        let capacity = Self.capacity(for: ordinals.count)
-        var table = [UInt64](repeating: Self.empty, count: capacity)
-        var count = 0
-        for o in ordinals {
-            let h = Self.recordHash(paths, o)
-            if Self.insert(&table, hash: h, ordinal: o, paths: paths) { count += 1 }
-        }
+        let (table, count) = Self.makeTable(ordinals.map { (Self.recordHash(paths, $0), $0) }, paths)
         self.init(
-            state: state, type: type, fieldPaths: names, paths: paths, table: table, count: count, tombstones: 0,
-            wasRebuilt: true)
+            state: state, type: type, fieldPaths: names, paths: paths, table: table, dead: [], overlay: [],
+            overlayCount: 0, count: count, wasRebuilt: true)
     }
 
     private init(
-        state: ReadState, type: String, fieldPaths: [String], paths: [ResolvedPath], table: [UInt64], count: Int,
-        tombstones: Int, wasRebuilt: Bool
+        state: ReadState, type: String, fieldPaths: [String], paths: [ResolvedPath], table: [UInt64], dead: [UInt64],
+        overlay: [UInt64], overlayCount: Int, count: Int, wasRebuilt: Bool
     ) {
         self.state = state
         self.type = type
@@ -92,12 +95,14 @@ public final class HollowUniqueKeyIndex: Sendable {
         self.fieldTypes = paths.map(\.finalType)
         self.paths = paths
         self.table = table
+        self.dead = dead
+        self.overlay = overlay
+        self.overlayCount = overlayCount
         self.count = count
-        self.tombstones = tombstones
         self.wasRebuilt = wasRebuilt
     }
 
-    /// The number of distinct keys indexed.
+    /// The number of records indexed (the number of distinct keys, when keys are unique).
     public var keyCount: Int { count }
 
     // MARK: Lookups
@@ -148,16 +153,23 @@ public final class HollowUniqueKeyIndex: Sendable {
     /// true, or nil. Generated indexes call this with a typed comparison.
     @inline(__always)
     public func matchingOrdinal(hash: Int32, matches: (Int) -> Bool) -> Int? {
+        let tag = UInt64(UInt32(bitPattern: hash))
+        if overlayCount > 0, let o = Self.probe(overlay, tag, [], matches) { return o }
+        return Self.probe(table, tag, dead, matches)
+    }
+
+    @inline(__always)
+    private static func probe(_ table: [UInt64], _ tag: UInt64, _ dead: [UInt64], _ matches: (Int) -> Bool) -> Int? {
         table.withUnsafeBufferPointer { t in
             let mask = t.count - 1
-            let tag = UInt64(UInt32(bitPattern: hash))
             var b = Int(tag) & mask
             for _ in 0..<t.count {
                 let e = t[b]
-                if e == Self.empty { return nil }
-                if e != Self.tombstone, e >> 32 == tag {
+                if e == empty { return nil }
+                if e >> 32 == tag {
                     let o = Int(e & 0xFFFF_FFFF)
-                    if matches(o) { return o }
+                    let isDead = o >> 6 < dead.count && dead[o >> 6] & (UInt64(1) << UInt64(o & 63)) != 0
+                    if !isDead && matches(o) { return o }
                 }
                 b = (b &+ 1) & mask
             }
@@ -168,9 +180,10 @@ public final class HollowUniqueKeyIndex: Sendable {
     // MARK: Delta updates
 
     /// The index of `newState`, reached from this index's ``state`` by ONE delta or reverse delta: the records
-    /// the transition removed are dropped, the ones it added inserted (Java `listenForDeltaUpdates`). Work is
-    /// proportional to the change plus one copy of the slot table. Falls back to a rebuild when the indexed
-    /// type's schema changed or the table needs to grow.
+    /// the transition removed are marked dead, the ones it added go into the overlay (Java
+    /// `listenForDeltaUpdates`). The removed and added ordinals come from the type's populated-ordinal bit sets
+    /// before and after. Work is proportional to the change plus the overlay; the base table is shared.
+    /// Falls back to a rebuild when the indexed types' schemas changed or the overlay grew past an eighth.
     /// - Throws: ``HollowIndexError`` when the rebuild fails (the type or a key path is gone).
     public func updated(to newState: ReadState) throws(HollowIndexError) -> HollowUniqueKeyIndex {
         if newState === state { return self }
@@ -179,19 +192,25 @@ public final class HollowUniqueKeyIndex: Sendable {
         else {
             return try HollowUniqueKeyIndex(state: newState, type: type, fieldPaths: fieldPaths)
         }
-        if oldType === newType { return rebased(to: newState, table: table, count: count, tombstones: tombstones) }
-        // Ordinals removed and added, from the populated bit sets before and after.
-        var removed: [Int] = []
+        let newPaths = paths.map { $0.rebased(to: newState) }
+        if oldType === newType {
+            return HollowUniqueKeyIndex(
+                state: newState, type: type, fieldPaths: fieldPaths, paths: newPaths, table: table, dead: dead,
+                overlay: overlay, overlayCount: overlayCount, count: count, wasRebuilt: false)
+        }
+        var removed = 0
         var added: [Int] = []
+        var newDead = dead
         let before = oldType.populated
         let after = newType.populated
         for w in 0..<max(before.count, after.count) {
             let a = w < before.count ? before[w] : 0
             let b = w < after.count ? after[w] : 0
-            var gone = a & ~b
-            while gone != 0 {
-                removed.append(w &* 64 &+ gone.trailingZeroBitCount)
-                gone &= gone &- 1
+            let gone = a & ~b
+            if gone != 0 {
+                removed += gone.nonzeroBitCount
+                if w >= newDead.count { newDead += [UInt64](repeating: 0, count: w + 1 - newDead.count) }
+                newDead[w] |= gone
             }
             var new = b & ~a
             while new != 0 {
@@ -199,77 +218,50 @@ public final class HollowUniqueKeyIndex: Sendable {
                 new &= new &- 1
             }
         }
-        let newCount = count - removed.count + added.count
-        if (newCount + tombstones + removed.count) * 4 > table.count * 3 {
+        // The overlay keeps its records that are still populated, plus the added ones.
+        var entries: [(Int32, Int)] = []
+        entries.reserveCapacity(overlayCount + added.count)
+        for e in overlay where e != Self.empty {
+            let o = Int(e & 0xFFFF_FFFF)
+            if OrdinalBits.contains(after, o) { entries.append((Int32(bitPattern: UInt32(e >> 32)), o)) }
+        }
+        for o in added { entries.append((Self.recordHash(newPaths, o), o)) }
+        let newCount = count - removed + added.count
+        if entries.count > max(64, newCount / 8) {
             return try HollowUniqueKeyIndex(state: newState, type: type, fieldPaths: fieldPaths)
         }
-        let newPaths = paths.map { $0.rebased(to: newState) }
-        var t = table
-        var c = count
-        var dead = tombstones
-        let mask = t.count - 1
-        for o in removed {
-            let h = Self.recordHash(paths, o)
-            var b = Int(UInt32(bitPattern: h)) & mask
-            let wanted = UInt64(UInt32(bitPattern: h)) << 32 | UInt64(UInt32(truncatingIfNeeded: o))
-            for _ in 0..<t.count {
-                let e = t[b]
-                if e == Self.empty { break }
-                if e == wanted {
-                    t[b] = Self.tombstone
-                    c -= 1
-                    dead += 1
-                    break
-                }
-                b = (b &+ 1) & mask
-            }
-        }
-        for o in added {
-            let h = Self.recordHash(newPaths, o)
-            if Self.insert(&t, hash: h, ordinal: o, paths: newPaths) { c += 1 }
-        }
+        let (newOverlay, n) = entries.isEmpty ? ([], 0) : Self.makeTable(entries, newPaths)
         return HollowUniqueKeyIndex(
-            state: newState, type: type, fieldPaths: fieldPaths, paths: newPaths, table: t, count: c, tombstones: dead,
-            wasRebuilt: false)
-    }
-
-    private func rebased(to newState: ReadState, table: [UInt64], count: Int, tombstones: Int) -> HollowUniqueKeyIndex {
-        HollowUniqueKeyIndex(
-            state: newState, type: type, fieldPaths: fieldPaths, paths: paths.map { $0.rebased(to: newState) },
-            table: table, count: count, tombstones: tombstones, wasRebuilt: false)
+            state: newState, type: type, fieldPaths: fieldPaths, paths: newPaths, table: table, dead: newDead,
+            overlay: newOverlay, overlayCount: n, count: newCount, wasRebuilt: false)
     }
 
     // MARK: Internals
 
-    private static func capacity(for n: Int) -> Int {
-        var c = 16
-        while c < n * 2 { c <<= 1 }
-        return c
-    }
-
-    /// Inserts unless a record with an equal key is already there (first wins). True if inserted.
-    private static func insert(_ t: inout [UInt64], hash: Int32, ordinal: Int, paths: [ResolvedPath]) -> Bool {
-        let mask = t.count - 1
-        let tag = UInt64(UInt32(bitPattern: hash))
-        var b = Int(tag) & mask
-        var firstFree = -1
-        for _ in 0..<t.count {
-            let e = t[b]
-            if e == empty {
-                if firstFree < 0 { firstFree = b }
-                break
+    /// A table of twice the entries' count (a power of two), first entry of equal keys wins.
+    private static func makeTable(_ entries: [(Int32, Int)], _ paths: [ResolvedPath]) -> ([UInt64], Int) {
+        var capacity = 16
+        while capacity < entries.count * 2 { capacity <<= 1 }
+        var t = [UInt64](repeating: empty, count: capacity)
+        var n = 0
+        let mask = capacity - 1
+        for (hash, ordinal) in entries {
+            let tag = UInt64(UInt32(bitPattern: hash))
+            var b = Int(tag) & mask
+            var duplicate = false
+            while t[b] != empty {
+                if t[b] >> 32 == tag, paths.allSatisfy({ $0.sameKey(Int(t[b] & 0xFFFF_FFFF), ordinal) }) {
+                    duplicate = true
+                    break
+                }
+                b = (b &+ 1) & mask
             }
-            if e == tombstone {
-                if firstFree < 0 { firstFree = b }
-            } else if e >> 32 == tag {
-                let other = Int(e & 0xFFFF_FFFF)
-                if paths.allSatisfy({ $0.sameKey(other, ordinal) }) { return false }
+            if !duplicate {
+                t[b] = tag << 32 | UInt64(UInt32(truncatingIfNeeded: ordinal))
+                n += 1
             }
-            b = (b &+ 1) & mask
         }
-        guard firstFree >= 0 else { return false }
-        t[firstFree] = tag << 32 | UInt64(UInt32(truncatingIfNeeded: ordinal))
-        return true
+        return (t, n)
     }
 
     private static func recordHash(_ paths: [ResolvedPath], _ ordinal: Int) -> Int32 {

@@ -17,6 +17,8 @@ public final class HollowObjectTypeDataAccess: Sendable {
     let patch: [Int32: UInt64]
     let patchSegments: [ObjectSegment]
     let hasPatch: Bool
+    /// Bit set of the ordinals held in patch segments, so other ordinals skip the dictionary lookup.
+    let patched: [UInt64]
     let populated: [UInt64]
 
     /// The access to OBJECT type `type` of `state`, or nil when the state has no such object type.
@@ -32,6 +34,13 @@ public final class HollowObjectTypeDataAccess: Sendable {
         self.patch = layers.patch
         self.patchSegments = layers.patchSegments
         self.hasPatch = !layers.patch.isEmpty
+        var patched: [UInt64] = []
+        for k in layers.patch.keys {
+            let o = Int(k)
+            if o >> 6 >= patched.count { patched += [UInt64](repeating: 0, count: (o >> 6) + 1 - patched.count) }
+            patched[o >> 6] |= UInt64(1) << UInt64(o & 63)
+        }
+        self.patched = patched
         self.populated = t.populated
     }
 
@@ -54,6 +63,7 @@ public final class HollowObjectTypeDataAccess: Sendable {
         self.patch = [:]
         self.patchSegments = []
         self.hasPatch = false
+        self.patched = []
         self.populated = []
     }
 
@@ -76,20 +86,41 @@ public final class HollowObjectTypeDataAccess: Sendable {
     /// Calls `body` with every populated ordinal, ascending.
     public func forEachOrdinal(_ body: (Int) throws -> Void) rethrows { try OrdinalBits.forEach(populated, body) }
 
+    /// The segment holding `ordinal` and the record's index in it, without retaining the segment (the
+    /// access keeps every segment alive).
+    @inline(__always)
+    func locate(_ ordinal: Int) -> (Unmanaged<ObjectSegment>, Int)? {
+        if hasPatch, ordinal >= 0, ordinal >> 6 < patched.count, patched[ordinal >> 6] & (UInt64(1) << UInt64(ordinal & 63)) != 0,
+            let p = patch[Int32(truncatingIfNeeded: ordinal)]
+        {
+            return (Unmanaged.passUnretained(patchSegments[Int(p >> 32)]), Int(p & 0xFFFF_FFFF))
+        }
+        let shard = ordinal & shardMask
+        guard ordinal >= 0, shard < base.count else { return nil }
+        unowned(unsafe) let segment = base[shard]
+        let index = ordinal &>> shardShift
+        guard index < segment.recordCount else { return nil }
+        return (Unmanaged.passUnretained(segment), index)
+    }
+
+    /// The raw bits of field `field` (a schema position) of record `ordinal` when its type is `type`, with
+    /// the field's width; nil when the record or the field is missing.
+    @inline(__always)
+    func rawField(_ ordinal: Int, _ field: Int, _ type: HollowFieldType) -> (UInt64, Int)? {
+        guard let (u, index) = locate(ordinal) else { return nil }
+        return u._withUnsafeGuaranteedRef { s -> (UInt64, Int)? in
+            guard field >= 0, field < s.fieldMap.count else { return nil }
+            let own = s.fieldMap[field]
+            guard own >= 0, s.fieldTypes[own] == type else { return nil }
+            let w = s.widths[own]
+            return (s.fixed.get(index &* s.bitsPerRecord &+ s.offsets[own], w), w)
+        }
+    }
+
     @inline(__always)
     func slot(_ ordinal: Int, _ field: Int) -> (ObjectSegment, Int, Int)? {
-        let segment: ObjectSegment
-        let index: Int
-        if hasPatch, ordinal <= Int(Int32.max), let p = patch[Int32(truncatingIfNeeded: ordinal)] {
-            segment = patchSegments[Int(p >> 32)]
-            index = Int(p & 0xFFFF_FFFF)
-        } else {
-            let shard = ordinal & shardMask
-            guard ordinal >= 0, shard < base.count else { return nil }
-            segment = base[shard]
-            index = ordinal &>> shardShift
-            guard index < segment.recordCount else { return nil }
-        }
+        guard let (u, index) = locate(ordinal) else { return nil }
+        let segment = u.takeUnretainedValue()
         guard field >= 0, field < segment.fieldMap.count else { return nil }
         let own = segment.fieldMap[field]
         guard own >= 0 else { return nil }
@@ -104,51 +135,49 @@ public final class HollowObjectTypeDataAccess: Sendable {
 
     /// The INT value of the field, or nil for null.
     public func readInt(_ ordinal: Int, _ field: Int) -> Int32? {
-        guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .int else { return nil }
-        let w = s.widths[f]
-        let v = s.raw(i, f)
+        guard let (v, w) = rawField(ordinal, field, .int) else { return nil }
         return v == allOnes(w) ? nil : ZigZag.decode32(v)
     }
 
     /// The LONG value of the field, or nil for null.
     public func readLong(_ ordinal: Int, _ field: Int) -> Int64? {
-        guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .long else { return nil }
-        let v = s.raw(i, f)
-        return v == allOnes(s.widths[f]) ? nil : ZigZag.decode64(v)
+        guard let (v, w) = rawField(ordinal, field, .long) else { return nil }
+        return v == allOnes(w) ? nil : ZigZag.decode64(v)
     }
 
     /// The FLOAT value of the field, or nil for null.
     public func readFloat(_ ordinal: Int, _ field: Int) -> Float? {
-        guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .float else { return nil }
-        let v = s.raw(i, f)
+        guard let (v, _) = rawField(ordinal, field, .float) else { return nil }
         return v == 0x7FC0_0001 ? nil : Float(bitPattern: UInt32(truncatingIfNeeded: v))
     }
 
     /// The DOUBLE value of the field, or nil for null.
     public func readDouble(_ ordinal: Int, _ field: Int) -> Double? {
-        guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .double else { return nil }
-        let v = s.raw(i, f)
+        guard let (v, _) = rawField(ordinal, field, .double) else { return nil }
         return v == 0x7FF8_0000_0000_0001 ? nil : Double(bitPattern: v)
     }
 
     /// The BOOLEAN value of the field, or nil for null.
     public func readBoolean(_ ordinal: Int, _ field: Int) -> Bool? {
-        guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .boolean else { return nil }
-        let v = s.raw(i, f)
-        return v == allOnes(s.widths[f]) ? nil : v == 1
+        guard let (v, w) = rawField(ordinal, field, .boolean) else { return nil }
+        return v == allOnes(w) ? nil : v == 1
     }
 
     /// The ordinal a REFERENCE field points at, or nil for null.
     public func readOrdinal(_ ordinal: Int, _ field: Int) -> Int? {
-        guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .reference else { return nil }
-        let v = s.raw(i, f)
-        return v == allOnes(s.widths[f]) ? nil : Int(v)
+        guard let (v, w) = rawField(ordinal, field, .reference) else { return nil }
+        return v == allOnes(w) ? nil : Int(v)
     }
 
     /// The STRING value of the field, or nil for null.
     public func readString(_ ordinal: Int, _ field: Int) -> String? {
-        guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .string, let r = s.varRange(i, f) else { return nil }
-        return HeapString.string(s.heaps[f], r.lowerBound, r.upperBound)
+        guard let (u, i) = locate(ordinal) else { return nil }
+        return u._withUnsafeGuaranteedRef { s -> String? in
+            guard field >= 0, field < s.fieldMap.count else { return nil }
+            let f = s.fieldMap[field]
+            guard f >= 0, s.fieldTypes[f] == .string, let r = s.varRange(i, f) else { return nil }
+            return HeapString.string(s.heaps[f], r.lowerBound, r.upperBound)
+        }
     }
 
     /// The BYTES value of the field, or nil for null.
@@ -233,6 +262,24 @@ public protocol HollowGeneratedRecord: Sendable, CustomStringConvertible {
     var ordinal: Int { get }
     /// The view of record `ordinal`.
     init(api: API, ordinal: Int)
+}
+
+/// Every record of one type as views of a generated API, in ordinal order (Java `getAllMovie()`): a
+/// collection over the populated ordinals that makes each view on access.
+public struct HollowRecords<Record: HollowGeneratedRecord>: RandomAccessCollection, Sendable {
+    /// The API the views read through.
+    public let api: Record.API
+    /// The populated ordinals, ascending.
+    public let ordinals: [Int]
+    /// The records with `ordinals` of `api`.
+    public init(api: Record.API, ordinals: [Int]) {
+        self.api = api
+        self.ordinals = ordinals
+    }
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { ordinals.count }
+    /// The view at `position`.
+    @inlinable public subscript(position: Int) -> Record { Record(api: api, ordinal: ordinals[position]) }
 }
 
 /// The canonical dump's value renderings (Tests/HollowCoreTests/Fixtures/java-hollow/README.md), for
