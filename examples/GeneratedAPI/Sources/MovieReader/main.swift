@@ -24,10 +24,11 @@ for version: Int64 in [1, 2, 3] {
     let api = KitchenSinkAPI(index.state)  // the state the index answers for
     print("version \(version): \(api.allMovie.count) movies (index \(byId.deltaUpdateCount) delta updates, \(byId.rebuildCount) builds)")
     for movie in api.allMovie { print("  " + show(movie)) }
-    if let two = MoviePrimaryKeyIndex(api: api, index: index).findMatch(id: 2) {
-        print("  findMatch(id: 2) → " + show(two))
-        if held == nil { held = two }
+    if let four = MoviePrimaryKeyIndex(api: api, index: index).findMatch(id: 4) {
+        print("  findMatch(id: 4) → " + show(four))
+        if held == nil { held = four }
     }
 }
-// A view keeps reading the state it came from, whatever the consumer did since.
+// A view keeps reading the state it came from, whatever the consumer did since (movie 4's studio was
+// renamed in version 2; the view taken at version 1 still shows the old name).
 if let held { print("held since version 1: " + show(held)) }
