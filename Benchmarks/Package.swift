@@ -65,6 +65,15 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 
+        // Typed reads on large-movies: generated views (HollowGeneratePlugin) vs Codable vs the untyped API, side by side
+        // with Java's generated API (java/typed-read-bench.sh).
+        .executableTarget(
+            name: "TypedReadBench",
+            dependencies: [hollowProduct("HollowCore")],
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "HollowGeneratePlugin", package: hollow)]
+        ),
+
         // Cross-process benchmarks: fresh processes and JVMs, MQTT fan-out, producer/consumer cycles, Kea's tc program.
         .executableTarget(
             name: "hollow-bench",

@@ -53,6 +53,7 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
     private let current = Mutex<ReadState?>(nil)
     private let metricsState = Mutex(Metrics())
     private let pending = Mutex(Pending())
+    private let transitionListeners = Mutex<[any ReadStateTransitionListener]>([])
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     let instruments: ConsumerInstruments
@@ -97,6 +98,16 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
 
     /// The figures users watch (version, durations, failures, pinned).
     public var metrics: Metrics { metricsState.withLock { $0 } }
+
+    /// Registers `listener` (e.g. a ``FollowingUniqueKeyIndex``) to follow every state this consumer publishes:
+    /// told about each snapshot load and each single delta or reverse delta applied, after the state is
+    /// published (Java: `listenForDeltaUpdates`). It is given the current state at once, if there is one.
+    public func addTransitionListener(_ listener: any ReadStateTransitionListener) async {
+        await gate.withLock {
+            transitionListeners.withLock { $0.append(listener) }
+            if let state = readState { listener.snapshotLoaded(state) }
+        }
+    }
 
     /// Runs `body` while no refresh can swap the state (Java: `getRefreshLock()`); `body` gets that state.
     public func withRefreshLock<T: Sendable>(_ body: (ReadState?) async throws -> T) async rethrows -> T {
@@ -202,12 +213,21 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
                 } else {
                     plan = try await loader.planner.planToLatest(from: beforeVersion)
                 }
-                let state = try await loader.apply(plan, to: before)
+                let steps = try await loader.applyStepwise(plan, to: before)
+                guard let state = steps.last?.to ?? before else {
+                    throw RefreshError(.versionNotFound, "no snapshot to start from", requestedVersion: version)
+                }
                 let duration = ContinuousClock.now - start
                 current.withLock { $0 = state }
                 instruments.recordSuccess(
                     version: plan.destinationVersion, pinned: pinned, duration: duration,
                     snapshots: plan.snapshot == nil ? 0 : 1, deltas: plan.transitions.count)
+                let followers = transitionListeners.withLock { $0 }
+                for f in followers {
+                    for step in steps {
+                        if let from = step.from { f.deltaApplied(from: from, to: step.to) } else { f.snapshotLoaded(step.to) }
+                    }
+                }
                 metricsState.withLock { m in
                     m.currentVersion = plan.destinationVersion
                     m.lastRefreshDuration = duration

@@ -17,6 +17,7 @@ struct Hollow: AsyncParsableCommand {
             Watch.self,
             Explore.self,
             Demo.self,
+            Generate.self,
             // One line per subcommand; each lives in its own file.
         ]
     )

@@ -69,10 +69,28 @@ public struct StateLoader: Sendable {
     /// itself is never changed.
     /// - Throws: ``RefreshError`` `.retrievalFailed` when a blob cannot be read, `.blobInvalid` when it is refused.
     public func apply(_ plan: UpdatePlan, to base: ReadState?) async throws -> ReadState {
+        let steps = try await applyStepwise(plan, to: base)
+        if let last = steps.last { return last.to }
+        guard let base else {
+            throw RefreshError(.versionNotFound, "no snapshot to start from", requestedVersion: plan.destinationVersion)
+        }
+        return base  // an empty plan: already at the destination
+    }
+
+    /// One state reached while applying a plan: a loaded snapshot (`from` is nil) or one delta or reverse delta.
+    public typealias Step = (from: ReadState?, to: ReadState)
+
+    /// Like ``apply(_:to:)``, but returns every state reached on the way, in order (the last one is the
+    /// destination; none for an empty plan), for listeners that follow each transition (e.g. indexes updated per
+    /// delta).
+    /// - Throws: ``RefreshError`` as ``apply(_:to:)``.
+    public func applyStepwise(_ plan: UpdatePlan, to base: ReadState?) async throws -> [Step] {
+        var steps: [Step] = []
         var state: ReadState
         let requested = plan.destinationVersion
         if let snapshot = plan.snapshot {
             state = try await Self.read(snapshot, requested: requested) { try ReadState.load(snapshot: $0) }
+            steps.append((nil, state))
         } else if let base {
             state = base
         } else {
@@ -83,8 +101,9 @@ public struct StateLoader: Sendable {
             state = try await Self.read(blob, requested: requested) { bytes in
                 blob.type == .delta ? try from.applying(delta: bytes) : try from.applying(reverseDelta: bytes)
             }
+            steps.append((from, state))
         }
-        return state
+        return steps
     }
 
     private static func read(

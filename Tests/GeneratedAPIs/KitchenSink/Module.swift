@@ -1,0 +1,1 @@
+// The KitchenSinkAPI types are generated at build time by HollowGeneratePlugin from KitchenSink.hollow.

@@ -1,0 +1,1 @@
+// The MetricsAPI types are generated at build time by HollowGeneratePlugin from Metrics.hollow.

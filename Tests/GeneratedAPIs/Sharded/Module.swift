@@ -1,0 +1,1 @@
+// The ShardedAPI types are generated at build time by HollowGeneratePlugin from Sharded.hollow.

@@ -1,0 +1,152 @@
+import GeneratedKitchenSinkAPI
+import HollowCodeGen
+import HollowConsumer
+import HollowCore
+import HollowFilesystem
+import Testing
+
+/// Every key of `type` in `state` found by `updated` and by a rebuilt index, compared.
+func expectSameAnswers(_ updated: HollowUniqueKeyIndex, _ state: ReadState, _ label: String) throws {
+    let rebuilt = try HollowUniqueKeyIndex(state: state, type: updated.type, fieldPaths: updated.fieldPaths)
+    #expect(updated.state === state)
+    if updated.fieldPaths == (state.schema(named: updated.type).flatMap { if case .object(let o) = $0 { o.primaryKey } else { nil } }) {
+        #expect(updated.keyCount == rebuilt.keyCount, "\(label): key counts differ")
+    }
+    let t = try #require(state.objectType(updated.type))
+    let untyped = try HollowPrimaryKeyIndex(state: state, type: updated.type, fieldPaths: updated.fieldPaths)
+    for o in t.populatedOrdinals {
+        let key = updated.fieldPaths.map { t.fieldIndex($0).flatMap { f in t.value(o, f) } ?? .int(Int32.min) }
+        let a = updated.matchingOrdinal(key)
+        #expect(a == rebuilt.matchingOrdinal(key), "\(label): ordinal \(o) answered differently")
+        #expect(a == untyped.matchingOrdinal(key), "\(label): ordinal \(o) differs from HollowPrimaryKeyIndex")
+    }
+}
+
+@Suite("Indexes that follow deltas")
+struct IndexDeltaTests {
+    @Test("a unique-key index updated along the kitchensink deltas and reverse deltas answers as a rebuilt one")
+    func kitchenSinkChain() throws {
+        let s1 = try ReadState.load(snapshot: try fixture("kitchensink", "snapshot-1"))
+        let s2 = try s1.applying(delta: try fixture("kitchensink", "delta-1-2"))
+        let s3 = try s2.applying(delta: try fixture("kitchensink", "delta-2-3"))
+        let back = try s3.applying(reverseDelta: try fixture("kitchensink", "reversedelta-3-2"))
+        for (type, paths) in [("Movie", ["id"]), ("Actor", ["name", "birthYear"]), ("Studio", ["studioId"]), ("Movie", ["title"])] {
+            var index = try HollowUniqueKeyIndex(state: s1, type: type, fieldPaths: paths)
+            for (label, next) in [("delta 1-2", s2), ("delta 2-3", s3), ("reverse delta 3-2", back)] {
+                index = try index.updated(to: next)
+                try expectSameAnswers(index, next, "\(type) \(paths) after \(label)")
+            }
+        }
+        // The Movie index really was updated, not rebuilt.
+        let m = try HollowUniqueKeyIndex(state: s1, type: "Movie").updated(to: s2)
+        #expect(!m.wasRebuilt)
+        #expect(m.matchingOrdinal(Int64(3)) == nil)  // movie 3 is removed in v2
+        #expect(try HollowUniqueKeyIndex(state: s1, type: "Movie").matchingOrdinal(Int64(3)) != nil)
+    }
+
+    @Test("the typed primary-key index follows a delta")
+    func typedIndexFollowsDelta() throws {
+        let s1 = try ReadState.load(snapshot: try fixture("kitchensink", "snapshot-1"))
+        let s2 = try s1.applying(delta: try fixture("kitchensink", "delta-1-2"))
+        let index = try MoviePrimaryKeyIndex(api: KitchenSinkAPI(s1)).updated(to: KitchenSinkAPI(s2))
+        for movie in index.api.allMovie {
+            #expect(index.findMatch(id: try #require(movie.id)) == movie)
+        }
+    }
+
+    @Test("a following index is rebuilt on a snapshot and updated on each delta")
+    func followingIndex() throws {
+        let s1 = try ReadState.load(snapshot: try fixture("kitchensink", "snapshot-1"))
+        let s2 = try s1.applying(delta: try fixture("kitchensink", "delta-1-2"))
+        let following = FollowingUniqueKeyIndex(type: "Movie")
+        #expect(following.current == nil)
+        following.snapshotLoaded(s1)
+        following.deltaApplied(from: s1, to: s2)
+        #expect(following.rebuildCount == 1)
+        #expect(following.deltaUpdateCount == 1)
+        try expectSameAnswers(try #require(following.current), s2, "following")
+        // A delta from a state the index never saw makes it rebuild.
+        following.deltaApplied(from: s1, to: s2)
+        #expect(following.rebuildCount == 2)
+        #expect(following.deltaUpdateCount == 1)
+        following.deltaApplied(from: s2, to: s1)
+        #expect(following.deltaUpdateCount == 2)
+        #expect(following.current?.state === s1)
+    }
+
+    @Test(
+        "after the 1% delta of the large-movies fixture the updated index answers as a rebuilt one",
+        .enabled(if: readFile(Paths.largeMovies + "/snapshot-1") != nil, "the large-movies fixture is not on this machine"))
+    func largeMovies() throws {
+        let s1 = try ReadState.load(snapshot: try #require(readFile(Paths.largeMovies + "/snapshot-1")))
+        let s2 = try s1.applying(delta: try #require(readFile(Paths.largeMovies + "/delta-1-2")))
+        let updated = try HollowUniqueKeyIndex(state: s1, type: "Movie").updated(to: s2)
+        #expect(!updated.wasRebuilt)
+        try expectSameAnswers(updated, s2, "large-movies Movie")
+    }
+}
+
+@Suite("Schema input to the generator")
+struct GeneratorInputTests {
+    @Test("a syntax error names the file, line and column")
+    func syntaxError() {
+        let text = "Movie {\n    int id;\n    string title\n}\n"
+        let error = #expect(throws: HollowCodeGenError.self) {
+            try HollowAPIGenerator.parseSchemas(text, fileName: "movies.hollow")
+        }
+        #expect(error?.description.hasPrefix("movies.hollow:4:1: expected ';'") == true, "\(String(describing: error))")
+    }
+
+    @Test("an undefined referenced type names the line of the type that references it")
+    func undefinedReference() {
+        let text = "// movies\n\nMovie {\n    int id;\n}\n\nActor {\n    Person person;\n}\n"
+        let error = #expect(throws: HollowCodeGenError.self) {
+            try HollowAPIGenerator.parseSchemas(text, fileName: "m.hollow")
+        }
+        #expect(error?.description == "m.hollow:7: type Actor references Person, which the file does not define")
+    }
+
+    @Test("the checked-in fixture schemas parse and generate one file per type plus the API root and key indexes")
+    func filesPerType() throws {
+        let schemas = try HollowAPIGenerator.readSchemas(file: Paths.generatedAPIs + "/KitchenSink/KitchenSink.hollow")
+        let files = try HollowAPIGenerator(schemas: schemas, apiName: "KitchenSinkAPI").generate().map(\.name)
+        #expect(files.contains("KitchenSinkAPI.swift"))
+        #expect(files.contains("HString.swift"))
+        #expect(files.contains("HInteger.swift"))
+        #expect(files.contains("MoviePrimaryKeyIndex.swift"))
+        #expect(files.count == 1 + schemas.count + 4)  // Actor, Country, Movie, Studio have primary keys
+    }
+
+    @Test("the fixture schemas match the schemas in the fixture blobs")
+    func schemasMatchBlobs() throws {
+        for (dataset, name) in [("kitchensink", "KitchenSink"), ("metrics", "Metrics"), ("sharded", "Sharded")] {
+            let file = try HollowAPIGenerator.readSchemas(file: "\(Paths.generatedAPIs)/\(name)/\(name).hollow")
+            let state = try ReadState.load(snapshot: try fixture(dataset, "snapshot-1"))
+            #expect(Set(file) == Set(state.schemas), "\(name).hollow differs from \(dataset)'s schemas")
+        }
+    }
+}
+
+@Suite("Consumer transition listeners")
+struct ConsumerIndexTests {
+    @Test("a FollowingUniqueKeyIndex registered with a consumer is built once, then updated from each delta")
+    func consumerFollows() async throws {
+        let consumer = HollowConsumer(blobRetriever: try FilesystemBlobRetriever(path: Paths.fixtures + "/kitchensink"))
+        let byId = FollowingUniqueKeyIndex(type: "Movie")
+        await consumer.addTransitionListener(byId)
+        #expect(byId.current == nil)
+        for v: Int64 in [1, 2, 3] {
+            try await consumer.triggerRefreshTo(v)
+            let index = try #require(byId.current)
+            #expect(index.state === consumer.readState)
+            try expectSameAnswers(index, try #require(consumer.readState), "consumer at version \(v)")
+        }
+        #expect(byId.rebuildCount == 1)
+        #expect(byId.deltaUpdateCount == 2)
+        // Back to 1 (reverse deltas or a snapshot, as the planner chooses): still current and correct.
+        try await consumer.triggerRefreshTo(1)
+        let back = try #require(byId.current)
+        #expect(back.state === consumer.readState)
+        try expectSameAnswers(back, try #require(consumer.readState), "consumer back at version 1")
+    }
+}
