@@ -45,7 +45,7 @@ public struct MQTTConsumerStatus: Sendable, Hashable, Codable {
     public func jsonBytes() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return (try? Array(encoder.encode(self))) ?? Array("{\"consumerId\":\(jsonString(consumerID))}".utf8)
+        return (try? Array(encoder.encode(self))) ?? Array(JSONValue.object([("consumerId", .string(consumerID))]).serialized().utf8)
     }
 
     /// Parses a status payload; nil for an empty (cleared) one.

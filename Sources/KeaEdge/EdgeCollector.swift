@@ -1,3 +1,4 @@
+import HollowCore
 public import Logging
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HollowCore
 import KeaEdge
 import Logging
 import ServiceLifecycle
@@ -115,7 +116,7 @@ struct StatsCommand: AsyncParsableCommand {
         let client = KeaControlClient(endpoint: KeaControlEndpoint(keaSocket))
         do {
             let stats = try client.statistics()
-            print(JSONValue.object(stats.values.mapValues { .int($0) }).prettyPrinted())
+            print(JSONValue(sortingKeys: stats.values.mapValues { .int($0) }).prettyPrinted())
         } catch {
             throw ValidationError("\(error)")
         }
