@@ -92,6 +92,19 @@ struct JSONValueTests {
         }
     }
 
+    @Test("large objects keep their order and still reject a repeated member")
+    func largeObject() throws {
+        let members = (0..<20_000).map { "\"k\($0)\":\($0)" }
+        let v = try JSONValue.parse("{" + members.joined(separator: ",") + "}")
+        #expect(v.members?.count == 20_000)
+        #expect(v.members?.last?.key == "k19999")
+        #expect(v["k12345"]?.int64 == 12345)
+        let text = "{" + members.joined(separator: ",") + ",\"k17\":0}"
+        let e = #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(text) }
+        #expect(e?.message == #"member "k17" appears twice"#)
+        #expect(e?.column == text.utf8.count - 7)
+    }
+
     @Test("escaping: quotes, backslash, short escapes, control characters, DEL, <, >, &; non-ASCII as is")
     func escaping() throws {
         let s = "q\" b\\ n\n r\r t\t bs\u{8} ff\u{C} nul\u{0} us\u{1F} del\u{7F} <script>&amp; é 🎬 \u{2028} / '"

@@ -373,6 +373,7 @@ struct JSONParser {
         case UInt8(ascii: "{"):
             i += 1
             var o: [(key: String, value: JSONValue)] = []
+            var names: Set<String>? = nil  // from 16 members on, so large objects parse in linear time
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
             while true {
@@ -380,7 +381,16 @@ struct JSONParser {
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("a member name in double quotes") }
                 let keyStart = i
                 let k = try string()
-                if o.contains(where: { $0.key == k }) {
+                let duplicate: Bool
+                if names != nil {
+                    duplicate = !names!.insert(k).inserted
+                } else if o.count >= 16 {
+                    names = Set(o.map(\.key))
+                    duplicate = !names!.insert(k).inserted
+                } else {
+                    duplicate = o.contains { $0.key == k }
+                }
+                if duplicate {
                     throw error(at: keyStart, message: "member \"\(k)\" appears twice")
                 }
                 skipSpace()
