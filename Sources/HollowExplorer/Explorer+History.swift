@@ -14,7 +14,7 @@ extension Explorer {
         let pins = ops?.pins ?? []
         func blob(_ b: StoredBlob?) -> JSONValue {
             guard let b else { return .null }
-            var m: [(String, JSONValue)] = [("name", .string(b.name)), ("size", .int(b.size))]
+            var m: [(key: String, value: JSONValue)] = [("name", .string(b.name)), ("size", .int(b.size))]
             if let f = b.fromVersion { m.append(("from", .int(f))) }
             m.append(("to", .int(b.toVersion)))
             m.append(("modified", b.modified.map { .double($0) } ?? .null))
@@ -206,7 +206,7 @@ struct StateDiff {
     }
 
     static func sample(_ s: LoadedState, _ type: String, _ o: Int) -> JSONValue {
-        var m: [(String, JSONValue)] = [("ordinal", .from(o))]
+        var m: [(key: String, value: JSONValue)] = [("ordinal", .from(o))]
         if let k = s.keyText(type, o) { m.append(("key", .string(k.replacingOccurrences("\u{1F}", ", ")))) }
         m.append(("display", .from(RecordRendering.display(s, type, o))))
         return .object(m)
@@ -307,18 +307,18 @@ struct StateDiff {
     static func changesHTML(_ changes: [JSONValue]) -> String {
         changes.map { c in
             func show(_ v: JSONValue) -> String {
-                if case .object = v { return Layout.esc("\(v["type"]?.stringValue ?? "") #\(v["ordinal"]?.intValue ?? 0)" + (v["display"]?.stringValue.map { " “\($0)”" } ?? "")) }
+                if case .object = v { return Layout.esc("\(v["type"]?.string ?? "") #\(v["ordinal"]?.int64 ?? 0)" + (v["display"]?.string.map { " “\($0)”" } ?? "")) }
                 return RecordRendering.valueHTML(v)
             }
-            return "<code>\(Layout.esc(c["field"]?.stringValue ?? ""))</code>: \(show(c["from"] ?? .null)) → \(show(c["to"] ?? .null))"
+            return "<code>\(Layout.esc(c["field"]?.string ?? ""))</code>: \(show(c["from"] ?? .null)) → \(show(c["to"] ?? .null))"
         }.joined(separator: "<br>")
     }
 
     func html(fromVersion: Int64, toVersion: Int64) -> String {
         var out = "<p>\(added) added, \(removed) removed, \(changed) changed (matched by \(matchedBy)).</p>"
         func link(_ v: Int64, _ s: JSONValue) -> String {
-            let o = s["ordinal"]?.intValue ?? s["toOrdinal"]?.intValue ?? 0
-            let label = (s["key"]?.stringValue ?? s["display"]?.stringValue).map { "#\(o) \($0)" } ?? "#\(o)"
+            let o = s["ordinal"]?.int64 ?? s["toOrdinal"]?.int64 ?? 0
+            let label = (s["key"]?.string ?? s["display"]?.string).map { "#\(o) \($0)" } ?? "#\(o)"
             return Layout.link("/types/\(FormData.encode(type))/records/\(o)?version=\(v)", label)
         }
         if !addedSamples.isEmpty {
@@ -329,7 +329,7 @@ struct StateDiff {
         }
         if !changedSamples.isEmpty {
             out += Layout.table(["changed", "fields"], changedSamples.map { c in
-                ["<span class=\"changed\">" + link(toVersion, c) + "</span>", StateDiff.changesHTML(c["changedFields"]?.arrayValue ?? [])]
+                ["<span class=\"changed\">" + link(toVersion, c) + "</span>", StateDiff.changesHTML(c["changedFields"]?.array ?? [])]
             })
         }
         return out

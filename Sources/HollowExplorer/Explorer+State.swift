@@ -31,7 +31,7 @@ extension Explorer {
             return [
                 "kind": "OBJECT", "primaryKey": .from(s.primaryKey),
                 "fields": .array(s.fields.map { f in
-                    var m: [(String, JSONValue)] = [("name", .string(f.name)), ("type", .string(f.type.rawValue))]
+                    var m: [(key: String, value: JSONValue)] = [("name", .string(f.name)), ("type", .string(f.type.rawValue))]
                     if let r = f.referencedType { m.append(("referencedType", .string(r))) }
                     return .object(m)
                 }),
@@ -90,7 +90,7 @@ extension Explorer {
             let count = s.populated(name).count
             let footprint = s.view.footprint(of: name)
             total += footprint ?? 0
-            var m: [(String, JSONValue)] = [
+            var m: [(key: String, value: JSONValue)] = [
                 ("name", .string(name)), ("kind", .string(schema.kind.rawValue)), ("records", .from(count)),
                 ("maxOrdinal", .from(s.view.maxOrdinal(of: name))), ("footprintBytes", footprint.map { .from($0) } ?? .null),
             ]
@@ -211,14 +211,14 @@ extension Explorer {
     static func recordsTable(_ records: [JSONValue], schema: HollowSchema, s: LoadedState, explicit: Bool) -> String {
         let version: Int64? = explicit ? s.version : nil
         func ordinalCell(_ r: JSONValue) -> String {
-            let type = r["type"]?.stringValue ?? ""
-            let o = r["ordinal"]?.intValue ?? 0
+            let type = r["type"]?.string ?? ""
+            let o = r["ordinal"]?.int64 ?? 0
             return Layout.link("/types/\(FormData.encode(type))/records/\(o)" + Layout.query([("version", version.map { String($0) })]), "#\(o)")
         }
         switch schema {
         case .object(let o):
             let rows = records.map { r -> [String] in
-                [ordinalCell(r)] + (r["fields"]?.arrayValue ?? []).map { f in
+                [ordinalCell(r)] + (r["fields"]?.array ?? []).map { f in
                     let v = f["value"] ?? .null
                     if case .object = v { return RecordRendering.refHTML(v, version: version) }
                     return RecordRendering.valueHTML(v)
@@ -227,9 +227,9 @@ extension Explorer {
             return Layout.table(["ordinal"] + o.fields.map(\.name), rows, id: "records")
         default:
             let rows = records.map { r -> [String] in
-                let size = r["size"]?.intValue ?? 0
-                let items = (r["elements"]?.arrayValue ?? []).prefix(8).map { RecordRendering.refHTML($0, version: version) }
-                let entries = (r["entries"]?.arrayValue ?? []).prefix(8).map {
+                let size = r["size"]?.int64 ?? 0
+                let items = (r["elements"]?.array ?? []).prefix(8).map { RecordRendering.refHTML($0, version: version) }
+                let entries = (r["entries"]?.array ?? []).prefix(8).map {
                     RecordRendering.refHTML($0["key"] ?? .null, version: version) + " → " + RecordRendering.refHTML($0["value"] ?? .null, version: version)
                 }
                 return [ordinalCell(r), "\(size)", (items + entries).joined(separator: "; ") + (size > 8 ? " …" : "")]

@@ -30,7 +30,7 @@ enum RecordRendering {
 
     /// A reference to record `ordinal` of `type`, expanded `depth` levels while `budget` lasts.
     static func reference(_ s: LoadedState, _ type: String, _ ordinal: Int, depth: Int, budget: inout Int) -> JSONValue {
-        var members: [(String, JSONValue)] = [("type", .string(type)), ("ordinal", .from(ordinal))]
+        var members: [(key: String, value: JSONValue)] = [("type", .string(type)), ("ordinal", .from(ordinal))]
         members.append(("display", .from(display(s, type, ordinal))))
         if depth > 0, budget > 0 {
             members.append(("record", record(s, type, ordinal, depth: depth - 1, budget: &budget)))
@@ -45,7 +45,7 @@ enum RecordRendering {
         guard let rec = s.record(type, ordinal) else {
             return ["type": .string(type), "ordinal": .from(ordinal), "populated": false]
         }
-        var m: [(String, JSONValue)] = [
+        var m: [(key: String, value: JSONValue)] = [
             ("type", .string(type)), ("ordinal", .from(ordinal)), ("kind", .string(schema.kind.rawValue)),
         ]
         switch (schema, rec) {
@@ -57,7 +57,7 @@ enum RecordRendering {
             }
             var fields: [JSONValue] = []
             for (i, f) in os.fields.enumerated() where i < values.count {
-                var fm: [(String, JSONValue)] = [("name", .string(f.name)), ("type", .string(f.type.rawValue))]
+                var fm: [(key: String, value: JSONValue)] = [("name", .string(f.name)), ("type", .string(f.type.rawValue))]
                 if case .reference(let target) = values[i], let rt = f.referencedType {
                     fm.append(("referencedType", .string(rt)))
                     fm.append(("value", reference(s, rt, target, depth: depth, budget: &budget)))
@@ -92,7 +92,7 @@ enum RecordRendering {
 
     private static func elementsJSON(
         _ s: LoadedState, _ elementType: String, _ elements: [Int], depth: Int, budget: inout Int,
-        into m: inout [(String, JSONValue)]
+        into m: inout [(key: String, value: JSONValue)]
     ) {
         m.append(("elementType", .string(elementType)))
         m.append(("size", .from(elements.count)))
@@ -104,11 +104,11 @@ enum RecordRendering {
     // MARK: HTML from the JSON
 
     static func refHTML(_ ref: JSONValue, version: Int64?) -> String {
-        let type = ref["type"]?.stringValue ?? "?"
-        let ordinal = ref["ordinal"]?.intValue ?? -1
+        let type = ref["type"]?.string ?? "?"
+        let ordinal = ref["ordinal"]?.int64 ?? -1
         let href = "/types/\(FormData.encode(type))/records/\(ordinal)" + Layout.query([("version", version.map { String($0) })])
         var out = Layout.link(href, "\(type) #\(ordinal)")
-        if let d = ref["display"]?.stringValue { out += " <span class=\"mono\">\(Layout.esc(quoteIfNeeded(d)))</span>" }
+        if let d = ref["display"]?.string { out += " <span class=\"mono\">\(Layout.esc(quoteIfNeeded(d)))</span>" }
         if let r = ref["record"], case .object = r {
             out += "<div class=\"rec\">" + recordHTML(r, version: version, nested: true) + "</div>"
         }
@@ -126,13 +126,13 @@ enum RecordRendering {
     }
 
     static func recordHTML(_ r: JSONValue, version: Int64?, nested: Bool = false) -> String {
-        if r["populated"]?.boolValue == false { return "<span class=\"muted\">(ordinal not populated)</span>" }
-        let kind = r["kind"]?.stringValue ?? ""
+        if r["populated"]?.bool == false { return "<span class=\"muted\">(ordinal not populated)</span>" }
+        let kind = r["kind"]?.string ?? ""
         switch kind {
         case "OBJECT":
-            let rows = r["fields"]?.arrayValue.map { f -> [String] in
-                let name = f["name"]?.stringValue ?? ""
-                let type = f["type"]?.stringValue ?? ""
+            let rows = r["fields"]?.array?.map { f -> [String] in
+                let name = f["name"]?.string ?? ""
+                let type = f["type"]?.string ?? ""
                 let v = f["value"] ?? .null
                 let cell: String
                 if case .object = v { cell = refHTML(v, version: version) } else { cell = valueHTML(v) }
@@ -140,17 +140,17 @@ enum RecordRendering {
             } ?? []
             return Layout.table(["field", "type", "value"], rows)
         case "LIST", "SET":
-            let els = r["elements"]?.arrayValue ?? []
-            let size = r["size"]?.intValue ?? Int64(els.count)
-            var out = "<div class=\"muted\">\(kind) of \(Layout.esc(r["elementType"]?.stringValue ?? "")), \(size) element(s)</div><ol start=\"0\">"
+            let els = r["elements"]?.array ?? []
+            let size = r["size"]?.int64 ?? Int64(els.count)
+            var out = "<div class=\"muted\">\(kind) of \(Layout.esc(r["elementType"]?.string ?? "")), \(size) element(s)</div><ol start=\"0\">"
             for e in els { out += "<li>" + refHTML(e, version: version) + "</li>" }
             out += "</ol>"
-            if r["truncated"]?.boolValue == true { out += "<div class=\"muted\">(first \(els.count) shown)</div>" }
+            if r["truncated"]?.bool == true { out += "<div class=\"muted\">(first \(els.count) shown)</div>" }
             return out
         case "MAP":
-            let entries = r["entries"]?.arrayValue ?? []
+            let entries = r["entries"]?.array ?? []
             let rows = entries.map { e in [refHTML(e["key"] ?? .null, version: version), refHTML(e["value"] ?? .null, version: version)] }
-            var out = "<div class=\"muted\">MAP \(Layout.esc(r["keyType"]?.stringValue ?? "")) → \(Layout.esc(r["valueType"]?.stringValue ?? "")), \(r["size"]?.intValue ?? 0) entr(ies)</div>"
+            var out = "<div class=\"muted\">MAP \(Layout.esc(r["keyType"]?.string ?? "")) → \(Layout.esc(r["valueType"]?.string ?? "")), \(r["size"]?.int64 ?? 0) entr(ies)</div>"
             out += Layout.table(["key", "value"], rows)
             return out
         default:
@@ -163,4 +163,12 @@ extension String {
     func replacingOccurrences(_ target: String, _ replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
+}
+
+extension JSONValue {
+    /// The explorer's shorthands for optional API fields (nil becomes `null`).
+    static func from(_ i: Int) -> JSONValue { .int(i) }
+    static func from(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+    static func from(_ i: Int64?) -> JSONValue { i.map { .int($0) } ?? .null }
+    static func from(_ a: [String]?) -> JSONValue { a.map { .array($0.map { .string($0) }) } ?? .null }
 }

@@ -41,11 +41,20 @@ public struct MQTTConsumerStatus: Sendable, Hashable, Codable {
         self.online = online
     }
 
-    /// The JSON payload.
+    /// The JSON payload: keys sorted, absent values left out (written with HollowCore's `JSONValue`, so its
+    /// escaping is the project's one policy).
     public func jsonBytes() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? Array(encoder.encode(self))) ?? Array("{\"consumerId\":\(jsonString(consumerID))}".utf8)
+        var m: [String: JSONValue] = ["consumerId": .string(consumerID), "online": .bool(online)]
+        if let namespace { m["namespace"] = .string(namespace) }
+        if let group { m["group"] = .string(group) }
+        if let version { m["version"] = .int(version) }
+        if let requestedVersion { m["requestedVersion"] = .int(requestedVersion) }
+        if let pinned { m["pinned"] = .bool(pinned) }
+        if let lastRefreshAt { m["lastRefreshAt"] = .string(lastRefreshAt) }
+        if let lastRefreshDurationMs { m["lastRefreshDurationMs"] = .double(lastRefreshDurationMs) }
+        if let lastError { m["lastError"] = .string(lastError) }
+        if let updatedAt { m["updatedAt"] = .string(updatedAt) }
+        return Array(JSONValue(sortingKeys: m).serialized().utf8)
     }
 
     /// Parses a status payload; nil for an empty (cleared) one.

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import HollowCore
 
 /// The payload of `announced` and pin topics: a plain decimal version (`42`) or a JSON object with a
 /// `version` and optional `reason`, `announcedAt` and `producerId`. An empty payload means "cleared".
@@ -79,16 +80,15 @@ public struct MQTTVersionPayload: Sendable, Hashable {
     }
 
     static func announcement(version: Int64, producerID: String, at date: Date) -> [UInt8] {
-        var out = "{\"version\":\(version),\"announcedAt\":"
-        out += jsonString(iso8601(date))
-        out += ",\"producerId\":" + jsonString(producerID) + "}"
-        return Array(out.utf8)
+        let json: JSONValue = ["version": .int(version), "announcedAt": .string(iso8601(date)), "producerId": .string(producerID)]
+        return Array(json.serialized().utf8)
     }
 
     /// A pin payload: the plain decimal version, or JSON with the reason when one is given.
     public static func pin(version: Int64, reason: String?) -> [UInt8] {
         guard let reason else { return Array(String(version).utf8) }
-        return Array("{\"version\":\(version),\"reason\":\(jsonString(reason))}".utf8)
+        let json: JSONValue = ["version": .int(version), "reason": .string(reason)]
+        return Array(json.serialized().utf8)
     }
 }
 
@@ -97,24 +97,6 @@ func iso8601(_ date: Date) -> String {
     date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
 }
 
-/// A JSON string literal for `s`.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20:
-            let hex = String(u.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
 
 extension StringProtocol {
     func trimmingASCIIWhitespace() -> Substring {

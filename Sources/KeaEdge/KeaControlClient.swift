@@ -1,3 +1,5 @@
+public import HollowCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -80,11 +82,11 @@ public struct KeaControlClient: Sendable {
         let raw: [UInt8]
         switch endpoint {
         case .unixSocket(let path):
-            request = .object(["command": .string(command)])
-            raw = try exchangeUnix(path: path, request: Array(request.compact().utf8))
+            request = ["command": .string(command)]
+            raw = try exchangeUnix(path: path, request: Array(request.serialized().utf8))
         case .controlAgent(let host, let port):
-            request = .object(["command": .string(command), "service": .array([.string("dhcp4")])])
-            raw = try exchangeHTTP(host: host, port: port, body: request.compact())
+            request = ["command": .string(command), "service": ["dhcp4"]]
+            raw = try exchangeHTTP(host: host, port: port, body: request.serialized())
         }
         let answer: JSONValue
         do { answer = try JSONValue.parse(raw) } catch {
@@ -99,7 +101,7 @@ public struct KeaControlClient: Sendable {
             let text = single["text"]?.string ?? "no text"
             throw KeaControlError(code: .commandFailed, message: "Kea at \(endpoint) refused '\(command)' (result \(result)): \(text)")
         }
-        return single["arguments"] ?? .object([:])
+        return single["arguments"] ?? .object([])
     }
 
     /// Runs `statistic-get-all` and returns the newest sample of every statistic.
@@ -233,7 +235,7 @@ public struct KeaStatistics: Sendable, Hashable {
     /// (newest sample first). Non-integer statistics are skipped.
     /// - Throws: ``MetricsJSONError`` when the arguments are not an object of sample lists.
     public init(arguments: JSONValue) throws(MetricsJSONError) {
-        guard let o = arguments.object else { throw MetricsJSONError(message: "statistic-get-all: expected an object of statistics") }
+        guard let o = arguments.members else { throw MetricsJSONError(message: "statistic-get-all: expected an object of statistics") }
         var values: [String: Int64] = [:]
         for (name, samples) in o {
             guard let list = samples.array else { throw MetricsJSONError(message: "statistic \(name): expected a list of samples") }

@@ -1,3 +1,5 @@
+import HollowCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -28,7 +30,7 @@ public struct JSONLinesSink: MetricsSink {
     /// Appends `window.last` as one line.
     public func publish(window: [MetricsState]) async throws {
         guard let newest = window.last else { return }
-        let line = Array((newest.jsonValue.compact() + "\n").utf8)
+        let line = Array((newest.jsonValue.serialized() + "\n").utf8)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         if fd < 0 { throw KeaEdgeIOError("open \(path)", errno: errno) }
         defer { close(fd) }

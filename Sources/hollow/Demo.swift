@@ -220,16 +220,15 @@ final class WatcherProcess: Sendable {
     }
 
     private func handle(_ line: String) {
-        guard let data = line.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let event = object["event"] as? String, let at = (object["epochMs"] as? NSNumber)?.int64Value
+        guard let object = try? JSONValue.parse(line), let event = object["event"]?.string,
+              let at = object["epochMs"]?.int64
         else { return }
-        if event == "refresh", let v = (object["version"] as? NSNumber)?.int64Value {
+        if event == "refresh", let v = object["version"]?.int64 {
             current.withLock { $0 = v }
-            timeline.refreshed(at: at, who: id, version: v, pinned: object["pinned"] as? Bool ?? false,
-                               ms: (object["ms"] as? NSNumber)?.doubleValue ?? 0)
+            timeline.refreshed(at: at, who: id, version: v, pinned: object["pinned"]?.bool ?? false,
+                               ms: object["ms"]?.double ?? 0)
         } else {
-            timeline.record(at: at, id, "refresh failed: \(object["error"] as? String ?? "?")")
+            timeline.record(at: at, id, "refresh failed: \(object["error"]?.string ?? "?")")
         }
     }
 }

@@ -111,17 +111,21 @@ final class RefreshPrinter: RefreshListener {
 
     func refreshSuccessful(beforeVersion: Int64?, version: Int64, requestedVersion: Int64, duration: Duration, isPinned: Bool) {
         let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        emit("{\"event\":\"refresh\",\"id\":\(jsonString(id)),\"version\":\(version),\"pinned\":\(isPinned),"
-            + "\"ms\":\(String(format: "%.3f", ms)),\"epochMs\":\(epochMillis())}")
+        emit([
+            "event": "refresh", "id": .string(id), "version": .int(version), "pinned": .bool(isPinned),
+            "ms": .number(String(format: "%.3f", ms)), "epochMs": .int(epochMillis()),
+        ])
     }
 
     func refreshFailed(currentVersion: Int64?, requestedVersion: Int64, error: any Error) {
-        emit("{\"event\":\"error\",\"id\":\(jsonString(id)),\"version\":\(currentVersion.map(String.init) ?? "null"),"
-            + "\"requested\":\(requestedVersion),\"error\":\(jsonString("\(error)")),\"epochMs\":\(epochMillis())}")
+        emit([
+            "event": "error", "id": .string(id), "version": currentVersion.map { .int($0) } ?? .null,
+            "requested": .int(requestedVersion), "error": .string("\(error)"), "epochMs": .int(epochMillis()),
+        ])
     }
 
-    private func emit(_ line: String) {
-        let bytes = Array((line + "\n").utf8)
+    private func emit(_ event: JSONValue) {
+        let bytes = Array((event.serialized() + "\n").utf8)
         bytes.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }
     }
 }
@@ -133,19 +137,3 @@ func epochMillis() -> Int64 {
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
 }
 
-/// A JSON string literal for `s`.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}

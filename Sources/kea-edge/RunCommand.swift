@@ -1,5 +1,6 @@
 import ArgumentParser
 import HollowOperations
+import HollowCore
 import KeaEdge
 import KeaEdgeCollector
 import Logging
@@ -109,7 +110,7 @@ struct StatsCommand: AsyncParsableCommand {
         let client = KeaControlClient(endpoint: KeaControlEndpoint(keaSocket))
         do {
             let stats = try client.statistics()
-            print(JSONValue.object(stats.values.mapValues { .int($0) }).prettyPrinted())
+            print(JSONValue(sortingKeys: stats.values.mapValues { .int($0) }).prettyPrinted())
         } catch {
             throw ValidationError("\(error)")
         }

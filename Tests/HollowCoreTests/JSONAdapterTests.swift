@@ -99,10 +99,10 @@ import Testing
     }
 
     @Test func jsonParserErrors() throws {
-        #expect(throws: HollowJSONSyntaxError.self) { try HollowJSONValue.parse(#"{"a":1,"a":2}"#) }
-        #expect(throws: HollowJSONSyntaxError.self) { try HollowJSONValue.parse("01") }
-        #expect(throws: HollowJSONSyntaxError.self) { try HollowJSONValue.parse(#""\ud800""#) }
-        #expect(try HollowJSONValue.parse(#" {"k" : [1, -2.5e3, "\u00e9\ud83c\udfac", true, null]} "#)
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(#"{"a":1,"a":2}"#) }
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse("01") }
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(#""\ud800""#) }
+        #expect(try JSONValue.parse(#" {"k" : [1, -2.5e3, "\u00e9\ud83c\udfac", true, null]} "#)
             == .object([("k", .array([.number("1"), .number("-2.5e3"), .string("é🎬"), .bool(true), .null]))]))
     }
 }

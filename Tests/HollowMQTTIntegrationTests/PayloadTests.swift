@@ -39,6 +39,23 @@ struct PayloadTests {
         #expect(try MQTTVersionPayload.parse(MQTTVersionPayload.pin(version: 3, reason: "rollback"))?.reason == "rollback")
     }
 
+    @Test("pin and status payloads are written with the one JSON escaper and read back")
+    func escapedPayloads() throws {
+        let reason = "bad <data> & \u{7F} é \"q\"\n"
+        let pin = MQTTVersionPayload.pin(version: 3, reason: reason)
+        #expect(String(decoding: pin, as: UTF8.self) == #"{"version":3,"reason":"bad \u003cdata\u003e \u0026 \u007f é \"q\"\n"}"#)
+        #expect(try MQTTVersionPayload.parse(pin)?.reason == reason)
+        var status = MQTTConsumerStatus(consumerID: "c<1>", namespace: "ns", group: nil, online: true)
+        status.version = Int64.max
+        status.lastError = reason
+        status.lastRefreshDurationMs = 12.5
+        let text = String(decoding: status.jsonBytes(), as: UTF8.self)
+        #expect(
+            text == #"{"consumerId":"c\u003c1\u003e","lastError":"bad \u003cdata\u003e \u0026 \u007f é \"q\"\n","#
+                + #""lastRefreshDurationMs":12.5,"namespace":"ns","online":true,"version":9223372036854775807}"#)
+        #expect(try MQTTConsumerStatus.parse(status.jsonBytes()) == status)
+    }
+
     @Test func topics() throws {
         let t = try MQTTTopics(namespace: "metrics")
         #expect(t.announced == "hollow/metrics/announced")

@@ -1,3 +1,4 @@
+import HollowCore
 import KeaEdge
 import Testing
 
@@ -114,9 +115,9 @@ struct BCCReportTests {
     func stateFiles() throws {
         let a = MetricsState(timestamp: "t1", source: "s", aggregates: ["x": 1])
         let b = MetricsState(timestamp: "t2", source: "s", metrics: ["m": Metric(name: "m", unit: "u", buckets: [MetricBucket(lower: 0, upper: 1, count: 2)])])
-        let lines = a.jsonValue.compact() + "\n" + b.jsonValue.compact() + "\n"
+        let lines = a.jsonValue.serialized() + "\n" + b.jsonValue.serialized() + "\n"
         #expect(try MetricsStateFile.parse(lines) == [a, b])
-        #expect(try MetricsStateFile.parse("[" + a.jsonValue.compact() + "," + b.jsonValue.compact() + "]") == [a, b])
+        #expect(try MetricsStateFile.parse("[" + a.jsonValue.serialized() + "," + b.jsonValue.serialized() + "]") == [a, b])
         #expect(try MetricsStateFile.parse(b.prettyJSON()) == [b])
         #expect(throws: MetricsJSONError.self) { try MetricsStateFile.parse("{\"timestamp\": 1}") }
     }

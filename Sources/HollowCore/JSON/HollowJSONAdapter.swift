@@ -87,11 +87,12 @@ public struct HollowJSONAdapter {
     struct Mismatch: Error { var path: String; var reason: String }
 
     func parse(_ text: String, line: Int) throws(HollowJSONError) -> Pending {
-        let json: HollowJSONValue
+        let json: JSONValue
         do {
-            json = try HollowJSONValue.parse(text)
+            json = try JSONValue.parse(text)
         } catch {
-            throw HollowJSONError(line: line, reason: error.description)
+            // One record a line: the column is enough.
+            throw HollowJSONError(line: line, reason: "invalid JSON at column \(error.column): \(error.message)")
         }
         guard case .object = json else {
             throw HollowJSONError(line: line, reason: "expected a JSON object for a \(typeName) record, found \(json.kindDescription)")
@@ -111,7 +112,7 @@ public struct HollowJSONAdapter {
     }
 
     /// Converts `json` to a pending record of `type`. `asObject`: top level (always the object form).
-    func pending(_ json: HollowJSONValue, type: String, path: String, asObject: Bool = false) throws -> Pending {
+    func pending(_ json: JSONValue, type: String, path: String, asObject: Bool = false) throws -> Pending {
         switch try schema(type, path) {
         case .object(let s):
             if !asObject, s.fields.count == 1 {
@@ -157,7 +158,7 @@ public struct HollowJSONAdapter {
         }
     }
 
-    private func element(_ json: HollowJSONValue, _ type: String, _ path: String) throws -> Pending {
+    private func element(_ json: JSONValue, _ type: String, _ path: String) throws -> Pending {
         if case .null = json { throw Mismatch(path: path, reason: "collections cannot hold null") }
         return try pending(json, type: type, path: path)
     }
@@ -168,7 +169,7 @@ public struct HollowJSONAdapter {
         return s.fields[0].type == .string
     }
 
-    private func field(_ json: HollowJSONValue, _ f: HollowObjectSchema.Field, path: String) throws -> PendingField? {
+    private func field(_ json: JSONValue, _ f: HollowObjectSchema.Field, path: String) throws -> PendingField? {
         if case .null = json { return nil }
         func bad(_ expected: String) -> Mismatch { Mismatch(path: path, reason: "expected \(expected), found \(json.kindDescription)") }
         switch f.type {
@@ -199,7 +200,7 @@ public struct HollowJSONAdapter {
         }
     }
 
-    static func floating(_ json: HollowJSONValue) -> String? {
+    static func floating(_ json: JSONValue) -> String? {
         switch json {
         case .number(let n): n
         case .string("NaN"): "nan"

@@ -1,15 +1,22 @@
-/// A parsed JSON value. Numbers keep their text so integers up to 64 bits convert exactly.
-/// (A small parser of our own: HollowCore does not import Foundation, and this one reports the column
-/// of an error and keeps integer precision and object key order.)
-public enum HollowJSONValue: Sendable, Hashable {
+/// A JSON value: the one JSON type of the project (record import/export, the explorer's API, kea-edge's
+/// metrics files and Kea's control channel, `hollow watch`'s JSON lines).
+///
+/// Numbers keep their text, so integers up to 64 bits (and beyond) convert exactly; objects keep their members in
+/// document order. (A small parser of our own: HollowCore does not import Foundation, and this one reports the
+/// line and column of an error and keeps integer precision and key order.)
+///
+/// Build values with the cases, the literal conformances and the convenience constructors
+/// (`.int(_:)`, `.double(_:)`, ``init(sortingKeys:)``); read them with the accessors (``int64``, ``double``,
+/// ``bool``, ``string``, ``array``, ``members``, ``subscript(_:)``).
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
-    /// A number, as written.
+    /// A number, as written (valid JSON number text).
     case number(String)
     case string(String)
-    case array([HollowJSONValue])
+    case array([JSONValue])
     /// Members in document order.
-    case object([(key: String, value: HollowJSONValue)])
+    case object([(key: String, value: JSONValue)])
 
     public static func == (a: Self, b: Self) -> Bool {
         switch (a, b) {
@@ -18,7 +25,8 @@ public enum HollowJSONValue: Sendable, Hashable {
         case (.number(let x), .number(let y)): x == y
         case (.string(let x), .string(let y)): x == y
         case (.array(let x), .array(let y)): x == y
-        case (.object(let x), .object(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case (.object(let x), .object(let y)):
+            x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         default: false
         }
     }
@@ -30,7 +38,9 @@ public enum HollowJSONValue: Sendable, Hashable {
         case .number(let n): h.combine(n)
         case .string(let s): h.combine(s)
         case .array(let a): h.combine(a)
-        case .object(let o): for (k, v) in o { h.combine(k); h.combine(v) }
+        case .object(let o):
+            h.combine(o.count)
+            for (k, v) in o { h.combine(k); h.combine(v) }
         }
     }
 
@@ -45,20 +55,121 @@ public enum HollowJSONValue: Sendable, Hashable {
         case .object: "an object"
         }
     }
+}
 
-    /// Serializes compactly (no whitespace), members in order.
-    public var serialized: String {
+// MARK: Convenience constructors
+
+extension JSONValue {
+    /// An exact integer number.
+    public static func int(_ value: some BinaryInteger) -> JSONValue { .number(String(value)) }
+
+    /// A floating-point number in Swift's shortest round-tripping form (`8.7`, `5.0`, `1e+16`).
+    /// JSON has no NaN or infinities: those become the strings `"NaN"`, `"Infinity"` and `"-Infinity"`
+    /// (as Java Hollow's JSON does).
+    public static func double(_ value: Double) -> JSONValue {
+        if value.isNaN { return .string("NaN") }
+        if value.isInfinite { return .string(value < 0 ? "-Infinity" : "Infinity") }
+        return .number(String(value))
+    }
+
+    /// An object from a dictionary, members sorted by key (Unicode scalar order) so the output is stable.
+    public init(sortingKeys dictionary: [String: JSONValue]) {
+        self = .object(
+            dictionary.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
+                .map { (key: $0.key, value: $0.value) }
+        )
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// An object with the members in the order written.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements.map { (key: $0.0, value: $0.1) }) }
+    public init(nilLiteral: ()) { self = .null }
+}
+
+// MARK: Accessors
+
+extension JSONValue {
+    /// The member `key` of an object (the first one with that name), or nil.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members.first { $0.key == key }?.value }
+        return nil
+    }
+
+    /// The exact integer value of a number that fits `Int64` (`1e3` and `5.0` count: they are integral).
+    public var int64: Int64? {
+        guard case .number(let text) = self else { return nil }
+        if let i = Int64(text) { return i }
+        guard let d = Double(text), d.rounded() == d, d >= -0x1p63, d < 0x1p63 else { return nil }
+        return Int64(d)
+    }
+
+    /// The value of a number as a `Double` (the nearest one).
+    public var double: Double? {
+        if case .number(let text) = self { return Double(text) }
+        return nil
+    }
+
+    /// The value of `true` or `false`.
+    public var bool: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// The value of a string.
+    public var string: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// The elements of an array.
+    public var array: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    /// The members of an object, in document order.
+    public var members: [(key: String, value: JSONValue)]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    /// Whether this is `null`.
+    public var isNull: Bool { self == .null }
+}
+
+// MARK: Serialization
+
+extension JSONValue {
+    /// Compact JSON text (no whitespace), members in order, strings escaped by ``escape(_:into:)``.
+    public func serialized() -> String {
         var out = ""
         write(to: &out)
         return out
     }
 
-    func write(to out: inout String) {
+    /// Pretty JSON text: two-space indentation, `"key": value`, one element or member a line, members in order,
+    /// empty containers as `[]` and `{}`, no trailing newline (the layout of Python's `json.dumps(v, indent=2)`).
+    public func prettyPrinted() -> String {
+        var out = ""
+        write(to: &out, indent: 0)
+        return out
+    }
+
+    /// Appends the compact JSON text of this value to `out`.
+    public func write(to out: inout String) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .number(let n): out += n
-        case .string(let s): Self.writeString(s, to: &out)
+        case .string(let s): Self.quote(s, into: &out)
         case .array(let a):
             out += "["
             for (i, v) in a.enumerated() {
@@ -70,7 +181,7 @@ public enum HollowJSONValue: Sendable, Hashable {
             out += "{"
             for (i, m) in o.enumerated() {
                 if i > 0 { out += "," }
-                Self.writeString(m.key, to: &out)
+                Self.quote(m.key, into: &out)
                 out += ":"
                 m.value.write(to: &out)
             }
@@ -78,15 +189,58 @@ public enum HollowJSONValue: Sendable, Hashable {
         }
     }
 
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
+    private func write(to out: inout String, indent: Int) {
+        switch self {
+        case .array(let a) where !a.isEmpty:
+            out += "[\n"
+            for (i, v) in a.enumerated() {
+                out += String(repeating: " ", count: indent + 2)
+                v.write(to: &out, indent: indent + 2)
+                out += i == a.count - 1 ? "\n" : ",\n"
+            }
+            out += String(repeating: " ", count: indent) + "]"
+        case .object(let o) where !o.isEmpty:
+            out += "{\n"
+            for (i, m) in o.enumerated() {
+                out += String(repeating: " ", count: indent + 2)
+                Self.quote(m.key, into: &out)
+                out += ": "
+                m.value.write(to: &out, indent: indent + 2)
+                out += i == o.count - 1 ? "\n" : ",\n"
+            }
+            out += String(repeating: " ", count: indent) + "}"
+        default:
+            write(to: &out)
+        }
+    }
+
+    /// Appends the JSON escaping of `string` (without the surrounding quotes) to `out`: the project's one JSON
+    /// string escaper, used by every JSON writer.
+    ///
+    /// The policy:
+    /// - `"` and `\` as `\"` and `\\`; newline, carriage return, tab, backspace and form feed as `\n`, `\r`,
+    ///   `\t`, `\b`, `\f`;
+    /// - the other control characters (U+0000–U+001F) and DEL (U+007F) as `\u00XX` (lowercase hex);
+    /// - `<`, `>` and `&` as `\u003c`, `\u003e` and `\u0026`, so JSON can be embedded in HTML (a `<script>`
+    ///   element or an attribute) without further escaping;
+    /// - everything else, non-ASCII included, as is (UTF-8). A Swift `String` holds Unicode scalars only, so
+    ///   there are no lone surrogates to escape.
+    ///
+    /// (`ReadState.canonicalJSON()` keeps its own writer: it reproduces Java Hollow's dump byte for byte,
+    /// from UTF-16 units that may be lone surrogates.)
+    public static func escape(_ string: String, into out: inout String) {
+        for u in string.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
             default:
                 if u.value < 0x20 || u.value == 0x7F {
                     let hex = String(u.value, radix: 16)
@@ -96,50 +250,106 @@ public enum HollowJSONValue: Sendable, Hashable {
                 }
             }
         }
+    }
+
+    /// Appends `string` as a JSON string literal (in double quotes, escaped by ``escape(_:into:)``) to `out`.
+    public static func quote(_ string: String, into out: inout String) {
+        out += "\""
+        escape(string, into: &out)
         out += "\""
     }
 
+    /// `string` as a JSON string literal (in double quotes, escaped by ``escape(_:into:)``).
+    public static func quoted(_ string: String) -> String {
+        var out = ""
+        quote(string, into: &out)
+        return out
+    }
+}
+
+// MARK: Parsing
+
+extension JSONValue {
     /// Parses one JSON document.
-    /// - Throws: ``HollowJSONSyntaxError`` with the 1-based column of the problem.
-    public static func parse(_ text: String) throws(HollowJSONSyntaxError) -> HollowJSONValue {
-        var p = JSONParser(bytes: Array(text.utf8))
+    /// - Throws: ``JSONSyntaxError`` with the 1-based line and column of the problem.
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+
+    /// Parses one JSON document from UTF-8 bytes.
+    /// - Throws: ``JSONSyntaxError`` with the 1-based line and column of the problem.
+    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        var p = JSONParser(bytes: bytes)
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()
-        guard p.i == p.bytes.count else { throw p.error("end of line after the JSON value") }
+        guard p.i == p.bytes.count else { throw p.error("the end of the text after the JSON value") }
         return v
     }
 }
 
-/// A JSON syntax error: 1-based column (in UTF-8 bytes) and what was expected.
-public struct HollowJSONSyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
+/// A JSON syntax error: where (1-based line, and column in UTF-8 bytes) and what was expected.
+public struct JSONSyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// 1-based line.
+    public var line: Int
+    /// 1-based column, in UTF-8 bytes.
     public var column: Int
+    /// What was expected there, and what was found.
     public var message: String
-    public var description: String { "invalid JSON at column \(column): \(message)" }
+
+    /// Creates an error at `line` and `column`.
+    public init(line: Int, column: Int, message: String) {
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    /// `line L, column C: message`.
+    public var description: String { "line \(line), column \(column): \(message)" }
 }
+
+/// The former name of ``JSONValue``.
+@available(*, deprecated, renamed: "JSONValue")
+public typealias HollowJSONValue = JSONValue
+
+/// The former name of ``JSONSyntaxError``.
+@available(*, deprecated, renamed: "JSONSyntaxError")
+public typealias HollowJSONSyntaxError = JSONSyntaxError
 
 struct JSONParser {
     let bytes: [UInt8]
     var i = 0
 
-    func error(_ expected: String) -> HollowJSONSyntaxError {
-        let found = i < bytes.count ? "'\(Character(Unicode.Scalar(bytes[i])))'" : "end of line"
-        return HollowJSONSyntaxError(column: i + 1, message: "expected \(expected), found \(found)")
+    /// An error at byte offset `at` (the current position by default).
+    func error(at offset: Int? = nil, message: String) -> JSONSyntaxError {
+        let end = min(offset ?? i, bytes.count)
+        var line = 1
+        var lineStart = 0
+        for k in 0..<end where bytes[k] == 0x0A {
+            line += 1
+            lineStart = k + 1
+        }
+        return JSONSyntaxError(line: line, column: end - lineStart + 1, message: message)
+    }
+
+    func error(_ expected: String) -> JSONSyntaxError {
+        let found = i < bytes.count ? "'\(Character(Unicode.Scalar(bytes[i])))'" : "the end of the text"
+        return error(message: "expected \(expected), found \(found)")
     }
 
     mutating func skipSpace() {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
     }
 
-    mutating func literal(_ word: String, _ v: HollowJSONValue) throws(HollowJSONSyntaxError) -> HollowJSONValue {
+    mutating func literal(_ word: String, _ v: JSONValue) throws(JSONSyntaxError) -> JSONValue {
         let w = Array(word.utf8)
         guard i + w.count <= bytes.count, Array(bytes[i..<(i + w.count)]) == w else { throw error("a JSON value") }
         i += w.count
         return v
     }
 
-    mutating func value(depth: Int) throws(HollowJSONSyntaxError) -> HollowJSONValue {
-        guard depth < 512 else { throw HollowJSONSyntaxError(column: i + 1, message: "nesting deeper than 512 levels") }
+    mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        guard depth < 512 else { throw error(message: "nesting deeper than 512 levels") }
         guard i < bytes.count else { throw error("a JSON value") }
         switch bytes[i] {
         case UInt8(ascii: "n"): return try literal("null", .null)
@@ -148,7 +358,7 @@ struct JSONParser {
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "["):
             i += 1
-            var a: [HollowJSONValue] = []
+            var a: [JSONValue] = []
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
             while true {
@@ -162,7 +372,8 @@ struct JSONParser {
             }
         case UInt8(ascii: "{"):
             i += 1
-            var o: [(key: String, value: HollowJSONValue)] = []
+            var o: [(key: String, value: JSONValue)] = []
+            var names: Set<String>? = nil  // from 16 members on, so large objects parse in linear time
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
             while true {
@@ -170,8 +381,17 @@ struct JSONParser {
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("a member name in double quotes") }
                 let keyStart = i
                 let k = try string()
-                if o.contains(where: { $0.key == k }) {
-                    throw HollowJSONSyntaxError(column: keyStart + 1, message: "member \"\(k)\" appears twice")
+                let duplicate: Bool
+                if names != nil {
+                    duplicate = !names!.insert(k).inserted
+                } else if o.count >= 16 {
+                    names = Set(o.map(\.key))
+                    duplicate = !names!.insert(k).inserted
+                } else {
+                    duplicate = o.contains { $0.key == k }
+                }
+                if duplicate {
+                    throw error(at: keyStart, message: "member \"\(k)\" appears twice")
                 }
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("':'") }
@@ -189,7 +409,7 @@ struct JSONParser {
         }
     }
 
-    mutating func number() throws(HollowJSONSyntaxError) -> String {
+    mutating func number() throws(JSONSyntaxError) -> String {
         let start = i
         if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
         func digits(_ p: inout JSONParser) -> Int {
@@ -200,7 +420,7 @@ struct JSONParser {
         let intDigits = digits(&self)
         guard intDigits > 0 else { i = start; throw error("a JSON value") }
         if intDigits > 1, bytes[start + (bytes[start] == UInt8(ascii: "-") ? 1 : 0)] == 0x30 {
-            throw HollowJSONSyntaxError(column: start + 1, message: "numbers must not have leading zeros")
+            throw error(at: start, message: "numbers must not have leading zeros")
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
             i += 1
@@ -214,7 +434,7 @@ struct JSONParser {
         return String(decoding: bytes[start..<i], as: UTF8.self)
     }
 
-    mutating func hex4() throws(HollowJSONSyntaxError) -> UInt32 {
+    mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
         guard i + 4 <= bytes.count else { throw error("4 hex digits") }
         var v: UInt32 = 0
         for _ in 0..<4 {
@@ -232,7 +452,7 @@ struct JSONParser {
         return v
     }
 
-    mutating func string() throws(HollowJSONSyntaxError) -> String {
+    mutating func string() throws(JSONSyntaxError) -> String {
         i += 1  // opening quote
         var scalars = String.UnicodeScalarView()
         var runStart = i

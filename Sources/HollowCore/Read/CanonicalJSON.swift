@@ -1,5 +1,10 @@
 // The canonical JSON dump of a read state, byte-identical to the Java dump program's output
 // (Tests/HollowCoreTests/Fixtures/java-hollow/README.md, "Canonical JSON dump format").
+//
+// Its string writer (`JSONOut.unit`) is deliberately not `JSONValue.escape(_:into:)`: it reproduces the Java
+// dump's escaping byte for byte (only `"`, `\`, U+0000-U+001F and U+007F escaped, always as `\u00xx`, `<`, `>`
+// and `&` as is) and works on the heap's UTF-16 units, which may hold unpaired surrogates (written as `\udxxx`)
+// that no Swift `String` can carry. FixtureDumpTests compare its output with Java's dumps.
 
 extension ReadState {
     /// The canonical JSON dump of this state: randomized tag, sorted header tags, and every type (sorted by
