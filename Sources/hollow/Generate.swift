@@ -1,8 +1,6 @@
 import ArgumentParser
 import HollowCodeGen
 import HollowCore
-import HollowFilesystem
-import HollowZstd
 
 /// `hollow generate`: write a typed Swift API for a schema file or for the announced state of a store.
 struct Generate: AsyncParsableCommand {
@@ -45,25 +43,15 @@ struct Generate: AsyncParsableCommand {
             let written = try HollowAPIGenerator(schemas: schemas, apiName: apiName).write(to: output)
             print("wrote \(written.count) files for \(schemas.count) types to \(output)")
         } catch let error as HollowCodeGenError {
-            throw StoreFiles.failure(error.description)
+            throw failure(error.description)
         } catch let error as CLIError {
-            throw StoreFiles.failure(error.description)
+            throw failure(error.description)
         }
     }
 
-    /// The schemas of the announced state of a store: its header blob, or the state the planner reaches.
+    /// The schemas of the announced state of a store, loaded through the one store path (`Dump.load`).
     static func announcedSchemas(store: String, namespace: String?) async throws -> [HollowSchema] {
-        guard let version = try FilesystemAnnouncer.readAnnouncedVersion(path: store, namespace: namespace) else {
-            throw CLIError("\(store) has no announced version")
-        }
-        let retriever = try FilesystemBlobRetriever(path: store, namespace: namespace, decompressors: [ZstdCompressor()])
-        if let header = try await retriever.retrieveHeaderBlob(desiredVersion: version), header.toVersion == version {
-            return try HollowBlobHeader.read(try await header.bytes()).schemas
-        }
-        let plan = try await UpdatePlanner(retriever: retriever).snapshotPlan(to: version)
-        guard let snapshot = plan.snapshot else { throw CLIError("\(store) has no snapshot for version \(version)") }
-        var state = try ReadState.load(snapshot: try await snapshot.bytes())
-        for blob in plan.transitions { state = try state.applying(delta: try await blob.bytes()) }
-        return state.schemas
+        let options = try StoreOptions.parse(["--store", store] + (namespace.map { ["--namespace", $0] } ?? []))
+        return try await Dump.load(options, version: nil, from: nil).state.schemas
     }
 }
