@@ -1,35 +1,58 @@
 import ArgumentParser
 import Foundation
+import HollowFilesystem
 import HollowMQTT
 import Logging
 
-/// `hollow pin NS V [--group G] [--reason R] --broker URL`: pins consumers of a namespace (or of one group) to a version.
+/// `hollow pin NS V [--group G] [--reason R] [--store S] --broker URL`: pins consumers of a namespace (or of one
+/// group) to a version: a retained MQTT pin, and with `--store` also the store's `pin` / `pin-GROUP` file.
 struct Pin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Pin the consumers of a namespace (or of one group) to a version (retained on PREFIX/NS/pin[/GROUP]).")
+        abstract: "Pin the consumers of a namespace (or of one group) to a version (retained on PREFIX/NS/pin[/GROUP]).",
+        discussion: """
+            With --store the pin is also written to STORE/NS/pin (or pin-GROUP), first, atomically: it outlives a broker
+            that loses its retained messages, and watchers with a store start from it. Give --store, --broker, or both.
+            """)
 
     @Argument(help: "The namespace.") var namespace: String
     @Argument(help: "The version to pin to (a non-negative integer).") var version: Int64
     @Option(help: "Pin only the consumers of this group (canary cohort).") var group: String?
     @Option(help: "Why (stored in the pin's JSON payload, shown by hollow status).") var reason: String?
+    @Option(help: "The blob store directory: also write the pin file STORE/NS/pin[-GROUP] (durable beyond the broker).")
+    var store: String?
     @OptionGroup var broker: MQTTBrokerOptions
 
     func validate() throws {
         guard version >= 0 else { throw ValidationError("version \(version) is negative") }
+        guard store != nil || broker.hasBroker else { throw ValidationError("give --broker, --store, or both") }
     }
 
     func run() async throws {
+        let who = "\(group.map { "group \($0) of " } ?? "")\(namespace)"
+        if let store {
+            do {
+                try FilesystemPins(path: store, namespace: namespace).write(version, group: group)
+            } catch {
+                throw CLIError("cannot write the pin to the store: \(error)")
+            }
+            print("pinned \(who) to \(version) in the store (\(store))")
+        }
+        guard broker.hasBroker else { return }
         let topics = try broker.topics(namespace)
         let topic = try group.map { try topics.pin(group: $0) } ?? topics.pin
-        try await broker.publishRetained(topic: topic, payload: MQTTVersionPayload.pin(version: version, reason: reason))
-        print("pinned \(group.map { "group \($0) of " } ?? "")\(namespace) to \(version) (\(topic))")
+        do {
+            try await broker.publishRetained(topic: topic, payload: MQTTVersionPayload.pin(version: version, reason: reason))
+        } catch let error as CLIError where store != nil {
+            throw CLIError("\(error.description) -- the store holds the pin: watchers with a store take it after their next reconnect; run the command again to reach the broker")
+        }
+        print("pinned \(who) to \(version) (\(topic))")
     }
 }
 
 /// Broker connection options shared by the MQTT subcommands (pin, unpin, status; publish and watch can reuse them).
 struct MQTTBrokerOptions: ParsableArguments {
-    @Option(help: "Broker URL: mqtt://[user:pass@]host:port or mqtts://... (TLS).")
-    var broker: String
+    @Option(help: "Broker URL: mqtt://[user:pass@]host:port or mqtts://... (TLS). Several brokers of a cluster or failover pair: repeat the option or separate URLs with commas.")
+    var broker: [String] = []
 
     @Option(help: "A file holding the broker password (first line). Default: $HOLLOW_MQTT_PASSWORD.")
     var passwordFile: String?
@@ -44,17 +67,28 @@ struct MQTTBrokerOptions: ParsableArguments {
 
     @Option(help: "Seconds to wait for the connection and acknowledgements.") var timeout: Double = 5
 
+    /// Whether at least one broker URL was given.
+    var hasBroker: Bool { broker.contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty } }
+
     /// The topics of `namespace`, with a clear error for a bad name.
     func topics(_ namespace: String) throws -> MQTTTopics {
         do { return try MQTTTopics(namespace: namespace, prefix: prefix) } catch { throw ValidationError(error.message) }
     }
 
-    /// The client configuration: URL, then --username/--password-file, then the environment.
+    /// The client configuration: URLs (the first one first, the others for failover), then
+    /// --username/--password-file, then the environment.
     func clientConfiguration(clientIDPrefix: String) throws -> MQTTClientConfiguration {
+        guard hasBroker else { throw ValidationError("--broker is required") }
         let url: MQTTBrokerURL
-        do { url = try MQTTBrokerURL(parsing: broker) } catch { throw ValidationError(error.message) }
+        var config: MQTTClientConfiguration
+        do {
+            let urls = try MQTTBrokerURL.parseList(broker)
+            url = urls[0]
+            config = try MQTTClientConfiguration(urls: urls, clientID: "\(clientIDPrefix)-\(UInt32.random(in: 0...UInt32.max))")
+        } catch {
+            throw ValidationError(error.message)
+        }
         let env = ProcessInfo.processInfo.environment
-        var config = MQTTClientConfiguration(url: url, clientID: "\(clientIDPrefix)-\(UInt32.random(in: 0...UInt32.max))")
         if config.username == nil { config.username = username ?? env["HOLLOW_MQTT_USERNAME"] }
         if config.password == nil {
             if let passwordFile {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HollowFilesystem
 import HollowMQTT
 import Logging
 import Synchronization
@@ -11,6 +12,7 @@ struct Status: AsyncParsableCommand {
 
     @Argument(help: "The namespace.") var namespace: String
     @Option(help: "Milliseconds to collect retained messages after subscribing.") var settleMs: Int = 500
+    @Option(help: "The blob store directory: also show its announced.version and pin files.") var store: String?
     @OptionGroup var broker: MQTTBrokerOptions
 
     func run() async throws {
@@ -30,7 +32,26 @@ struct Status: AsyncParsableCommand {
         }
         try await Task.sleep(for: .milliseconds(settleMs))
         await client.shutdown()
-        print(Self.render(collected.withLock { $0 }, topics: topics, now: Date()))
+        var out = Self.render(collected.withLock { $0 }, topics: topics, now: Date())
+        if let store { out += Self.renderStore(store: store, namespace: namespace) }
+        print(out, terminator: "")
+    }
+
+    /// The store's side: `announced.version` and the pin files (what watchers with a store fall back on).
+    static func renderStore(store: String, namespace: String) -> String {
+        func show(_ read: () throws -> Int64?) -> String {
+            do { return try read().map(String.init) ?? "none" } catch { return "UNREADABLE: \(error)" }
+        }
+        var out = "store \(store)\n"
+        out += "store announced: \(show { try FilesystemAnnouncer.readAnnouncedVersion(path: store, namespace: namespace) })\n"
+        do {
+            let pins = try FilesystemPins(path: store, namespace: namespace)
+            out += "store pin:       \(show { try pins.read() })\n"
+            for g in (try? pins.groups()) ?? [] { out += "store pin-\(g): \(show { try pins.read(group: g) })\n" }
+        } catch {
+            out += "store pin:       UNREADABLE: \(error)\n"
+        }
+        return out
     }
 
     static func render(_ retained: [String: [UInt8]], topics: MQTTTopics, now: Date) -> String {

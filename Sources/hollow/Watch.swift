@@ -23,8 +23,8 @@ struct Watch: AsyncParsableCommand {
 
     @Option(help: "The blob store directory (local or NFS).") var store: String
     @Option(help: "The namespace: sub-directory of the store and MQTT topic segment.") var namespace: String
-    @Option(help: "Broker URL mqtt://[user:pass@]host:port or mqtts://...; without it, poll announced.version.")
-    var broker: String?
+    @Option(help: "Broker URL mqtt://[user:pass@]host:port or mqtts://... (repeat or comma-separate for a cluster); without it, poll announced.version.")
+    var broker: [String] = []
     @Option(help: "Consumer group, for group pins (canary cohorts).") var group: String?
     @Option(help: "Consumer id (MQTT client id and status topic). Default: hollow-watch-<pid>.") var id: String?
     @Option(help: "A file holding the broker password (first line). Default: $HOLLOW_MQTT_PASSWORD.") var passwordFile: String?
@@ -55,8 +55,8 @@ struct Watch: AsyncParsableCommand {
         var reporter: MQTTConsumerStatusReporter?
         var mqttClient: MQTTClient?
         let watcher: any AnnouncementWatcher
-        if let broker {
-            var args = ["--broker", broker, "--prefix", prefix]
+        if !broker.isEmpty {
+            var args = broker.flatMap { ["--broker", $0] } + ["--prefix", prefix]
             if let passwordFile { args += ["--password-file", passwordFile] }
             if let username { args += ["--username", username] }
             if let caFile { args += ["--ca-file", caFile] }
@@ -66,7 +66,8 @@ struct Watch: AsyncParsableCommand {
             mqttClient = client
             reporter = try MQTTConsumerStatusReporter(client: client, namespace: namespace, group: group, prefix: prefix, logger: logger)
             let mqttWatcher = try MQTTAnnouncementWatcher(
-                client: client, namespace: namespace, group: group, prefix: prefix, refreshJitter: jitter, logger: logger)
+                client: client, namespace: namespace, group: group, prefix: prefix, refreshJitter: jitter,
+                store: try Self.storeReader(store: store, namespace: namespace, group: group), logger: logger)
             services.append(TaskService(name: "mqtt-watcher") { try await mqttWatcher.run() })
             watcher = mqttWatcher
         } else {

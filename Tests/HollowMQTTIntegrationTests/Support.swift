@@ -1,4 +1,6 @@
+import Foundation
 import HollowCore
+import HollowFilesystem
 import HollowMQTT
 import HollowTestSupport
 import Synchronization
@@ -79,11 +81,11 @@ func testConfiguration(_ broker: MosquittoBroker, id: String, username: String? 
 /// A started watcher with its own client, a recording consumer subscribed, connected.
 func startWatcher(
     _ broker: MosquittoBroker, namespace: String, group: String? = nil, id: String = "watcher",
-    configure: (inout MQTTClientConfiguration) -> Void = { _ in }
+    store: MQTTStoreReader? = nil, configure: (inout MQTTClientConfiguration) -> Void = { _ in }
 ) async throws -> (MQTTAnnouncementWatcher, RecordingTrigger) {
     var config = testConfiguration(broker, id: id)
     configure(&config)
-    let watcher = try MQTTAnnouncementWatcher(configuration: config, namespace: namespace, group: group)
+    let watcher = try MQTTAnnouncementWatcher(configuration: config, namespace: namespace, group: group, store: store)
     let trigger = RecordingTrigger(watcher: watcher)
     watcher.subscribeToUpdates(trigger)
     try watcher.start()
@@ -140,5 +142,56 @@ final class StatusRecorder: Sendable {
             group.cancelAll()
             return r
         }
+    }
+}
+
+/// A temporary filesystem store for one namespace: `announced.version` and the pin files, as `hollow publish`
+/// and `hollow pin --store` write them, and the reader `hollow watch --store` gives its MQTT watcher.
+struct TempStore: Sendable {
+    let path: String
+    let namespace: String
+    let pins: FilesystemPins
+
+    init(namespace: String) throws {
+        path = try makeTempDirectory(prefix: "hollow-store")
+        self.namespace = namespace
+        pins = try FilesystemPins(path: path, namespace: namespace)
+    }
+
+    /// Writes `announced.version` (what the producer's filesystem announcer does before the MQTT one).
+    func announce(_ version: Int64) async throws {
+        try await FilesystemAnnouncer(path: path, namespace: namespace).announce(version: version)
+    }
+
+    /// The store as a watcher reads it (the wiring of `hollow watch --store S --broker URL`).
+    func reader(group: String? = nil) -> MQTTStoreReader {
+        let path = path, namespace = namespace, pins = pins
+        return MQTTStoreReader {
+            MQTTStoreSnapshot(
+                announcedVersion: try FilesystemAnnouncer.readAnnouncedVersion(path: path, namespace: namespace),
+                namespacePin: try pins.read(),
+                groupPin: try group.flatMap { try pins.read(group: $0) })
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Polls `condition` every 20 ms until it holds; throws after `timeout` with `what` (bounded wait).
+func eventually(
+    _ what: @autoclosure () -> String, timeout: Duration = .seconds(20), _ condition: () -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw TestFailure("not within \(timeout): \(what())") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// Waits until `watcher` has settled at least `count` (re)connects (retained messages through, unknown pins
+/// resolved).
+func waitUntilSettled(_ watcher: MQTTAnnouncementWatcher, count: Int, timeout: Duration = .seconds(20)) async throws {
+    try await eventually("watcher settled \(count) connections (has \(watcher.settledConnections))", timeout: timeout) {
+        watcher.settledConnections >= count
     }
 }
