@@ -136,6 +136,7 @@ final class MQTTNetworkLoop: Sendable {
             firstAttempt = false
             bridge.markDisconnected()
             if shouldStop { break }
+            if bridge.state.withLock({ $0.downgradeRequested }) { continue }  // same broker again, with MQTT 3.1.1
             if wasConnected {
                 delay = delayMin
                 failuresInRound = 0

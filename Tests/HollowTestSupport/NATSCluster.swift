@@ -172,9 +172,10 @@ public final class NATSCluster: Sendable {
         try launch(node: node)
     }
 
-    /// Stops every node (SIGTERM, then SIGKILL after 5 s) and removes the directory.
+    /// Stops every node with SIGKILL (the state is thrown away with the directory) and removes the directory.
+    /// (A graceful stop of a node whose cluster lost a member can wait on JetStream for a long time.)
     public func stop() async {
-        for node in mqttPorts.indices { await stopProcess(node: node, graceful: true) }
+        for node in mqttPorts.indices { await stopProcess(node: node, graceful: false) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
