@@ -4,8 +4,8 @@
 #   scripts/install-deps.sh --kea    plus Kea and DHCP clients for the kea-edge integration tests, and the browser
 #   scripts/install-deps.sh --browser  plus headless Chromium for the explorer's browser test (make test: via --kea)
 set -euo pipefail
-core=(pkg-config libzstd-dev zstd libmosquitto-dev mosquitto mosquitto-clients libbpf-dev libelf-dev zlib1g-dev
-      clang llvm bpftool iproute2)
+core=(pkg-config libzstd-dev zstd libmosquitto-dev mosquitto mosquitto-clients nats-server libbpf-dev libelf-dev
+      zlib1g-dev clang llvm bpftool iproute2)
 kea=(kea-dhcp4-server kea-admin socat busybox isc-dhcp-client)
 browser=(chromium)
 want=("${core[@]}")
@@ -21,5 +21,9 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The Debian mosquitto package starts a system broker on port 1883; the project never uses it.
-if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
+# The Debian mosquitto and nats-server packages start system servers (1883, 4222); the project never uses them:
+# tests start their own on free loopback ports.
+if command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now nats-server >/dev/null 2>&1 || true
+fi

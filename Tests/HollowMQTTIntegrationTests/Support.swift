@@ -11,7 +11,6 @@ import Testing
 final class RecordingTrigger: RefreshTrigger {
     private struct State {
         var seen: [Int64?] = []
-        var waiters: [(Int64, CheckedContinuation<Void, Never>)] = []
     }
     private let state = Mutex(State())
     private let version: @Sendable () -> Int64?
@@ -22,13 +21,7 @@ final class RecordingTrigger: RefreshTrigger {
 
     func triggerAsyncRefresh() {
         let v = version()
-        let ready = state.withLock { s in
-            s.seen.append(v)
-            let ready = s.waiters.filter { $0.0 == v }.map(\.1)
-            s.waiters.removeAll { $0.0 == v }
-            return ready
-        }
-        for c in ready { c.resume() }
+        state.withLock { $0.seen.append(v) }
     }
 
     func triggerAsyncRefreshWithRandomDelay(maxDelay: Duration) { triggerAsyncRefresh() }
@@ -37,24 +30,17 @@ final class RecordingTrigger: RefreshTrigger {
     var seen: [Int64?] { state.withLock { $0.seen } }
 
     /// Returns once the latest trigger saw `version` (now or later); throws after `timeout`.
+    /// (A bounded poll every 5 ms: a timeout throws instead of leaving a waiter that is never resumed.)
     func waitFor(_ version: Int64, timeout: Duration = .seconds(15)) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { c in
-                    let done = self.state.withLock { s in
-                        if s.seen.last == version { return true }
-                        s.waiters.append((version, c))
-                        return false
-                    }
-                    if done { c.resume() }
-                }
+        let start = state.withLock { $0.seen.count }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let done = state.withLock { s in s.seen.last == version || s.seen[start...].contains(version) }
+            if done { return }
+            guard ContinuousClock.now < deadline else {
+                throw TestFailure("no refresh trigger for version \(version) within \(timeout); seen \(seen)")
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TestFailure("no refresh trigger for version \(version) within \(timeout); seen \(self.seen)")
-            }
-            try await group.next()
-            group.cancelAll()
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 }
@@ -102,45 +88,30 @@ func makeAnnouncer(_ broker: MosquittoBroker, namespace: String, timeout: Durati
 
 /// Records every consumer status published on a topic and lets a test wait for one that matches.
 final class StatusRecorder: Sendable {
-    private struct Waiter {
-        let match: @Sendable (MQTTConsumerStatus) -> Bool
-        let continuation: CheckedContinuation<MQTTConsumerStatus, Never>
-    }
-    private let state = Mutex<(seen: [MQTTConsumerStatus], waiters: [UInt64: Waiter], next: UInt64)>(([], [:], 0))
+    private let state = Mutex<(seen: [MQTTConsumerStatus], unused: Int)>(([], 0))
 
     init(client: MQTTClient, topic: String) {
         client.subscribe([topic]) { [weak self] message in
             guard let self, let status = try? MQTTConsumerStatus.parse(message.payload) else { return }
-            let ready = self.state.withLock { s -> [(CheckedContinuation<MQTTConsumerStatus, Never>)] in
-                s.seen.append(status)
-                let ids = s.waiters.filter { $0.value.match(status) }.map(\.key)
-                return ids.compactMap { s.waiters.removeValue(forKey: $0)?.continuation }
-            }
-            for c in ready { c.resume(returning: status) }
+            self.state.withLock { $0.seen.append(status) }
         }
     }
 
     /// The first status published from now on (or the latest one already seen) that matches.
+    /// (A bounded poll every 5 ms: a timeout throws instead of leaving a waiter that is never resumed.)
     func waitFor(timeout: Duration = .seconds(15), _ match: @escaping @Sendable (MQTTConsumerStatus) -> Bool) async throws -> MQTTConsumerStatus {
-        try await withThrowingTaskGroup(of: MQTTConsumerStatus.self) { group in
-            group.addTask {
-                await withCheckedContinuation { c in
-                    let now = self.state.withLock { s -> MQTTConsumerStatus? in
-                        if let last = s.seen.last, match(last) { return last }
-                        s.next += 1
-                        s.waiters[s.next] = Waiter(match: match, continuation: c)
-                        return nil
-                    }
-                    if let now { c.resume(returning: now) }
-                }
+        let start = state.withLock { $0.seen.count }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let found = state.withLock { s -> MQTTConsumerStatus? in
+                if let last = s.seen.last, match(last) { return last }
+                return s.seen[start...].first(where: match)
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TestFailure("no matching consumer status within \(timeout); seen \(self.state.withLock { $0.seen })")
+            if let found { return found }
+            guard ContinuousClock.now < deadline else {
+                throw TestFailure("no matching consumer status within \(timeout); seen \(state.withLock { $0.seen })")
             }
-            let r = try await group.next()!
-            group.cancelAll()
-            return r
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 }
