@@ -18,11 +18,13 @@ func failoverConfiguration(_ endpoints: [(host: String, port: Int)], id: String)
 
 /// A started watcher on several brokers, with a recording consumer.
 func startWatcher(
-    endpoints: [(host: String, port: Int)], namespace: String, id: String, protocolVersion: MQTTProtocolVersion = .v5
+    endpoints: [(host: String, port: Int)], namespace: String, id: String, protocolVersion: MQTTProtocolVersion = .v5,
+    qos: MQTTQoS = .atLeastOnce
 ) async throws -> (MQTTAnnouncementWatcher, RecordingTrigger) {
     var config = failoverConfiguration(endpoints, id: id)
     config.protocolVersion = protocolVersion
     let watcher = try MQTTAnnouncementWatcher(configuration: config, namespace: namespace)
+    watcher.subscriptionQoS = qos
     let trigger = RecordingTrigger(watcher: watcher)
     watcher.subscribeToUpdates(trigger)
     try watcher.start()
@@ -175,12 +177,15 @@ struct NATSClusterTests {
         do {
             let node = cluster.mqttPorts.map { (host: "127.0.0.1", port: $0) }
             // Producer on node 1 (failing over to 2 and 3), consumers on nodes 2 and 3. NATS speaks MQTT 3.1.1:
-            // the producer asks for MQTT 5 and falls back by itself; the consumers ask for 3.1.1.
+            // the producer asks for MQTT 5 and falls back by itself; the consumers ask for 3.1.1. The consumers
+            // subscribe at QoS 0: on NATS a QoS 1 subscription is a JetStream consumer that can live on the node
+            // that dies (deliveries then stop on a connection that stays up); a QoS 0 one is a plain NATS
+            // subscription routed by any node, and retained values still arrive on every (re)subscribe.
             let producer = try MQTTClient(configuration: failoverConfiguration([node[0], node[1], node[2]], id: "nats-producer"))
             let announcer = try MQTTAnnouncer(client: producer, namespace: "ns", acknowledgementTimeout: .seconds(5))
             try await announceRetrying(announcer, 1)
-            let (w2, t2) = try await startWatcher(endpoints: [node[1], node[2]], namespace: "ns", id: "nats-c2", protocolVersion: .v311)
-            let (w3, t3) = try await startWatcher(endpoints: [node[2], node[1]], namespace: "ns", id: "nats-c3", protocolVersion: .v311)
+            let (w2, t2) = try await startWatcher(endpoints: [node[1], node[2]], namespace: "ns", id: "nats-c2", protocolVersion: .v311, qos: .atMostOnce)
+            let (w3, t3) = try await startWatcher(endpoints: [node[2], node[1]], namespace: "ns", id: "nats-c3", protocolVersion: .v311, qos: .atMostOnce)
             try await t2.waitFor(1, timeout: .seconds(30))
             try await t3.waitFor(1, timeout: .seconds(30))
             try await announceRetrying(announcer, 2)
