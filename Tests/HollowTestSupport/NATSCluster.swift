@@ -62,30 +62,42 @@ public final class NATSCluster: Sendable {
     }
 
     /// Starts `nodes` servers and waits until a retained QoS 1 message can be published on every node's MQTT
-    /// listener (the cluster formed and JetStream elected its leaders).
+    /// listener (the cluster formed and JetStream elected its leaders). A port taken by someone else between
+    /// choosing it and binding it (other tests start servers in parallel) makes it start over on new ports,
+    /// at most three times.
     public static func start(nodes: Int = 3, readyTimeout: Duration = .seconds(60)) async throws -> NATSCluster {
         precondition(nodes >= 1)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let cluster = try makeCluster(nodes: nodes)
+            do {
+                for node in 0..<nodes {
+                    try cluster.writeConfig(node: node)
+                    try cluster.launch(node: node)
+                }
+                for node in 0..<nodes { try await cluster.waitUntilReady(node: node, timeout: readyTimeout) }
+                return cluster
+            } catch {
+                let logs = cluster.logs
+                await cluster.stop()
+                if attempt < 3 && logs.contains("address already in use") { continue }
+                print("nats logs:\n\(logs)")
+                throw error
+            }
+        }
+    }
+
+    private static func makeCluster(nodes: Int) throws -> NATSCluster {
         let dir = try makeTempDirectory(prefix: "hollow-nats")
         var ports: [Int] = []
         while ports.count < nodes * 3 {
             let p = try freeLoopbackPort()
             if !ports.contains(p) { ports.append(p) }
         }
-        let cluster = NATSCluster(
+        return NATSCluster(
             mqttPorts: Array(ports[0..<nodes]), clientPorts: Array(ports[nodes..<2 * nodes]),
             clusterPorts: Array(ports[2 * nodes..<3 * nodes]), directory: dir)
-        do {
-            for node in 0..<nodes {
-                try cluster.writeConfig(node: node)
-                try cluster.launch(node: node)
-            }
-            for node in 0..<nodes { try await cluster.waitUntilReady(node: node, timeout: readyTimeout) }
-        } catch {
-            print("nats logs:\n\(cluster.logs)")
-            await cluster.stop()
-            throw error
-        }
-        return cluster
     }
 
     /// The config file of `node`.
@@ -144,6 +156,10 @@ public final class NATSCluster: Sendable {
         let deadline = ContinuousClock.now + timeout
         var last = ""
         while ContinuousClock.now < deadline {
+            let log = (try? String(contentsOfFile: logPath(node: node), encoding: .utf8)) ?? ""
+            if log.contains("address already in use") {
+                throw BrokerError("NATS node \(node + 1) could not bind its ports (address already in use)")
+            }
             if MosquittoBroker.canConnect(port: mqttPorts[node]) {
                 let r = try await MosquittoBroker.runTool(
                     "mosquitto_pub",
