@@ -11,3 +11,8 @@ func strerrorString() -> String? {
     guard let p = strerror(errno) else { return nil }
     return String(cString: p)
 }
+
+/// Shuts a socket down in both directions (the peer sees the connection end; our `pselect` wakes up).
+func closeConnection(_ fd: Int32) -> Int32 {
+    shutdown(fd, Int32(SHUT_RDWR))
+}

@@ -85,6 +85,21 @@ public struct MQTTBrokerURL: Sendable, Hashable, CustomStringConvertible {
         self.init(scheme: scheme, host: String(host), port: port, username: username, password: password)
     }
 
+    /// Parses broker URLs given as several values, each possibly a comma-separated list
+    /// (`mqtt://a:1883,mqtt://b:1883`); empty items are skipped. Percent-encode a comma inside a password.
+    /// - Throws: `MQTTError` `.invalidURL` for a bad URL or when no URL is given.
+    public static func parseList(_ values: [String]) throws(MQTTError) -> [MQTTBrokerURL] {
+        var urls: [MQTTBrokerURL] = []
+        for value in values {
+            for item in value.split(separator: ",") {
+                let text = item.trimmingASCIIWhitespace()
+                if !text.isEmpty { urls.append(try MQTTBrokerURL(parsing: String(text))) }
+            }
+        }
+        guard !urls.isEmpty else { throw MQTTError(.invalidURL, "no broker URL given") }
+        return urls
+    }
+
     public var description: String {
         var user = ""
         if let username { user = password == nil ? "\(username)@" : "\(username):***@" }

@@ -28,6 +28,10 @@ final class MQTTCallbackBridge: Sendable {
     struct State {
         var connected = false
         var closed = false
+        /// Whether the client speaks MQTT 5 (it falls back to 3.1.1 when a broker does not support 5, like NATS).
+        var usesV5 = true
+        /// The broker refused MQTT 5: the next attempt uses 3.1.1.
+        var downgradeRequested = false
         var lastConnectError: MQTTError?
         var connectWaiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
         var acks: [Int32: AckSlot] = [:]
@@ -59,6 +63,18 @@ final class MQTTCallbackBridge: Sendable {
     // MARK: callbacks (network thread)
 
     func didConnect(_ mosq: OpaquePointer?, rc: Int32) {
+        // 1 (MQTT 3.1.1) or 0x84 (MQTT 5): unsupported protocol version. Fall back to 3.1.1 on the next attempt.
+        if rc == 1 || rc == Int32(MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION.rawValue) {
+            let downgrade = state.withLock { s in
+                guard s.usesV5 else { return false }
+                s.downgradeRequested = true
+                return true
+            }
+            if downgrade {
+                logger.notice("MQTT broker does not support MQTT 5; using 3.1.1", metadata: ["mqtt.client": "\(clientID)"])
+                return
+            }
+        }
         if rc != 0 {
             let reason = String(cString: mosquitto_connack_string(rc))
             let error = MQTTError(.connectionRefused, "broker refused the connection of '\(clientID)': \(reason)")
@@ -89,15 +105,20 @@ final class MQTTCallbackBridge: Sendable {
     }
 
     func didDisconnect(rc: Int32) {
-        let wasClosed = state.withLock { s in
-            s.connected = false
-            return s.closed
+        let (wasClosed, wasConnected) = state.withLock { s in
+            defer { s.connected = false }
+            return (s.closed, s.connected)
         }
-        if rc != 0 && !wasClosed {
+        if rc != 0 && !wasClosed && wasConnected {
             logger.info(
-                "MQTT connection lost; reconnecting with backoff",
+                "MQTT connection lost; reconnecting",
                 metadata: ["mqtt.client": "\(clientID)", "mqtt.error": "\(String(cString: mosquitto_strerror(rc)))"])
         }
+    }
+
+    /// The network loop gave up on a connection (lost, failed or timed out).
+    func markDisconnected() {
+        state.withLock { $0.connected = false }
     }
 
     func didPublish(mid: Int32, reasonCode: Int32) {

@@ -8,9 +8,11 @@ private let libraryInitialised: Int32 = mosquitto_lib_init()
 
 /// A small MQTT client over libmosquitto.
 ///
-/// libmosquitto runs the connection on its own thread (`mosquitto_loop_start`): it reconnects with
-/// exponential backoff by itself, and the client subscribes again to every subscription after each reconnect
-/// (clean sessions: retained messages are delivered again). Publishing at QoS 1 awaits the broker's PUBACK.
+/// The connection runs on the client's own network thread (`MQTTNetworkLoop`, over `mosquitto_loop`): it
+/// reconnects with exponential backoff, fails over between the endpoints of a cluster or failover pair
+/// (`MQTTClientConfiguration.failoverEndpoints`), and the client subscribes again to every subscription after
+/// each reconnect (clean sessions: retained messages are delivered again). Publishing at QoS 1 awaits the
+/// broker's PUBACK.
 ///
 /// Limit: libmosquitto 2.0 waits with `pselect`, so a client whose socket gets a file descriptor >= 1024
 /// (FD_SETSIZE) stops working; one process can therefore hold about 300 clients (3 descriptors each), and a
@@ -33,6 +35,7 @@ public final class MQTTClient: Sendable {
     // only calls made from arbitrary threads; setup calls happen before `loop_start`, teardown after `loop_stop`.
     private nonisolated(unsafe) let handle: OpaquePointer
     private let bridge: MQTTCallbackBridge
+    private let loop: MQTTNetworkLoop
     private let lifecycle = Mutex(Lifecycle.created)
     private let logger: Logger
 
@@ -52,6 +55,7 @@ public final class MQTTClient: Sendable {
         }
         self.handle = handle
         self.bridge = bridge
+        self.loop = MQTTNetworkLoop(handle: handle, bridge: bridge, configuration: configuration, logger: logger)
         // Every stored property is set: if configure() throws, deinit destroys the handle and releases the bridge.
         try configure()
     }
@@ -64,8 +68,13 @@ public final class MQTTClient: Sendable {
             }
         }
         let version = c.protocolVersion == .v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311
+        bridge.state.withLock { $0.usesV5 = c.protocolVersion == .v5 }
         try check(mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, Int32(version)), "protocol version")
         try check(mosquitto_int_option(handle, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY")
+        guard c.keepAliveSeconds >= 5 else {
+            throw MQTTError(.invalidConfiguration, "keep-alive must be at least 5 seconds")
+        }
+        guard c.connectTimeout > .zero else { throw MQTTError(.invalidConfiguration, "connect timeout must be positive") }
         guard c.reconnectDelayMin >= 1, c.reconnectDelayMax >= c.reconnectDelayMin else {
             throw MQTTError(.invalidConfiguration, "reconnect delays must satisfy 1 <= min <= max (seconds)")
         }
@@ -138,15 +147,16 @@ public final class MQTTClient: Sendable {
     deinit {
         let state = lifecycle.withLock { $0 }
         if state == .started {
+            loop.requestStop()
             mosquitto_disconnect(handle)
-            mosquitto_loop_stop(handle, true)
+            loop.joinBlocking()
         }
         mosquitto_destroy(handle)
         bridge.close()
         Unmanaged.passUnretained(bridge).release()  // the +1 taken in init for libmosquitto's userdata
     }
 
-    /// Starts connecting in the background (libmosquitto's thread); idempotent. If the broker is not reachable
+    /// Starts connecting in the background (the client's network thread); idempotent. If no broker is reachable
     /// yet the client keeps retrying with backoff. Use `waitUntilConnected(timeout:)` to wait for the connection.
     /// - Throws: `MQTTError` `.shutDown` after `shutdown()`, `.libraryError` if the thread cannot start.
     public func start() throws(MQTTError) {
@@ -156,27 +166,7 @@ public final class MQTTClient: Sendable {
             case .stopped: throw MQTTError(.shutDown, "client '\(clientID)' was shut down")
             case .created: break
             }
-            let c = configuration
-            let rc = mosquitto_connect_async(handle, c.host, Int32(c.port), Int32(c.keepAliveSeconds))
-            if rc == MOSQ_ERR_EAI.rawValue {
-                // libmosquitto's thread gives up on name-resolution errors: report it to waiters at once.
-                bridge.state.withLock {
-                    $0.lastConnectError = MQTTError(.connectionFailed, "cannot resolve broker host '\(c.host)'")
-                }
-            }
-            if rc != MOSQ_ERR_SUCCESS.rawValue {
-                // Not fatal: the network thread retries with backoff (the broker may come up later).
-                logger.info(
-                    "MQTT broker not reachable yet; retrying in the background",
-                    metadata: [
-                        "mqtt.client": "\(clientID)", "mqtt.broker": "\(c.host):\(c.port)",
-                        "mqtt.error": "\(Self.errorString(rc))",
-                    ])
-            }
-            let lrc = mosquitto_loop_start(handle)
-            guard lrc == MOSQ_ERR_SUCCESS.rawValue else {
-                throw MQTTError(.libraryError, "mosquitto_loop_start: \(Self.errorString(lrc))")
-            }
+            try loop.start()
             l = .started
         }
     }
@@ -184,12 +174,18 @@ public final class MQTTClient: Sendable {
     /// Whether the client is connected right now.
     public var isConnected: Bool { bridge.state.withLock { $0.connected } }
 
+    /// The broker the client is connected to, or nil while it is not connected.
+    public var connectedEndpoint: MQTTEndpoint? {
+        isConnected ? loop.currentEndpoint.withLock { $0 } : nil
+    }
+
     /// Waits until the client is connected (starting it if needed).
     /// - Throws: `MQTTError` `.timeout` if not connected within `timeout`; `.connectionRefused` at once when the
     ///   broker refuses the client (bad credentials).
     public func waitUntilConnected(timeout: Duration) async throws {
         try start()
-        let what = "could not connect to \(configuration.host):\(configuration.port) within \(timeout) (is the broker running and reachable?)"
+        let brokers = configuration.endpoints.map(\.description).joined(separator: ", ")
+        let what = "could not connect to \(brokers) within \(timeout) (is the broker running and reachable?)"
         try await withDeadline(timeout, what) { [bridge] in
             try await bridge.awaitConnected()
         }
@@ -303,15 +299,17 @@ public final class MQTTClient: Sendable {
         }
         bridge.state.withLock { $0.closed = true }
         if wasStarted {
+            loop.requestStop()
             if !publishWill {
                 mosquitto_disconnect(handle)
-                mosquitto_loop_stop(handle, false)
-            } else if configuration.protocolVersion == .v5 {
+            } else if bridge.state.withLock({ $0.usesV5 }) {
                 mosquitto_disconnect_v5(handle, Int32(MQTT_RC_DISCONNECT_WITH_WILL_MSG.rawValue), nil)
-                mosquitto_loop_stop(handle, false)
             } else {
-                mosquitto_loop_stop(handle, true)  // the socket closes in mosquitto_destroy, without DISCONNECT
+                // MQTT 3.1.1 has no "disconnect with will": drop the connection without DISCONNECT.
+                let fd = mosquitto_socket(handle)
+                if fd >= 0 { _ = closeConnection(fd) }
             }
+            await loop.join()
         }
         bridge.close()
     }

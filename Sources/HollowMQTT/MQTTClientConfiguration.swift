@@ -50,10 +50,35 @@ public struct MQTTTLSConfiguration: Sendable, Hashable {
     }
 }
 
-/// How an `MQTTClient` connects.
-public struct MQTTClientConfiguration: Sendable {
+/// One broker address: host and port.
+public struct MQTTEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// How an `MQTTClient` connects.
+///
+/// With `failoverEndpoints` the client connects to `host:port` first; when a connection attempt fails or an
+/// established connection is lost it tries the next endpoint at once, cycling through the list (back to the
+/// first after the last) and waiting `reconnectDelayMin...Max` only after a whole round failed.
+public struct MQTTClientConfiguration: Sendable {
+    /// The first broker's host.
+    public var host: String
+    /// The first broker's port.
+    public var port: Int
+    /// Further brokers of the same cluster or failover pair, tried in order after `host:port`.
+    public var failoverEndpoints: [MQTTEndpoint] = []
+    /// Every broker, `host:port` first.
+    public var endpoints: [MQTTEndpoint] { [MQTTEndpoint(host: host, port: port)] + failoverEndpoints }
+    /// How long one connection attempt (TCP, TLS and CONNACK) may take before the next endpoint is tried.
+    public var connectTimeout: Duration = .seconds(5)
     /// The MQTT client id; the broker's ACL may refer to it (`%c`).
     public var clientID: String
     public var username: String?
@@ -83,5 +108,23 @@ public struct MQTTClientConfiguration: Sendable {
         username = url.username
         password = url.password
         if url.usesTLS { tls = MQTTTLSConfiguration() }
+    }
+
+    /// A configuration for several brokers (a cluster or a failover pair), tried in the order given.
+    /// - Throws: `MQTTError` `.invalidURL` for an empty list, or URLs that mix `mqtt` and `mqtts` or carry
+    ///   different credentials (one client has one TLS setting and one login).
+    public init(urls: [MQTTBrokerURL], clientID: String) throws(MQTTError) {
+        guard let first = urls.first else { throw MQTTError(.invalidURL, "no broker URL given") }
+        for url in urls.dropFirst() {
+            guard url.scheme == first.scheme else {
+                throw MQTTError(.invalidURL, "broker URLs \(first) and \(url) mix mqtt and mqtts; use one scheme for all")
+            }
+            let credentials = url.username != nil || url.password != nil
+            guard !credentials || (url.username == first.username && url.password == first.password) else {
+                throw MQTTError(.invalidURL, "broker URL \(url) has other credentials than \(first); give them once, on the first")
+            }
+        }
+        self.init(url: first, clientID: clientID)
+        failoverEndpoints = urls.dropFirst().map { MQTTEndpoint(host: $0.host, port: $0.port) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HollowFilesystem
 import HollowMQTT
 import HollowOperations
 import Logging
@@ -17,7 +18,8 @@ struct Status: AsyncParsableCommand {
     @OptionGroup var broker: MQTTBrokerOptions
 
     func run() async throws {
-        do { _ = try location.existingLocation() } catch let error as CLIError { throw failure(error.description) }
+        let location: FilesystemStoreLocation
+        do { location = try self.location.existingLocation() } catch let error as CLIError { throw failure(error.description) }
         let topics = try broker.topics(namespace)
         let logger = broker.logging.bootstrap(label: "hollow.mqtt", defaultLevel: .error)
         let client = try MQTTClient(configuration: try broker.clientConfiguration(clientIDPrefix: "hollow-status"), logger: logger)
@@ -33,7 +35,26 @@ struct Status: AsyncParsableCommand {
         }
         try await Task.sleep(for: .milliseconds(settleMs))
         await client.shutdown()
-        print(Self.render(collected.withLock { $0 }, topics: topics, now: Date()))
+        var out = Self.render(collected.withLock { $0 }, topics: topics, now: Date())
+        out += Self.renderStore(store: location.root, namespace: location.namespace)
+        print(out, terminator: "")
+    }
+
+    /// The store's side: `announced.version` and the pin files (what watchers with a store fall back on).
+    static func renderStore(store: String, namespace: String?) -> String {
+        func show(_ read: () throws -> Int64?) -> String {
+            do { return try read().map(String.init) ?? "none" } catch { return "UNREADABLE: \(error)" }
+        }
+        var out = "store \(store)\n"
+        out += "store announced: \(show { try FilesystemAnnouncer.readAnnouncedVersion(path: store, namespace: namespace) })\n"
+        do {
+            let pins = try FilesystemPins(path: store, namespace: namespace)
+            out += "store pin:       \(show { try pins.read() })\n"
+            for g in (try? pins.groups()) ?? [] { out += "store pin-\(g): \(show { try pins.read(group: g) })\n" }
+        } catch {
+            out += "store pin:       UNREADABLE: \(error)\n"
+        }
+        return out
     }
 
     static func render(_ retained: [String: [UInt8]], topics: MQTTTopics, now: Date) -> String {

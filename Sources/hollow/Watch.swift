@@ -25,8 +25,8 @@ struct Watch: AsyncParsableCommand {
     @OptionGroup var location: StoreOptions
     var store: String { location.store }
     var namespace: String? { location.namespace }
-    @Option(help: "Broker URL mqtt://[user:pass@]host:port or mqtts://...; without it, poll announced.version.")
-    var broker: String?
+    @Option(help: "Broker URL mqtt://[user:pass@]host:port or mqtts://... (repeat or comma-separate for a cluster); without it, poll announced.version.")
+    var broker: [String] = []
     @Option(help: "Consumer group, for group pins (canary cohorts).") var group: String?
     @Option(help: "Consumer id (MQTT client id and status topic). Default: hollow-watch-<pid>.") var id: String?
     @Option(help: "A file holding the broker password (first line). Default: $HOLLOW_MQTT_PASSWORD.") var passwordFile: String?
@@ -63,8 +63,8 @@ struct Watch: AsyncParsableCommand {
         var services: [any Service] = []
         var reporter: MQTTConsumerStatusReporter?
         let watcher: any AnnouncementWatcher
-        if let broker {
-            var args = ["--broker", broker, "--prefix", prefix]
+        if !broker.isEmpty {
+            var args = broker.flatMap { ["--broker", $0] } + ["--prefix", prefix]
             if let passwordFile { args += ["--password-file", passwordFile] }
             if let username { args += ["--username", username] }
             if let caFile { args += ["--ca-file", caFile] }
@@ -75,7 +75,9 @@ struct Watch: AsyncParsableCommand {
                 client: client, namespace: location.topicSegment, group: group, prefix: prefix, logger: logger)
             reporter = statusReporter
             let mqttWatcher = try MQTTAnnouncementWatcher(
-                client: client, namespace: location.topicSegment, group: group, prefix: prefix, refreshJitter: jitter, logger: logger)
+                client: client, namespace: location.topicSegment, group: group, prefix: prefix, refreshJitter: jitter,
+                store: try Self.storeReader(store: storeLocation.root, namespace: storeLocation.namespace, group: group),
+                logger: logger)
             // Shut down in reverse order: the watcher stops, the reporter publishes the final status (offline, last
             // version), then the client disconnects cleanly so the broker does not send the will.
             services += [client, statusReporter, mqttWatcher]

@@ -1,4 +1,6 @@
+import Foundation
 import HollowCore
+import HollowFilesystem
 import HollowMQTT
 import HollowTestSupport
 import Synchronization
@@ -9,9 +11,6 @@ import Testing
 final class RecordingTrigger: RefreshTrigger {
     private struct State {
         var seen: [Int64?] = []
-        /// Waiters by id: the version each waits for.
-        var waiters: [Int: (version: Int64, continuation: CheckedContinuation<Void, Never>)] = [:]
-        var nextWaiter = 0
     }
     private let state = Mutex(State())
     private let version: @Sendable () -> Int64?
@@ -22,12 +21,7 @@ final class RecordingTrigger: RefreshTrigger {
 
     func triggerAsyncRefresh() {
         let v = version()
-        let ready = state.withLock { s in
-            s.seen.append(v)
-            let ids = s.waiters.filter { $0.value.version == v }.map(\.key)
-            return ids.compactMap { s.waiters.removeValue(forKey: $0)?.continuation }
-        }
-        for c in ready { c.resume() }
+        state.withLock { $0.seen.append(v) }
     }
 
     func triggerAsyncRefreshWithRandomDelay(maxDelay: Duration) { triggerAsyncRefresh() }
@@ -35,34 +29,18 @@ final class RecordingTrigger: RefreshTrigger {
     /// The versions seen at each trigger, in order.
     var seen: [Int64?] { state.withLock { $0.seen } }
 
-    /// Returns once the latest trigger saw `version` (now or later); throws its message after `timeout` (the wait is
-    /// cancelled, so the test fails instead of hanging).
+    /// Returns once the latest trigger saw `version` (now or later); throws after `timeout`.
+    /// (A bounded poll every 5 ms: a timeout throws instead of leaving a waiter that is never resumed.)
     func waitFor(_ version: Int64, timeout: Duration = .seconds(15)) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                let id = self.state.withLock { s in
-                    s.nextWaiter += 1
-                    return s.nextWaiter
-                }
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { c in
-                        let done = self.state.withLock { s in
-                            if s.seen.last == version || Task.isCancelled { return true }
-                            s.waiters[id] = (version, c)
-                            return false
-                        }
-                        if done { c.resume() }
-                    }
-                } onCancel: {
-                    self.state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
-                }
+        let start = state.withLock { $0.seen.count }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let done = state.withLock { s in s.seen.last == version || s.seen[start...].contains(version) }
+            if done { return }
+            guard ContinuousClock.now < deadline else {
+                throw TestFailure("no refresh trigger for version \(version) within \(timeout); seen \(seen)")
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TestFailure("no refresh trigger for version \(version) within \(timeout); seen \(self.seen)")
-            }
-            try await group.next()
-            group.cancelAll()
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 }
@@ -89,11 +67,11 @@ func testConfiguration(_ broker: MosquittoBroker, id: String, username: String? 
 /// A started watcher with its own client, a recording consumer subscribed, connected.
 func startWatcher(
     _ broker: MosquittoBroker, namespace: String, group: String? = nil, id: String = "watcher",
-    configure: (inout MQTTClientConfiguration) -> Void = { _ in }
+    store: MQTTStoreReader? = nil, configure: (inout MQTTClientConfiguration) -> Void = { _ in }
 ) async throws -> (MQTTAnnouncementWatcher, RecordingTrigger) {
     var config = testConfiguration(broker, id: id)
     configure(&config)
-    let watcher = try MQTTAnnouncementWatcher(configuration: config, namespace: namespace, group: group)
+    let watcher = try MQTTAnnouncementWatcher(configuration: config, namespace: namespace, group: group, store: store)
     let trigger = RecordingTrigger(watcher: watcher)
     watcher.subscribeToUpdates(trigger)
     try watcher.start()
@@ -110,55 +88,81 @@ func makeAnnouncer(_ broker: MosquittoBroker, namespace: String, timeout: Durati
 
 /// Records every consumer status published on a topic and lets a test wait for one that matches.
 final class StatusRecorder: Sendable {
-    private struct Waiter {
-        let match: @Sendable (MQTTConsumerStatus) -> Bool
-        let continuation: CheckedContinuation<MQTTConsumerStatus?, Never>
-    }
-    private let state = Mutex<(seen: [MQTTConsumerStatus], waiters: [UInt64: Waiter], next: UInt64)>(([], [:], 0))
+    private let state = Mutex<(seen: [MQTTConsumerStatus], unused: Int)>(([], 0))
 
     init(client: MQTTClient, topic: String) {
         client.subscribe([topic]) { [weak self] message in
             guard let self, let status = try? MQTTConsumerStatus.parse(message.payload) else { return }
-            let ready = self.state.withLock { s -> [(CheckedContinuation<MQTTConsumerStatus?, Never>)] in
-                s.seen.append(status)
-                let ids = s.waiters.filter { $0.value.match(status) }.map(\.key)
-                return ids.compactMap { s.waiters.removeValue(forKey: $0)?.continuation }
-            }
-            for c in ready { c.resume(returning: status) }
+            self.state.withLock { $0.seen.append(status) }
         }
     }
 
-    /// The first status published from now on (or the latest one already seen) that matches; throws its message
-    /// after `timeout` (the wait is cancelled, so the test fails instead of hanging).
+    /// The first status published from now on (or the latest one already seen) that matches.
+    /// (A bounded poll every 5 ms: a timeout throws instead of leaving a waiter that is never resumed.)
     func waitFor(timeout: Duration = .seconds(15), _ match: @escaping @Sendable (MQTTConsumerStatus) -> Bool) async throws -> MQTTConsumerStatus {
-        try await withThrowingTaskGroup(of: MQTTConsumerStatus?.self) { group in
-            group.addTask {
-                let id = self.state.withLock { s in
-                    s.next += 1
-                    return s.next
-                }
-                return await withTaskCancellationHandler {
-                    await withCheckedContinuation { (c: CheckedContinuation<MQTTConsumerStatus?, Never>) in
-                        let now = self.state.withLock { s -> MQTTConsumerStatus?? in
-                            if let last = s.seen.last, match(last) { return .some(last) }
-                            if Task.isCancelled { return .some(nil) }
-                            s.waiters[id] = Waiter(match: match, continuation: c)
-                            return .none
-                        }
-                        if case .some(let now) = now { c.resume(returning: now) }
-                    }
-                } onCancel: {
-                    let c = self.state.withLock { $0.waiters.removeValue(forKey: id)?.continuation }
-                    c?.resume(returning: nil)
-                }
+        let start = state.withLock { $0.seen.count }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let found = state.withLock { s -> MQTTConsumerStatus? in
+                if let last = s.seen.last, match(last) { return last }
+                return s.seen[start...].first(where: match)
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TestFailure("no matching consumer status within \(timeout); seen \(self.state.withLock { $0.seen })")
+            if let found { return found }
+            guard ContinuousClock.now < deadline else {
+                throw TestFailure("no matching consumer status within \(timeout); seen \(state.withLock { $0.seen })")
             }
-            let r = try await group.next()!
-            group.cancelAll()
-            return try #require(r)
+            try await Task.sleep(for: .milliseconds(5))
         }
+    }
+}
+
+/// A temporary filesystem store for one namespace: `announced.version` and the pin files, as `hollow publish`
+/// and `hollow pin --store` write them, and the reader `hollow watch --store` gives its MQTT watcher.
+struct TempStore: Sendable {
+    let path: String
+    let namespace: String
+    let pins: FilesystemPins
+
+    init(namespace: String) throws {
+        path = try makeTempDirectory(prefix: "hollow-store")
+        self.namespace = namespace
+        pins = try FilesystemPins(path: path, namespace: namespace)
+    }
+
+    /// Writes `announced.version` (what the producer's filesystem announcer does before the MQTT one).
+    func announce(_ version: Int64) async throws {
+        try await FilesystemAnnouncer(path: path, namespace: namespace).announce(version: version)
+    }
+
+    /// The store as a watcher reads it (the wiring of `hollow watch --store S --broker URL`).
+    func reader(group: String? = nil) -> MQTTStoreReader {
+        let path = path, namespace = namespace, pins = pins
+        return MQTTStoreReader {
+            MQTTStoreSnapshot(
+                announcedVersion: try FilesystemAnnouncer.readAnnouncedVersion(path: path, namespace: namespace),
+                namespacePin: try pins.read(),
+                groupPin: try group.flatMap { try pins.read(group: $0) })
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Polls `condition` every 20 ms until it holds; throws after `timeout` with `what` (bounded wait).
+func eventually(
+    _ what: @autoclosure () -> String, timeout: Duration = .seconds(20), _ condition: () -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw TestFailure("not within \(timeout): \(what())") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// Waits until `watcher` has settled at least `count` (re)connects (retained messages through, unknown pins
+/// resolved).
+func waitUntilSettled(_ watcher: MQTTAnnouncementWatcher, count: Int, timeout: Duration = .seconds(20)) async throws {
+    try await eventually("watcher settled \(count) connections (has \(watcher.settledConnections))", timeout: timeout) {
+        watcher.settledConnections >= count
     }
 }

@@ -141,24 +141,8 @@ struct WatcherTests {
         }
     }
 
-    @Test(.enabled(if: MosquittoBroker.external == nil, Comment(rawValue: MosquittoBroker.privateBrokerReason)))
-    func pinClearedWhileDisconnectedIsDropped() async throws {
-        try await MosquittoBroker.with(options: .init(persistence: true)) { broker in
-            let (watcher, trigger) = try await startWatcher(broker, namespace: "ns", group: "g")
-            try await broker.mosquittoPub(["-r", "-q", "1", "-t", "hollow/ns/announced", "-m", "9"])
-            try await broker.mosquittoPub(["-r", "-q", "1", "-t", "hollow/ns/pin", "-m", "5"])
-            try await broker.mosquittoPub(["-r", "-q", "1", "-t", "hollow/ns/pin/g", "-m", "6"])
-            try await trigger.waitFor(6)
-            await broker.halt()  // retained values are saved
-            try await broker.restart()
-            // Cleared before the watcher reconnects (it retries after 1 s): no message reaches it.
-            try await broker.mosquittoPub(["-r", "-n", "-t", "hollow/ns/pin/g"])
-            try await broker.mosquittoPub(["-r", "-n", "-t", "hollow/ns/pin"])
-            try await trigger.waitFor(9)
-            #expect(!watcher.isPinned)
-            await watcher.stop()
-        }
-    }
+    // A pin cleared while a watcher was cut off: see FaultTests.pinClearedWhileDisconnected (the documented
+    // outcome replaced "dropped": a pin that is not redelivered is unknown, not cleared).
 
     @Test(.enabled(if: MosquittoBroker.external == nil, Comment(rawValue: MosquittoBroker.privateBrokerReason)))
     func everyWatcherConvergesAcrossBrokerRestarts() async throws {

@@ -30,14 +30,21 @@ public final class MosquittoBroker: Sendable {
         public var tls: TLSFiles?
         /// Keep retained messages across restarts (saved to disk after every change).
         public var persistence: Bool
+        /// With `persistence`: the autosave lines to use instead of saving after every change, e.g. the
+        /// production config's (`autosave_interval 60`, `autosave_on_changes false`).
+        public var autosaveSettings: [String]?
         /// Lines appended to the generated config.
         public var extraConfig: String
 
-        public init(passwordFile: String? = nil, aclFile: String? = nil, tls: TLSFiles? = nil, persistence: Bool = false, extraConfig: String = "") {
+        public init(
+            passwordFile: String? = nil, aclFile: String? = nil, tls: TLSFiles? = nil, persistence: Bool = false,
+            autosaveSettings: [String]? = nil, extraConfig: String = ""
+        ) {
             self.passwordFile = passwordFile
             self.aclFile = aclFile
             self.tls = tls
             self.persistence = persistence
+            self.autosaveSettings = autosaveSettings
             self.extraConfig = extraConfig
         }
     }
@@ -160,7 +167,8 @@ public final class MosquittoBroker: Sendable {
         ]
         if geteuid() == 0 { lines.append("user root") }  // keep root: the temp files are root's
         if options.persistence {
-            lines += ["persistence true", "persistence_location \(directory)/", "autosave_interval 1", "autosave_on_changes true"]
+            lines += ["persistence true", "persistence_location \(directory)/"]
+            lines += options.autosaveSettings ?? ["autosave_interval 1", "autosave_on_changes true"]
         }
         if let pw = options.passwordFile {
             lines += ["allow_anonymous false", "password_file \(pw)"]
