@@ -1,6 +1,6 @@
 public import ServiceLifecycle
 
-/// The client as a swift-service-lifecycle `Service`: starts, stays connected (libmosquitto reconnects by itself)
+/// The client as a swift-service-lifecycle `Service`: starts, stays connected (it reconnects and fails over by itself)
 /// until graceful shutdown, then disconnects cleanly so the broker does not publish the last will.
 ///
 /// In a `ServiceGroup`, list the client before the services that use it (watchers, status reporter): the group

@@ -186,7 +186,7 @@ public final class MQTTAnnouncementWatcher: AnnouncementWatcher {
     /// store: reading it every `storePollInterval` while the broker is unreachable), `stop()`.
     public func run() async throws {
         try start()
-        try? await cancelWhenGracefulShutdown { [self] in
+        await cancelWhenGracefulShutdown { [self] in
             if store != nil {
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: storePollInterval) } catch { break }

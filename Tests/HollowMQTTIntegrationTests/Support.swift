@@ -126,6 +126,8 @@ struct TempStore: Sendable {
     init(namespace: String) throws {
         path = try makeTempDirectory(prefix: "hollow-store")
         self.namespace = namespace
+        // The namespace directory exists as in a published store (commands refuse a missing one).
+        try FileManager.default.createDirectory(atPath: "\(path)/\(namespace)", withIntermediateDirectories: true)
         pins = try FilesystemPins(path: path, namespace: namespace)
     }
 
