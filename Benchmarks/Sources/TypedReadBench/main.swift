@@ -130,9 +130,8 @@ for _ in 0..<runs {
     measure("10k hash-index queries + read each match's id", ops: 10_000) {
         var sum = 0
         for i in 0..<10_000 {
-            for o in hash.findMatches(.int(studios[i % studios.count]))?.ordinals ?? [] {
-                sum &+= Int(api.movie(o).id ?? 0)
-            }
+            guard let matches = hash.findMatches(.int(studios[i % studios.count])) else { continue }
+            for o in matches { sum &+= Int(api.movie(o).id ?? 0) }
         }
         checksum &+= sum
     }
