@@ -329,11 +329,18 @@ public final class HollowHashIndex: Sendable {
         var slots = [UInt64](repeating: emptySlot, count: capacity)
         var selectedAscending = true
         var lastSelected = -1
+        // Numeric key fields are compared by their bits, kept per group; strings and bytes are read again
+        // from the group's first record.
+        let np = paths.count
+        let exact = paths.map(\.hasExactBits)
+        var raw = [UInt64](repeating: 0, count: np)
+        var groupRaw: [UInt64] = []
         forEachRoot { o in
             guard let selected = select.target(o) else { return }
             var h = HollowKeyHash.initial
-            for p in paths {
-                guard let fh = p.fieldHash(o) else { return }
+            for i in 0..<np {
+                guard let (bits, fh) = paths[i].key(o) else { return }
+                raw[i] = bits
                 h = HollowKeyHash.combine(h, fh)
             }
             let tag = UInt64(UInt32(bitPattern: h))
@@ -350,8 +357,12 @@ public final class HollowHashIndex: Sendable {
                     }
                     if e >> 32 == tag {
                         let g = Int(e & 0xFFFF_FFFF)
-                        let rep = Int(reps[g])
-                        if paths.allSatisfy({ $0.sameValue(rep, o) }) {
+                        var same = true
+                        for i in 0..<np where !(exact[i] ? groupRaw[g &* np &+ i] == raw[i] : paths[i].sameValue(Int(reps[g]), o)) {
+                            same = false
+                            break
+                        }
+                        if same {
                             group = g
                             break
                         }
@@ -361,6 +372,7 @@ public final class HollowHashIndex: Sendable {
             }
             if group == reps.count {
                 reps.append(Int32(truncatingIfNeeded: o))
+                groupRaw += raw
                 hashes.append(h)
                 counts.append(0)
                 if reps.count * 2 > capacity {
@@ -637,17 +649,38 @@ private struct ScalarPath: Sendable {
         return s.access.readOrdinal(o, s.field)
     }
 
-    /// The hash of the path's value from `root` (``KeyHasher/fieldHash(_:)``), or nil when it is null.
+    /// True when ``key(_:)``'s bits identify the value (every type but STRING and BYTES).
+    var hasExactBits: Bool { finalType != .string && finalType != .bytes }
+
+    /// The value's bits (for types with ``hasExactBits``; 0 otherwise) and its hash
+    /// (``KeyHasher/fieldHash(_:)``), read once; nil when the value is null.
     @inline(__always)
-    func fieldHash(_ root: Int) -> Int32? {
-        guard let s = steps.last else { return KeyHasher.fieldHash(.reference(root)) }
+    func key(_ root: Int) -> (UInt64, Int32)? {
+        guard let s = steps.last else { return (UInt64(root), KeyHasher.fieldHash(.reference(root))) }
         guard let o = holder(root) else { return nil }
         switch finalType {
-        case .int: return s.access.readInt(o, s.field).map { KeyHasher.fieldHash(.int($0)) }
-        case .long: return s.access.readLong(o, s.field).map { KeyHasher.fieldHash(.long($0)) }
-        case .reference: return s.access.readOrdinal(o, s.field).map { KeyHasher.fieldHash(.reference($0)) }
-        case .string: return s.access.stringHash(o, s.field)
-        default: return s.access.value(o, s.field).map { KeyHasher.fieldHash($0) }
+        case .int:
+            guard let v = s.access.readInt(o, s.field) else { return nil }
+            return (UInt64(bitPattern: Int64(v)), KeyHasher.fieldHash(.int(v)))
+        case .long:
+            guard let v = s.access.readLong(o, s.field) else { return nil }
+            return (UInt64(bitPattern: v), KeyHasher.fieldHash(.long(v)))
+        case .reference:
+            guard let v = s.access.readOrdinal(o, s.field) else { return nil }
+            return (UInt64(v), KeyHasher.fieldHash(.reference(v)))
+        case .boolean:
+            guard let v = s.access.readBoolean(o, s.field) else { return nil }
+            return (v ? 1 : 0, KeyHasher.fieldHash(.boolean(v)))
+        case .float:
+            guard let v = s.access.readFloat(o, s.field) else { return nil }
+            return (UInt64(v.bitPattern), KeyHasher.fieldHash(.float(v)))
+        case .double:
+            guard let v = s.access.readDouble(o, s.field) else { return nil }
+            return (v.bitPattern, KeyHasher.fieldHash(.double(v)))
+        case .string:
+            return s.access.stringHash(o, s.field).map { (0, $0) }
+        case .bytes:
+            return s.access.readBytes(o, s.field).map { (0, KeyHasher.fieldHash(.bytes($0))) }
         }
     }
 
