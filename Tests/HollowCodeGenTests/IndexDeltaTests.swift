@@ -22,6 +22,41 @@ func expectSameAnswers(_ updated: HollowUniqueKeyIndex, _ state: ReadState, _ la
     }
 }
 
+/// The value at the end of an object-field path from record `ordinal` of `type`, walked with the untyped API.
+private func pathValue(_ state: ReadState, _ type: String, _ path: String, _ ordinal: Int) throws -> HollowValue? {
+    var current = type
+    var o = ordinal
+    let parts = path.split(separator: ".").map(String.init)
+    for (i, part) in parts.enumerated() {
+        let t = try #require(state.objectType(current))
+        let f = try #require(t.fieldIndex(part))
+        if i == parts.count - 1 { return t.value(o, f) }
+        guard let next = t.readOrdinal(o, f) else { return nil }
+        o = next
+        current = try #require(t.schema.fields[f].referencedType)
+    }
+    return nil
+}
+
+/// `updated` (a hash index moved to `state`) answers every key of `state`'s and `previous`'s root records
+/// as an index rebuilt for `state` does.
+func expectSameHashAnswers(_ updated: HollowHashIndex, _ state: ReadState, previous: ReadState, _ label: String) throws {
+    #expect(updated.state === state)
+    let rebuilt = try HollowHashIndex(
+        state: state, type: updated.type, selectField: updated.selectField, matchFields: updated.matchFields)
+    var keys: Set<[HollowValue]> = []
+    for s in [state, previous] {
+        for o in s.populatedOrdinals(of: updated.type) {
+            let key = try updated.matchFields.map { try pathValue(s, updated.type, $0, o) }
+            if key.allSatisfy({ $0 != nil }) { keys.insert(key.map { $0! }) }
+        }
+    }
+    #expect(!keys.isEmpty)
+    for key in keys {
+        #expect(updated.findMatches(key)?.ordinals == rebuilt.findMatches(key)?.ordinals, "\(label): \(key) answered differently")
+    }
+}
+
 @Suite("Indexes that follow deltas")
 struct IndexDeltaTests {
     @Test("a unique-key index updated along the kitchensink deltas and reverse deltas answers as a rebuilt one")
@@ -42,6 +77,47 @@ struct IndexDeltaTests {
         #expect(!m.wasRebuilt)
         #expect(m.matchingOrdinal(Int64(3)) == nil)  // movie 3 is removed in v2
         #expect(try HollowUniqueKeyIndex(state: s1, type: "Movie").matchingOrdinal(Int64(3)) != nil)
+    }
+
+    @Test("a hash index updated along the kitchensink deltas and reverse delta answers as a rebuilt one")
+    func hashIndexKitchenSinkChain() throws {
+        let s1 = try ReadState.load(snapshot: try fixture("kitchensink", "snapshot-1"))
+        let s2 = try s1.applying(delta: try fixture("kitchensink", "delta-1-2"))
+        let s3 = try s2.applying(delta: try fixture("kitchensink", "delta-2-3"))
+        let back = try s3.applying(reverseDelta: try fixture("kitchensink", "reversedelta-3-2"))
+        for match in [["studio.studioId"], ["studio.country.code"], ["released", "title"], ["studio"]] {
+            var index = try HollowHashIndex(state: s1, type: "Movie", selectField: "", matchFields: match)
+            var previous = s1
+            for (label, next) in [("delta 1-2", s2), ("delta 2-3", s3), ("reverse delta 3-2", back)] {
+                index = try index.updated(to: next)
+                #expect(!index.wasRebuilt, "\(match) after \(label) was rebuilt")
+                try expectSameHashAnswers(index, next, previous: previous, "\(match) after \(label)")
+                previous = next
+            }
+        }
+        // An index that selects through a reference is rebuilt, and still answers correctly.
+        let byStudio = try HollowHashIndex(state: s1, type: "Movie", selectField: "studio", matchFields: ["studio.country.code"])
+        let moved = try byStudio.updated(to: s2)
+        #expect(moved.wasRebuilt)
+        try expectSameHashAnswers(moved, s2, previous: s1, "select studio")
+    }
+
+    @Test("a following hash index is rebuilt on a snapshot and updated on each delta")
+    func followingHashIndex() throws {
+        let s1 = try ReadState.load(snapshot: try fixture("kitchensink", "snapshot-1"))
+        let s2 = try s1.applying(delta: try fixture("kitchensink", "delta-1-2"))
+        let following = FollowingHashIndex(type: "Movie", selectField: "", matchFields: ["studio.studioId"])
+        #expect(following.current == nil)
+        following.snapshotLoaded(s1)
+        following.deltaApplied(from: s1, to: s2)
+        #expect(following.rebuildCount == 1)
+        #expect(following.deltaUpdateCount == 1)
+        try expectSameHashAnswers(try #require(following.current), s2, previous: s1, "following")
+        following.deltaApplied(from: s1, to: s2)  // from a state it never saw: rebuilt
+        #expect(following.rebuildCount == 2)
+        following.deltaApplied(from: s2, to: s1)
+        #expect(following.deltaUpdateCount == 2)
+        #expect(following.current?.state === s1)
     }
 
     @Test("the typed primary-key index follows a delta")
@@ -83,6 +159,12 @@ struct IndexDeltaTests {
         let updated = try HollowUniqueKeyIndex(state: s1, type: "Movie").updated(to: s2)
         #expect(!updated.wasRebuilt)
         try expectSameAnswers(updated, s2, "large-movies Movie")
+        let hash = try HollowHashIndex(state: s1, type: "Movie", selectField: "", matchFields: ["studio.studioId"]).updated(to: s2)
+        #expect(!hash.wasRebuilt)
+        try expectSameHashAnswers(hash, s2, previous: s1, "large-movies Movie by studio.studioId")
+        let byTitle = try HollowHashIndex(state: s1, type: "Movie", selectField: "", matchFields: ["title"]).updated(to: s2)
+        #expect(!byTitle.wasRebuilt)
+        try expectSameHashAnswers(byTitle, s2, previous: s1, "large-movies Movie by title")
     }
 }
 

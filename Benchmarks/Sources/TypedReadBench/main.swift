@@ -130,9 +130,8 @@ for _ in 0..<runs {
     measure("10k hash-index queries + read each match's id", ops: 10_000) {
         var sum = 0
         for i in 0..<10_000 {
-            for o in hash.findMatches(.int(studios[i % studios.count]))?.ordinals ?? [] {
-                sum &+= Int(api.movie(o).id ?? 0)
-            }
+            guard let matches = hash.findMatches(.int(studios[i % studios.count])) else { continue }
+            for o in matches { sum &+= Int(api.movie(o).id ?? 0) }
         }
         checksum &+= sum
     }
@@ -141,6 +140,10 @@ for _ in 0..<runs {
     let unique = try HollowUniqueKeyIndex(state: s1, type: "Movie")
     try measure("unique-key index: update after delta-1-2") { blackHole(try unique.updated(to: s2)) }
     try measure("unique-key index: rebuild for state 2") { blackHole(try HollowUniqueKeyIndex(state: s2, type: "Movie")) }
+    try measure("hash index: update after delta-1-2") { blackHole(try hash.updated(to: s2)) }
+    try measure("hash index: rebuild for state 2") {
+        blackHole(try HollowHashIndex(state: s2, type: "Movie", selectField: "", matchFields: ["studio.studioId"]))
+    }
 }
 
 func median(_ v: [Double]) -> Double {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// An index could not be built: unknown type or a field path that does not resolve.
 public struct HollowIndexError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What is wrong, naming the type and path.
@@ -66,16 +68,39 @@ public final class HollowPrimaryKeyIndex: Sendable {
     public var count: Int { table.count }
 }
 
-/// The ordinals a ``HollowHashIndex`` query matched (Java: `HollowHashIndexResult`).
-public struct HollowHashIndexResult: Sequence, Sendable {
+/// The ordinals a ``HollowHashIndex`` query matched (Java: `HollowHashIndexResult`): a view of the index's
+/// table, made without copying.
+public struct HollowHashIndexResult: RandomAccessCollection, Sendable {
+    private let buffer: [Int32]
+    /// The position of the first match in the index's table.
+    public let startIndex: Int
+    /// One past the position of the last match.
+    public let endIndex: Int
+
+    init(buffer: [Int32], range: Range<Int>) {
+        self.buffer = buffer
+        self.startIndex = range.lowerBound
+        self.endIndex = range.upperBound
+    }
+
+    /// The matched ordinal at `position`.
+    public subscript(position: Int) -> Int { Int(buffer[position]) }
     /// The matched ordinals of the selected type, ascending and distinct.
-    public let ordinals: [Int]
+    public var ordinals: [Int] { Array(self) }
     /// The number of matches.
-    public var numResults: Int { ordinals.count }
-    /// True if `ordinal` is among the matches.
-    public func contains(_ ordinal: Int) -> Bool { ordinals.contains(ordinal) }
-    /// Iterates the matched ordinals.
-    public func makeIterator() -> IndexingIterator<[Int]> { ordinals.makeIterator() }
+    public var numResults: Int { endIndex - startIndex }
+    /// True if `ordinal` is among the matches (a binary search: matches are ascending).
+    public func contains(_ ordinal: Int) -> Bool {
+        var lo = startIndex
+        var hi = endIndex
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let v = Int(buffer[mid])
+            if v == ordinal { return true }
+            if v < ordinal { lo = mid + 1 } else { hi = mid }
+        }
+        return false
+    }
 }
 
 /// Finds records by the values of one or more match field paths, returning records selected by another
@@ -86,19 +111,40 @@ public struct HollowHashIndexResult: Sequence, Sendable {
 /// the select path and the match paths share a leading part, matches are correlated within it (the
 /// selected actor is the one whose name matched). Paths ending on a reference match the referenced
 /// ordinal; they are not auto-extended (write `"name.value"`).
+///
+/// Layout: the selected ordinals grouped per distinct key in one `[Int32]` buffer (a counting sort), and a
+/// key table pointing at the groups. When every path goes through object fields only (at most one value per
+/// root record), the key table is an open-addressing table of (key hash, group) slots that stores no keys:
+/// a probe compares the query with the key fields of a record of the group, read in place, and the build
+/// reads the key fields straight from the type data without allocating per record.
+///
+/// Build it once, then move it along the consumer's deltas with ``updated(to:)`` (or register a
+/// ``FollowingHashIndex`` with the consumer): for an index selecting the root records (`selectField == ""`)
+/// over object-field paths, the update marks the removed roots dead and indexes the added ones in a small
+/// overlay, with work proportional to the change; other indexes are rebuilt.
 public final class HollowHashIndex: Sendable {
+    /// The state the index answers for; ordinals it returns are ordinals of this state.
+    public let state: ReadState
     /// The root type.
     public let type: String
     /// The path from the root to the selected records (`""` selects the root records).
     public let selectField: String
     /// The match paths, in query order.
     public let matchFields: [String]
+    /// How this index was made: `true` when built from scratch, `false` when updated from a delta.
+    public let wasRebuilt: Bool
     private let matchTypes: [HollowFieldType]
-    private let table: [[IndexKeyPart]: [Int]]
+    /// The table built from scratch (over the state it was built for, which it keeps reading).
+    private let base: HashIndexTable
+    /// Root ordinals whose entries in ``base`` no longer count (removed since the base was built).
+    private let dead: [UInt64]
+    private let deadCount: Int
+    /// The roots added since the base was built, indexed over ``state`` (nil when none).
+    private let overlay: HashIndexTable?
 
     /// Builds the index over `state`.
     /// - Throws: ``HollowIndexError`` for an unknown type or a path that does not resolve.
-    public init(state: ReadState, type: String, selectField: String, matchFields: [String]) throws(HollowIndexError) {
+    public convenience init(state: ReadState, type: String, selectField: String, matchFields: [String]) throws(HollowIndexError) {
         guard state.schema(named: type) != nil else { throw HollowIndexError("\(type) is not a type of this state") }
         guard !matchFields.isEmpty else { throw HollowIndexError("a hash index needs at least one match field") }
         guard let select = WalkPath.resolve(state, root: type, path: selectField) else {
@@ -111,6 +157,290 @@ public final class HollowHashIndex: Sendable {
             }
             matches.append(p)
         }
+        let base: HashIndexTable
+        if let root = HollowObjectTypeDataAccess(state: state, type: type),
+            let selectPath = ScalarPath(state, select), case let matchPaths = matches.compactMap({ ScalarPath(state, $0) }),
+            matchPaths.count == matches.count
+        {
+            base = Self.buildScalar(root, selectPath, matchPaths, count: root.populatedCount) { body in root.forEachOrdinal(body) }
+        } else {
+            base = Self.buildWalking(state, type, select, matches)
+        }
+        self.init(
+            state: state, type: type, selectField: selectField, matchFields: matchFields,
+            matchTypes: matches.map(\.finalType), base: base, dead: [], deadCount: 0, overlay: nil, wasRebuilt: true)
+    }
+
+    private init(
+        state: ReadState, type: String, selectField: String, matchFields: [String], matchTypes: [HollowFieldType],
+        base: HashIndexTable, dead: [UInt64], deadCount: Int, overlay: HashIndexTable?, wasRebuilt: Bool
+    ) {
+        self.state = state
+        self.type = type
+        self.selectField = selectField
+        self.matchFields = matchFields
+        self.matchTypes = matchTypes
+        self.base = base
+        self.dead = dead
+        self.deadCount = deadCount
+        self.overlay = overlay
+        self.wasRebuilt = wasRebuilt
+    }
+
+    /// The selected ordinals of records whose match fields equal `query` (one value per match field), or nil.
+    public func findMatches(_ query: [HollowValue]) -> HollowHashIndexResult? {
+        guard query.count == matchTypes.count else { return nil }
+        var values: [HollowValue] = []
+        values.reserveCapacity(query.count)
+        for (q, t) in zip(query, matchTypes) {
+            guard let v = KeyHasher.coerce(q, to: t) else { return nil }
+            values.append(v)
+        }
+        let found = base.find(values)
+        if deadCount == 0 && overlay == nil {
+            return found.map { HollowHashIndexResult(buffer: base.ordinals, range: $0) }
+        }
+        // An updated index: the base's live matches merged with the overlay's.
+        var merged: [Int32] = []
+        if let r = found {
+            for i in r where !OrdinalBits.contains(dead, Int(base.ordinals[i])) { merged.append(base.ordinals[i]) }
+        }
+        if let overlay, let r = overlay.find(values) {
+            let sorted = merged.isEmpty
+            merged += overlay.ordinals[r]
+            if !sorted { merged.sort() }
+        }
+        return merged.isEmpty ? nil : HollowHashIndexResult(buffer: merged, range: 0..<merged.count)
+    }
+
+    /// Java's `findMatches(Object... query)`.
+    public func findMatches(_ query: HollowValue...) -> HollowHashIndexResult? { findMatches(query) }
+
+    /// The number of distinct keys indexed. After ``updated(to:)``, the keys of the base table plus those of
+    /// the overlay: keys whose records were all removed still count, and a key in both counts twice.
+    public var keyCount: Int { base.keyCount + (overlay?.keyCount ?? 0) }
+
+    // MARK: Delta updates
+
+    /// The index of `newState`, reached from this index's ``state`` by ONE delta or reverse delta (Java
+    /// `listenForDeltaUpdates`): the root records the transition removed are marked dead, the ones it added
+    /// are indexed in an overlay, found from the root type's populated-ordinal bit sets before and after. The
+    /// base table is shared, so the work is proportional to the change plus the overlay. Rebuilds instead when
+    /// the index selects anything but the root records, a path crosses a collection, a type on a path changed
+    /// its schema, or the removed and added records since the base was built exceed an eighth of the index.
+    /// - Throws: ``HollowIndexError`` when the rebuild fails (the type or a path is gone).
+    public func updated(to newState: ReadState) throws(HollowIndexError) -> HollowHashIndex {
+        if newState === state { return self }
+        guard selectField.isEmpty, case .records(_, _, let paths) = base.keys, let oldType = state.types[type],
+            let newType = newState.types[type], oldType.schema == newType.schema,
+            paths.allSatisfy({ $0.typesUnchanged(from: state, to: newState) }),
+            let root = HollowObjectTypeDataAccess(state: newState, type: type)
+        else {
+            return try rebuilt(newState)
+        }
+        if oldType === newType {
+            return HollowHashIndex(
+                state: newState, type: type, selectField: selectField, matchFields: matchFields, matchTypes: matchTypes,
+                base: base, dead: dead, deadCount: deadCount, overlay: overlay, wasRebuilt: false)
+        }
+        var newDead = dead
+        var removed = 0
+        var added: [Int] = []
+        let before = oldType.populated
+        let after = newType.populated
+        for w in 0..<max(before.count, after.count) {
+            let a = w < before.count ? before[w] : 0
+            let b = w < after.count ? after[w] : 0
+            let gone = a & ~b
+            if gone != 0 {
+                removed += gone.nonzeroBitCount
+                if w >= newDead.count { newDead += [UInt64](repeating: 0, count: w + 1 - newDead.count) }
+                newDead[w] |= gone
+            }
+            var new = b & ~a
+            while new != 0 {
+                added.append(w &* 64 &+ new.trailingZeroBitCount)
+                new &= new &- 1
+            }
+        }
+        // The overlay keeps its roots that are still populated, plus the added ones. Base entries of an
+        // ordinal that was removed and later added again stay dead; the overlay holds the new record.
+        var roots: [Int] = []
+        if let overlay {
+            roots = overlay.ordinals.map(Int.init).filter { OrdinalBits.contains(after, $0) }
+        }
+        roots += added
+        roots.sort()
+        let deadCount = OrdinalBits.count(newDead)
+        if deadCount + roots.count > max(64, newType.populatedCount / 8) { return try rebuilt(newState) }
+        var newPaths: [ScalarPath] = []
+        for m in matchFields {
+            guard let w = WalkPath.resolve(newState, root: type, path: m), let p = ScalarPath(newState, w) else {
+                return try rebuilt(newState)
+            }
+            newPaths.append(p)
+        }
+        let newOverlay: HashIndexTable? =
+            roots.isEmpty
+            ? nil
+            : Self.buildScalar(root, ScalarPath(root: root), newPaths, count: roots.count) { body in roots.forEach(body) }
+        return HollowHashIndex(
+            state: newState, type: type, selectField: selectField, matchFields: matchFields, matchTypes: matchTypes,
+            base: base, dead: newDead, deadCount: deadCount, overlay: newOverlay, wasRebuilt: false)
+    }
+
+    private func rebuilt(_ newState: ReadState) throws(HollowIndexError) -> HollowHashIndex {
+        try HollowHashIndex(state: newState, type: type, selectField: selectField, matchFields: matchFields)
+    }
+
+    // MARK: Building
+
+    private static let emptySlot = UInt64.max
+
+    @inline(__always)
+    fileprivate static func probe(_ slots: [UInt64], _ hash: Int32, _ matches: (Int) -> Bool) -> Int? {
+        slots.withUnsafeBufferPointer { t in
+            let tag = UInt64(UInt32(bitPattern: hash))
+            let mask = t.count - 1
+            var b = Int(tag) & mask
+            for _ in 0..<t.count {
+                let e = t[b]
+                if e == emptySlot { return nil }
+                if e >> 32 == tag, matches(Int(e & 0xFFFF_FFFF)) { return Int(e & 0xFFFF_FFFF) }
+                b = (b &+ 1) & mask
+            }
+            return nil
+        }
+    }
+
+    /// Every path is single-valued: one pass over the root records hashes the key fields in place, assigns
+    /// each distinct key a group in an open-addressing table, then a counting sort groups the selected ordinals.
+    private static func buildScalar(
+        _ root: HollowObjectTypeDataAccess, _ select: ScalarPath, _ paths: [ScalarPath], count n: Int,
+        _ forEachRoot: ((Int) -> Void) -> Void
+    ) -> HashIndexTable {
+        var entryGroup = [Int32](repeating: 0, count: n)
+        var entrySelected = [Int32](repeating: 0, count: n)
+        var entries = 0
+        var counts: [Int32] = []
+        var reps: [Int32] = []
+        var hashes: [Int32] = []
+        var capacity = 256
+        var slots = [UInt64](repeating: emptySlot, count: capacity)
+        var selectedAscending = true
+        var lastSelected = -1
+        // Numeric key fields are compared by their bits, kept per group; strings and bytes are read again
+        // from the group's first record.
+        let np = paths.count
+        let exact = paths.map(\.hasExactBits)
+        var raw = [UInt64](repeating: 0, count: np)
+        var groupRaw: [UInt64] = []
+        forEachRoot { o in
+            guard let selected = select.target(o) else { return }
+            var h = HollowKeyHash.initial
+            for i in 0..<np {
+                guard let (bits, fh) = paths[i].key(o) else { return }
+                raw[i] = bits
+                h = HollowKeyHash.combine(h, fh)
+            }
+            let tag = UInt64(UInt32(bitPattern: h))
+            var group = -1
+            slots.withUnsafeMutableBufferPointer { t in
+                let mask = t.count - 1
+                var b = Int(tag) & mask
+                while true {
+                    let e = t[b]
+                    if e == emptySlot {
+                        group = reps.count
+                        t[b] = tag << 32 | UInt64(group)
+                        break
+                    }
+                    if e >> 32 == tag {
+                        let g = Int(e & 0xFFFF_FFFF)
+                        var same = true
+                        for i in 0..<np where !(exact[i] ? groupRaw[g &* np &+ i] == raw[i] : paths[i].sameValue(Int(reps[g]), o)) {
+                            same = false
+                            break
+                        }
+                        if same {
+                            group = g
+                            break
+                        }
+                    }
+                    b = (b &+ 1) & mask
+                }
+            }
+            if group == reps.count {
+                reps.append(Int32(truncatingIfNeeded: o))
+                groupRaw += raw
+                hashes.append(h)
+                counts.append(0)
+                if reps.count * 2 > capacity {
+                    capacity <<= 1
+                    slots = rehash(hashes, capacity)
+                }
+            }
+            counts[group] &+= 1
+            entryGroup[entries] = Int32(truncatingIfNeeded: group)
+            entrySelected[entries] = Int32(truncatingIfNeeded: selected)
+            entries += 1
+            if selected <= lastSelected { selectedAscending = false }
+            lastSelected = selected
+        }
+        let (ordinals, offsets) = grouped(
+            entryGroup[0..<entries], entrySelected[0..<entries], counts, sortGroups: !selectedAscending)
+        return HashIndexTable(ordinals: ordinals, offsets: offsets, keys: .records(slots: slots, reps: reps, paths: paths))
+    }
+
+    private static func rehash(_ hashes: [Int32], _ capacity: Int) -> [UInt64] {
+        var t = [UInt64](repeating: emptySlot, count: capacity)
+        let mask = capacity - 1
+        for (g, h) in hashes.enumerated() {
+            let tag = UInt64(UInt32(bitPattern: h))
+            var b = Int(tag) & mask
+            while t[b] != emptySlot { b = (b &+ 1) & mask }
+            t[b] = tag << 32 | UInt64(g)
+        }
+        return t
+    }
+
+    /// Counting sort of (group, selected) entries into one buffer with group offsets; each group ends up
+    /// ascending and distinct (sorted when the entries did not arrive ascending).
+    private static func grouped(
+        _ entryGroup: ArraySlice<Int32>, _ entrySelected: ArraySlice<Int32>, _ counts: [Int32], sortGroups: Bool
+    ) -> ([Int32], [Int32]) {
+        var offsets = [Int32](repeating: 0, count: counts.count + 1)
+        for (g, c) in counts.enumerated() { offsets[g + 1] = offsets[g] &+ c }
+        var next = Array(offsets.dropLast())
+        var ordinals = [Int32](repeating: 0, count: entryGroup.count)
+        for (g, s) in zip(entryGroup, entrySelected) {
+            ordinals[Int(next[Int(g)])] = s
+            next[Int(g)] &+= 1
+        }
+        guard sortGroups else { return (ordinals, offsets) }
+        // Sort each group and drop repeats, compacting the buffer.
+        var out = 0
+        var newOffsets = [Int32](repeating: 0, count: offsets.count)
+        for g in 0..<counts.count {
+            let range = Int(offsets[g])..<Int(offsets[g + 1])
+            ordinals[range].sort()
+            var previous: Int32 = -1
+            for i in range where ordinals[i] != previous {
+                previous = ordinals[i]
+                ordinals[out] = previous
+                out += 1
+            }
+            newOffsets[g + 1] = Int32(out)
+        }
+        ordinals.removeLast(ordinals.count - out)
+        return (ordinals, newOffsets)
+    }
+
+    /// Paths with collection hops: walk each root record with fan-out, correlating the select path and the
+    /// match paths within their shared leading part.
+    private static func buildWalking(
+        _ state: ReadState, _ type: String, _ select: WalkPath, _ matches: [WalkPath]
+    ) -> HashIndexTable {
         // The shared leading steps of the select path and every match path, walked once per root record.
         var common = 0
         while common < select.steps.count, common < select.boundaries.count,
@@ -124,7 +454,10 @@ public final class HollowHashIndex: Sendable {
         let selectRest = select.suffix(from: common)
         let matchRests = matches.map { $0.suffix(from: common) }
 
-        var table: [[IndexKeyPart]: [Int]] = [:]
+        var table: [[IndexKeyPart]: Int32] = [:]
+        var counts: [Int32] = []
+        var entryGroup: [Int32] = []
+        var entrySelected: [Int32] = []
         for root in state.populatedOrdinals(of: type) {
             for pivot in prefix.walk(state, root) {
                 guard case .reference(let pivotOrdinal) = pivot else { continue }
@@ -138,30 +471,245 @@ public final class HollowHashIndex: Sendable {
                     tuples = tuples.flatMap { t in values.map { t + [$0] } }
                     if tuples.isEmpty { break }
                 }
-                for t in tuples { table[t, default: []] += selected }
+                for t in tuples {
+                    let g: Int32
+                    if let existing = table[t] {
+                        g = existing
+                    } else {
+                        g = Int32(counts.count)
+                        table[t] = g
+                        counts.append(0)
+                    }
+                    for s in selected {
+                        counts[Int(g)] &+= 1
+                        entryGroup.append(g)
+                        entrySelected.append(Int32(truncatingIfNeeded: s))
+                    }
+                }
             }
         }
-        for (k, v) in table { table[k] = Array(Set(v)).sorted() }
+        let (ordinals, offsets) = grouped(entryGroup[...], entrySelected[...], counts, sortGroups: true)
+        return HashIndexTable(ordinals: ordinals, offsets: offsets, keys: .values(table))
+    }
+}
+
+/// A ``HollowHashIndex`` that follows a consumer's refreshes: rebuilt after a snapshot, updated with
+/// ``HollowHashIndex/updated(to:)`` after each delta. Register it with the consumer's
+/// `addTransitionListener`; read ``current``, whose ``HollowHashIndex/state`` is the state its ordinals
+/// belong to.
+public final class FollowingHashIndex: ReadStateTransitionListener {
+    /// The root type.
+    public let type: String
+    /// The path from the root to the selected records.
+    public let selectField: String
+    /// The match paths.
+    public let matchFields: [String]
+    private let box = Mutex(Box())
+
+    private struct Box {
+        var index: HollowHashIndex?
+        var error: HollowIndexError?
+        var updates = 0
+        var rebuilds = 0
+    }
+
+    /// An index of `type` selecting `selectField` by `matchFields`, empty until a state arrives.
+    public init(type: String, selectField: String, matchFields: [String]) {
         self.type = type
         self.selectField = selectField
         self.matchFields = matchFields
-        self.matchTypes = matches.map(\.finalType)
-        self.table = table
     }
 
-    /// The selected ordinals of records whose match fields equal `query` (one value per match field), or nil.
-    public func findMatches(_ query: [HollowValue]) -> HollowHashIndexResult? {
-        guard query.count == matchTypes.count else { return nil }
-        var key: [IndexKeyPart] = []
-        for (q, t) in zip(query, matchTypes) {
-            guard let v = KeyHasher.coerce(q, to: t) else { return nil }
-            key.append(IndexKeyPart(v))
+    /// The index of the newest state seen, or nil before the first state (or when it could not be built).
+    public var current: HollowHashIndex? { box.withLock { $0.index } }
+    /// Why the last state could not be indexed, or nil.
+    public var lastError: HollowIndexError? { box.withLock { $0.error } }
+    /// How many times the index was updated from a delta.
+    public var deltaUpdateCount: Int { box.withLock { $0.updates } }
+    /// How many times the index was built from scratch.
+    public var rebuildCount: Int { box.withLock { $0.rebuilds } }
+
+    private func set(_ index: HollowHashIndex?, _ error: HollowIndexError?) {
+        box.withLock { b in
+            b.index = index
+            b.error = error
+            if let index { if index.wasRebuilt { b.rebuilds += 1 } else { b.updates += 1 } }
         }
-        return table[key].map { HollowHashIndexResult(ordinals: $0) }
     }
 
-    /// Java's `findMatches(Object... query)`.
-    public func findMatches(_ query: HollowValue...) -> HollowHashIndexResult? { findMatches(query) }
+    public func snapshotLoaded(_ state: ReadState) {
+        do throws(HollowIndexError) {
+            set(try HollowHashIndex(state: state, type: type, selectField: selectField, matchFields: matchFields), nil)
+        } catch {
+            set(nil, error)
+        }
+    }
+
+    public func deltaApplied(from old: ReadState, to new: ReadState) {
+        guard let index = current, index.state === old else { return snapshotLoaded(new) }
+        do throws(HollowIndexError) {
+            set(try index.updated(to: new), nil)
+        } catch {
+            set(nil, error)
+        }
+    }
+}
+
+/// Selected ordinals grouped per key and the table that finds a key's group.
+private struct HashIndexTable: Sendable {
+    /// Group `g` is `ordinals[offsets[g]..<offsets[g + 1]]`, ascending and distinct.
+    let ordinals: [Int32]
+    let offsets: [Int32]
+    let keys: HashIndexKeys
+
+    var keyCount: Int { offsets.count - 1 }
+
+    /// The range of `ordinals` matching `values` (coerced to the match paths' types), or nil.
+    func find(_ values: [HollowValue]) -> Range<Int>? {
+        let group: Int?
+        switch keys {
+        case .values(let table):
+            group = table[values.map { IndexKeyPart($0) }].map(Int.init)
+        case .records(let slots, let reps, let paths):
+            var h = HollowKeyHash.initial
+            for v in values { h = HollowKeyHash.combine(h, KeyHasher.fieldHash(v)) }
+            group = HollowHashIndex.probe(slots, h) { g in
+                let rep = Int(reps[g])
+                for (p, v) in zip(paths, values) where !p.matches(rep, v) { return false }
+                return true
+            }
+        }
+        return group.map { Int(offsets[$0])..<Int(offsets[$0 + 1]) }
+    }
+}
+
+/// How a ``HollowHashIndex`` finds a key's group.
+private enum HashIndexKeys: Sendable {
+    /// Open-addressing slots `UInt64(UInt32(hash)) << 32 | group` (or all ones for empty); `reps[g]` is a
+    /// root record whose match paths read group `g`'s key.
+    case records(slots: [UInt64], reps: [Int32], paths: [ScalarPath])
+    /// Keys gathered by walking collections.
+    case values([[IndexKeyPart]: Int32])
+}
+
+/// A path through object fields only (at most one value per root record), resolved to type data accesses.
+private struct ScalarPath: Sendable {
+    struct Step: Sendable {
+        let access: HollowObjectTypeDataAccess
+        let field: Int
+    }
+    let steps: [Step]
+    let finalType: HollowFieldType
+
+    /// The empty path from `root`: it selects the root record itself.
+    init(root: HollowObjectTypeDataAccess) {
+        self.steps = []
+        self.finalType = .reference
+    }
+
+    /// True when every type on the path has the same schema in `new` as in `old`.
+    func typesUnchanged(from old: ReadState, to new: ReadState) -> Bool {
+        steps.allSatisfy { new.types[$0.access.name]?.schema == old.types[$0.access.name]?.schema }
+    }
+
+    /// The path's field steps resolved in `state`, or nil when it has a collection hop or crosses a type
+    /// that is not an object type of `state`.
+    init?(_ state: ReadState, _ path: WalkPath) {
+        var steps: [Step] = []
+        var cache: [String: HollowObjectTypeDataAccess] = [:]
+        for s in path.steps {
+            guard case .field(let type, let index, _) = s else { return nil }
+            if cache[type] == nil { cache[type] = HollowObjectTypeDataAccess(state: state, type: type) }
+            guard let access = cache[type] else { return nil }
+            steps.append(Step(access: access, field: index))
+        }
+        self.steps = steps
+        self.finalType = path.finalType
+    }
+
+    /// The ordinal of the record holding the final field (the root itself for an empty path), or nil when a
+    /// reference on the way is null.
+    @inline(__always)
+    private func holder(_ ordinal: Int) -> Int? {
+        var o = ordinal
+        var i = 0
+        while i < steps.count - 1 {
+            guard let next = steps[i].access.readOrdinal(o, steps[i].field) else { return nil }
+            o = next
+            i += 1
+        }
+        return o
+    }
+
+    /// The ordinal the path selects from `root` (the root for an empty path), or nil.
+    @inline(__always)
+    func target(_ root: Int) -> Int? {
+        guard let s = steps.last else { return root }
+        guard let o = holder(root) else { return nil }
+        return s.access.readOrdinal(o, s.field)
+    }
+
+    /// True when ``key(_:)``'s bits identify the value (every type but STRING and BYTES).
+    var hasExactBits: Bool { finalType != .string && finalType != .bytes }
+
+    /// The value's bits (for types with ``hasExactBits``; 0 otherwise) and its hash
+    /// (``KeyHasher/fieldHash(_:)``), read once; nil when the value is null.
+    @inline(__always)
+    func key(_ root: Int) -> (UInt64, Int32)? {
+        guard let s = steps.last else { return (UInt64(root), KeyHasher.fieldHash(.reference(root))) }
+        guard let o = holder(root) else { return nil }
+        switch finalType {
+        case .int:
+            guard let v = s.access.readInt(o, s.field) else { return nil }
+            return (UInt64(bitPattern: Int64(v)), KeyHasher.fieldHash(.int(v)))
+        case .long:
+            guard let v = s.access.readLong(o, s.field) else { return nil }
+            return (UInt64(bitPattern: v), KeyHasher.fieldHash(.long(v)))
+        case .reference:
+            guard let v = s.access.readOrdinal(o, s.field) else { return nil }
+            return (UInt64(v), KeyHasher.fieldHash(.reference(v)))
+        case .boolean:
+            guard let v = s.access.readBoolean(o, s.field) else { return nil }
+            return (v ? 1 : 0, KeyHasher.fieldHash(.boolean(v)))
+        case .float:
+            guard let v = s.access.readFloat(o, s.field) else { return nil }
+            return (UInt64(v.bitPattern), KeyHasher.fieldHash(.float(v)))
+        case .double:
+            guard let v = s.access.readDouble(o, s.field) else { return nil }
+            return (v.bitPattern, KeyHasher.fieldHash(.double(v)))
+        case .string:
+            return s.access.stringHash(o, s.field).map { (0, $0) }
+        case .bytes:
+            return s.access.readBytes(o, s.field).map { (0, KeyHasher.fieldHash(.bytes($0))) }
+        }
+    }
+
+    /// True when the path reads equal non-null values from roots `a` and `b`.
+    @inline(__always)
+    func sameValue(_ a: Int, _ b: Int) -> Bool {
+        guard let s = steps.last else { return a == b }
+        guard let oa = holder(a), let ob = holder(b) else { return false }
+        switch finalType {
+        case .int: return s.access.readInt(oa, s.field) == s.access.readInt(ob, s.field)
+        case .long: return s.access.readLong(oa, s.field) == s.access.readLong(ob, s.field)
+        case .reference: return s.access.readOrdinal(oa, s.field) == s.access.readOrdinal(ob, s.field)
+        case .string: return s.access.sameString(oa, ob, s.field)
+        default: return IndexKeyPart(s.access.value(oa, s.field)) == IndexKeyPart(s.access.value(ob, s.field))
+        }
+    }
+
+    /// True when the path reads `value` (already coerced to ``finalType``) from `root`.
+    func matches(_ root: Int, _ value: HollowValue) -> Bool {
+        guard let s = steps.last else { return IndexKeyPart(.reference(root)) == IndexKeyPart(value) }
+        guard let o = holder(root) else { return false }
+        switch (finalType, value) {
+        case (.int, .int(let v)): return s.access.readInt(o, s.field) == v
+        case (.long, .long(let v)): return s.access.readLong(o, s.field) == v
+        case (.reference, .reference(let v)): return s.access.readOrdinal(o, s.field) == v
+        case (.string, .string(let v)): return s.access.stringEquals(o, s.field, v)
+        default: return IndexKeyPart(s.access.value(o, s.field)) == IndexKeyPart(value)
+        }
+    }
 }
 
 /// A path through object fields and collection hops, walked with fan-out.

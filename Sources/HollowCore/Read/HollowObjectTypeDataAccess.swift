@@ -211,6 +211,27 @@ public final class HollowObjectTypeDataAccess: Sendable {
         }
     }
 
+    /// True if the STRING field holds the same non-null value in records `a` and `b`, compared on the
+    /// compact encoding without building `String`s.
+    public func sameString(_ a: Int, _ b: Int, _ field: Int) -> Bool {
+        guard let (sa, ia, fa) = slot(a, field), sa.fieldTypes[fa] == .string, let ra = sa.varRange(ia, fa),
+            let (sb, ib, fb) = slot(b, field), sb.fieldTypes[fb] == .string, let rb = sb.varRange(ib, fb)
+        else { return false }
+        guard ra.count == rb.count else { return false }
+        return sa.heaps[fa].withUnsafeBufferPointer { ha in
+            sb.heaps[fb].withUnsafeBufferPointer { hb in
+                var i = ra.lowerBound
+                var j = rb.lowerBound
+                while i < ra.upperBound {
+                    if ha[i] != hb[j] { return false }
+                    i &+= 1
+                    j &+= 1
+                }
+                return true
+            }
+        }
+    }
+
     /// Java's `String.hashCode()` of the STRING field, computed on the compact encoding, or nil for null.
     public func stringHash(_ ordinal: Int, _ field: Int) -> Int32? {
         guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .string, let r = s.varRange(i, f) else {
