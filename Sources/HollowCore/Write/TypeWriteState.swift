@@ -7,16 +7,27 @@ final class TypeWriteState {
     let isNumShardsPinned: Bool
     var revNumShards = 0
 
-    // Ordinal map: serialized records (FORMAT.md §9.1, without set/map bucket hints) by ordinal.
+    // Ordinal map: serialized records (FORMAT.md §9.1, without set/map bucket hints) by ordinal, in one
+    // contiguous byte pool, and an open-addressing table over them.
     private(set) var data: [UInt8] = []
-    private var recStart: [Int] = []
-    private var recLen: [Int32] = []
+    /// Where each ordinal's record is in `data` (start -1: no record).
+    private var spans: [RecordSpan] = []
+    /// Each ordinal's record hash (kept for rebuilding the table without rehashing).
     private var recHash: [UInt64] = []
-    private var table: [Int32] = Array(repeating: -1, count: 256)
+    /// Linear-probing table of two words per slot. Word 0: 0 for an empty slot, else the upper 32 bits of
+    /// the record's hash and `ordinal + 1` in the lower 32 bits, so most mismatching slots are rejected
+    /// without touching the record; word 1: the record's start in `data` and its length (see `location`),
+    /// so a match is checked without a lookup in `spans`. The probe is bound by cache misses.
+    private var table: [UInt64] = Array(repeating: 0, count: 2 * 256)
     private var tableCount = 0
     /// Free ordinals, descending (so `popLast` hands out the smallest).
     private var free: [Int] = []
     private var nextOrdinal = 0
+
+    struct RecordSpan {
+        var start: Int
+        var length: Int
+    }
 
     var current = WriteBitSet()
     var previous = WriteBitSet()
@@ -64,32 +75,64 @@ final class TypeWriteState {
         return h
     }
 
+    @inline(__always)
+    private static func slot(_ h: UInt64, _ ordinal: Int) -> UInt64 {
+        (h & 0xFFFF_FFFF_0000_0000) | UInt64(ordinal + 1)
+    }
+
+    /// Lengths from this value on are looked up in `spans`.
+    private static let longRecord = 0xFF_FFFF
+
+    /// Word 1 of a slot: start << 24 | min(length, `longRecord`).
+    @inline(__always)
+    private static func location(_ span: RecordSpan) -> UInt64 {
+        UInt64(span.start) << 24 | UInt64(min(span.length, longRecord))
+    }
+
     /// The ordinal of `bytes` (an existing identical record's, or a new one), marked populated in this cycle.
     func add(_ bytes: [UInt8]) -> Int {
         let ordinal = bytes.withUnsafeBufferPointer { buf -> Int in
             let h = Self.hash(buf)
-            let mask = table.count - 1
-            var b = Int(truncatingIfNeeded: h) & mask
-            while table[b] != -1 {
-                let o = Int(table[b])
-                if recHash[o] == h && Int(recLen[o]) == buf.count {
-                    let start = recStart[o]
-                    let same = data.withUnsafeBufferPointer { d in
-                        memEqual(d.baseAddress! + start, buf.baseAddress, buf.count)
-                    }
-                    if same { return o }
+            // One exclusivity check per table, not per probe: the probe runs over unsafe views.
+            let found = table.withUnsafeBufferPointer { t in
+                spans.withUnsafeBufferPointer { sp in
+                    data.withUnsafeBufferPointer { d in Self.probe(t, sp, d, buf, h) }
                 }
-                b = (b + 1) & mask
             }
+            if found >= 0 { return found }
+            let b = ~found
             let o = free.popLast() ?? { nextOrdinal += 1; return nextOrdinal - 1 }()
             store(o, buf, h)
-            table[b] = Int32(o)
+            table[2 &* b] = Self.slot(h, o)
+            table[2 &* b &+ 1] = Self.location(spans[o])
             tableCount += 1
-            if tableCount * 10 > table.count * 7 { rebuildTable(capacity: table.count * 2) }
+            if tableCount * 20 > table.count * 7 { rebuildTable(capacity: table.count) }
             return o
         }
         current.insert(ordinal)
         return ordinal
+    }
+
+    /// The ordinal of the record equal to `buf` (hash `h`), or `~bucket` of the empty slot that ends its probe.
+    @inline(__always)
+    private static func probe(_ t: UnsafeBufferPointer<UInt64>, _ sp: UnsafeBufferPointer<RecordSpan>,
+                              _ d: UnsafeBufferPointer<UInt8>, _ buf: UnsafeBufferPointer<UInt8>, _ h: UInt64) -> Int {
+        let mask = t.count / 2 - 1
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        let n = buf.count
+        var b = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let e = t[2 &* b]
+            if e == 0 { return ~b }
+            if e & 0xFFFF_FFFF_0000_0000 == tag {
+                let o = Int(e & 0xFFFF_FFFF) - 1
+                let loc = t[2 &* b &+ 1]
+                var length = Int(loc & 0xFF_FFFF)
+                if length == longRecord { length = sp[o].length }
+                if length == n && memEqual(d.baseAddress! + Int(loc >> 24), buf.baseAddress, n) { return o }
+            }
+            b = (b + 1) & mask
+        }
     }
 
     /// Puts a record at a given ordinal (restore). The ordinal must be free.
@@ -97,12 +140,13 @@ final class TypeWriteState {
         bytes.withUnsafeBufferPointer { buf in
             let h = Self.hash(buf)
             store(ordinal, buf, h)
-            let mask = table.count - 1
+            let mask = table.count / 2 - 1
             var b = Int(truncatingIfNeeded: h) & mask
-            while table[b] != -1 { b = (b + 1) & mask }
-            table[b] = Int32(ordinal)
+            while table[2 * b] != 0 { b = (b + 1) & mask }
+            table[2 * b] = Self.slot(h, ordinal)
+            table[2 * b + 1] = Self.location(spans[ordinal])
             tableCount += 1
-            if tableCount * 10 > table.count * 7 { rebuildTable(capacity: table.count * 2) }
+            if tableCount * 20 > table.count * 7 { rebuildTable(capacity: table.count) }
         }
         if ordinal >= nextOrdinal { nextOrdinal = ordinal + 1 }
     }
@@ -112,57 +156,71 @@ final class TypeWriteState {
         free = []
         var o = nextOrdinal - 1
         while o >= 0 {
-            if o >= recStart.count || recStart[o] < 0 { free.append(o) }
+            if o >= spans.count || spans[o].start < 0 { free.append(o) }
             o -= 1
         }
     }
 
     private func store(_ o: Int, _ buf: UnsafeBufferPointer<UInt8>, _ h: UInt64) {
-        if o >= recStart.count {
-            let add = o - recStart.count + 1
-            recStart.append(contentsOf: repeatElement(-1, count: add))
-            recLen.append(contentsOf: repeatElement(0, count: add))
-            recHash.append(contentsOf: repeatElement(0, count: add))
+        let span = RecordSpan(start: data.count, length: buf.count)
+        if o == spans.count {
+            spans.append(span)
+            recHash.append(h)
+        } else {
+            if o > spans.count {
+                let add = o - spans.count + 1
+                spans.append(contentsOf: repeatElement(RecordSpan(start: -1, length: 0), count: add))
+                recHash.append(contentsOf: repeatElement(0, count: add))
+            }
+            spans[o] = span
+            recHash[o] = h
         }
-        recStart[o] = data.count
-        recLen[o] = Int32(buf.count)
-        recHash[o] = h
         data.append(contentsOf: buf)
     }
 
     private func rebuildTable(capacity: Int) {
         var cap = 256
         while cap < capacity { cap <<= 1 }
-        table = Array(repeating: -1, count: cap)
+        var newTable = [UInt64](repeating: 0, count: 2 * cap)
         let mask = cap - 1
-        tableCount = 0
-        for o in 0..<recStart.count where recStart[o] >= 0 {
-            var b = Int(truncatingIfNeeded: recHash[o]) & mask
-            while table[b] != -1 { b = (b + 1) & mask }
-            table[b] = Int32(o)
-            tableCount += 1
+        var count = 0
+        newTable.withUnsafeMutableBufferPointer { t in
+            spans.withUnsafeBufferPointer { sp in
+                recHash.withUnsafeBufferPointer { hs in
+                    for o in 0..<sp.count where sp[o].start >= 0 {
+                        let h = hs[o]
+                        var b = Int(truncatingIfNeeded: h) & mask
+                        while t[2 * b] != 0 { b = (b + 1) & mask }
+                        t[2 * b] = Self.slot(h, o)
+                        t[2 * b + 1] = Self.location(sp[o])
+                        count += 1
+                    }
+                }
+            }
         }
+        table = newTable
+        tableCount = count
     }
 
     /// True if an ordinal holds a record (of the previous or the current cycle).
     @inline(__always)
-    func hasRecord(_ o: Int) -> Bool { o >= 0 && o < recStart.count && recStart[o] >= 0 }
+    func hasRecord(_ o: Int) -> Bool { o >= 0 && o < spans.count && spans[o].start >= 0 }
 
     /// Byte range of an ordinal's record in `data`.
     @inline(__always)
-    func recordRange(_ o: Int) -> Range<Int> { recStart[o]..<(recStart[o] + Int(recLen[o])) }
+    func recordRange(_ o: Int) -> Range<Int> { spans[o].start..<(spans[o].start + spans[o].length) }
 
     /// `prepareForNextCycle`: drop records not in the state just written, free their ordinals, swap cycles.
     func prepareForNextCycle() {
         var newData: [UInt8] = []
         newData.reserveCapacity(data.count)
-        for o in 0..<recStart.count where recStart[o] >= 0 {
+        for o in 0..<spans.count where spans[o].start >= 0 {
             if current.contains(o) {
                 let r = recordRange(o)
-                recStart[o] = newData.count
+                spans[o].start = newData.count
                 newData.append(contentsOf: data[r])
             } else {
-                recStart[o] = -1
+                spans[o].start = -1
                 free.append(o)
             }
         }
@@ -187,8 +245,8 @@ final class TypeWriteState {
     }
 
     func prepareForWrite(targetMaxTypeShardSize: Int) {
-        maxOrdinal = recStart.count - 1
-        while maxOrdinal >= 0 && recStart[maxOrdinal] < 0 { maxOrdinal -= 1 }
+        maxOrdinal = spans.count - 1
+        while maxOrdinal >= 0 && spans[maxOrdinal].start < 0 { maxOrdinal -= 1 }
         switch schema {
         case .object(let s):
             let stats = gatherObjectStats(s)
@@ -235,7 +293,7 @@ final class TypeWriteState {
         let types = s.fields.map(\.type)
         data.withUnsafeBufferPointer { d in
             for o in 0...max(0, maxOrdinal) where o <= maxOrdinal && (current.contains(o) || previous.contains(o)) {
-                var p = recStart[o]
+                var p = spans[o].start
                 for f in 0..<n {
                     switch types[f] {
                     case .boolean:
@@ -309,7 +367,7 @@ final class TypeWriteState {
         data.withUnsafeBufferPointer { d in
             guard maxOrdinal >= 0 else { return }
             for o in 0...maxOrdinal where current.contains(o) || previous.contains(o) {
-                var p = recStart[o]
+                var p = spans[o].start
                 let size = Int(readVar(d, &p))
                 st.maxSize = max(st.maxSize, size)
                 switch kind {
