@@ -7,16 +7,8 @@ final class TypeWriteState {
     let isNumShardsPinned: Bool
     var revNumShards = 0
 
-    // Ordinal map: serialized records (FORMAT.md §9.1, without set/map bucket hints) by ordinal.
-    private(set) var data: [UInt8] = []
-    private var recStart: [Int] = []
-    private var recLen: [Int32] = []
-    private var recHash: [UInt64] = []
-    private var table: [Int32] = Array(repeating: -1, count: 256)
-    private var tableCount = 0
-    /// Free ordinals, descending (so `popLast` hands out the smallest).
-    private var free: [Int] = []
-    private var nextOrdinal = 0
+    /// The records by ordinal and the dedup table over them.
+    private(set) var map = OrdinalMap()
 
     var current = WriteBitSet()
     var previous = WriteBitSet()
@@ -40,135 +32,36 @@ final class TypeWriteState {
 
     // MARK: Ordinal map
 
-    @inline(__always)
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-        var i = 0
-        let n = bytes.count
-        let raw = UnsafeRawBufferPointer(bytes)
-        while i + 8 <= n {
-            let k = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            h = (h ^ k) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 29
-            i += 8
-        }
-        var tail: UInt64 = 0
-        var s: UInt64 = 0
-        while i < n {
-            tail |= UInt64(bytes[i]) << s
-            s += 8
-            i += 1
-        }
-        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 32
-        return h
-    }
-
     /// The ordinal of `bytes` (an existing identical record's, or a new one), marked populated in this cycle.
+    @inline(__always)
     func add(_ bytes: [UInt8]) -> Int {
-        let ordinal = bytes.withUnsafeBufferPointer { buf -> Int in
-            let h = Self.hash(buf)
-            let mask = table.count - 1
-            var b = Int(truncatingIfNeeded: h) & mask
-            while table[b] != -1 {
-                let o = Int(table[b])
-                if recHash[o] == h && Int(recLen[o]) == buf.count {
-                    let start = recStart[o]
-                    let same = data.withUnsafeBufferPointer { d in
-                        memEqual(d.baseAddress! + start, buf.baseAddress, buf.count)
-                    }
-                    if same { return o }
-                }
-                b = (b + 1) & mask
-            }
-            let o = free.popLast() ?? { nextOrdinal += 1; return nextOrdinal - 1 }()
-            store(o, buf, h)
-            table[b] = Int32(o)
-            tableCount += 1
-            if tableCount * 10 > table.count * 7 { rebuildTable(capacity: table.count * 2) }
-            return o
-        }
+        let ordinal = bytes.withUnsafeBufferPointer { map.add($0) }
         current.insert(ordinal)
         return ordinal
     }
 
     /// Puts a record at a given ordinal (restore). The ordinal must be free.
     func put(_ bytes: [UInt8], at ordinal: Int) {
-        bytes.withUnsafeBufferPointer { buf in
-            let h = Self.hash(buf)
-            store(ordinal, buf, h)
-            let mask = table.count - 1
-            var b = Int(truncatingIfNeeded: h) & mask
-            while table[b] != -1 { b = (b + 1) & mask }
-            table[b] = Int32(ordinal)
-            tableCount += 1
-            if tableCount * 10 > table.count * 7 { rebuildTable(capacity: table.count * 2) }
-        }
-        if ordinal >= nextOrdinal { nextOrdinal = ordinal + 1 }
+        bytes.withUnsafeBufferPointer { map.put($0, at: ordinal) }
     }
 
     /// After restoring: every ordinal below the highest one that holds no record is free.
-    func recalculateFreeOrdinals() {
-        free = []
-        var o = nextOrdinal - 1
-        while o >= 0 {
-            if o >= recStart.count || recStart[o] < 0 { free.append(o) }
-            o -= 1
-        }
-    }
+    func recalculateFreeOrdinals() { map.recalculateFreeOrdinals() }
 
-    private func store(_ o: Int, _ buf: UnsafeBufferPointer<UInt8>, _ h: UInt64) {
-        if o >= recStart.count {
-            let add = o - recStart.count + 1
-            recStart.append(contentsOf: repeatElement(-1, count: add))
-            recLen.append(contentsOf: repeatElement(0, count: add))
-            recHash.append(contentsOf: repeatElement(0, count: add))
-        }
-        recStart[o] = data.count
-        recLen[o] = Int32(buf.count)
-        recHash[o] = h
-        data.append(contentsOf: buf)
-    }
-
-    private func rebuildTable(capacity: Int) {
-        var cap = 256
-        while cap < capacity { cap <<= 1 }
-        table = Array(repeating: -1, count: cap)
-        let mask = cap - 1
-        tableCount = 0
-        for o in 0..<recStart.count where recStart[o] >= 0 {
-            var b = Int(truncatingIfNeeded: recHash[o]) & mask
-            while table[b] != -1 { b = (b + 1) & mask }
-            table[b] = Int32(o)
-            tableCount += 1
-        }
-    }
+    /// The serialized records (index them with ``recordRange(_:)``).
+    var data: [UInt8] { map.data }
 
     /// True if an ordinal holds a record (of the previous or the current cycle).
     @inline(__always)
-    func hasRecord(_ o: Int) -> Bool { o >= 0 && o < recStart.count && recStart[o] >= 0 }
+    func hasRecord(_ o: Int) -> Bool { map.hasRecord(o) }
 
     /// Byte range of an ordinal's record in `data`.
     @inline(__always)
-    func recordRange(_ o: Int) -> Range<Int> { recStart[o]..<(recStart[o] + Int(recLen[o])) }
+    func recordRange(_ o: Int) -> Range<Int> { map.recordRange(o) }
 
     /// `prepareForNextCycle`: drop records not in the state just written, free their ordinals, swap cycles.
     func prepareForNextCycle() {
-        var newData: [UInt8] = []
-        newData.reserveCapacity(data.count)
-        for o in 0..<recStart.count where recStart[o] >= 0 {
-            if current.contains(o) {
-                let r = recordRange(o)
-                recStart[o] = newData.count
-                newData.append(contentsOf: data[r])
-            } else {
-                recStart[o] = -1
-                free.append(o)
-            }
-        }
-        data = newData
-        free.sort(by: >)
-        rebuildTable(capacity: max(256, (current.count * 10) / 7 + 1))
+        map.keepOnly(current)
         previous = current
         current = WriteBitSet()
         objectStats = nil
@@ -187,8 +80,7 @@ final class TypeWriteState {
     }
 
     func prepareForWrite(targetMaxTypeShardSize: Int) {
-        maxOrdinal = recStart.count - 1
-        while maxOrdinal >= 0 && recStart[maxOrdinal] < 0 { maxOrdinal -= 1 }
+        maxOrdinal = map.maxOrdinal
         switch schema {
         case .object(let s):
             let stats = gatherObjectStats(s)
@@ -235,7 +127,7 @@ final class TypeWriteState {
         let types = s.fields.map(\.type)
         data.withUnsafeBufferPointer { d in
             for o in 0...max(0, maxOrdinal) where o <= maxOrdinal && (current.contains(o) || previous.contains(o)) {
-                var p = recStart[o]
+                var p = recordRange(o).lowerBound
                 for f in 0..<n {
                     switch types[f] {
                     case .boolean:
@@ -309,7 +201,7 @@ final class TypeWriteState {
         data.withUnsafeBufferPointer { d in
             guard maxOrdinal >= 0 else { return }
             for o in 0...maxOrdinal where current.contains(o) || previous.contains(o) {
-                var p = recStart[o]
+                var p = recordRange(o).lowerBound
                 let size = Int(readVar(d, &p))
                 st.maxSize = max(st.maxSize, size)
                 switch kind {
