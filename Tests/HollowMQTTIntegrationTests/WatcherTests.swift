@@ -162,7 +162,9 @@ struct WatcherTests {
             version += 1
             try await announcer.announce(version: version)
             for (watcher, trigger) in watchers {
-                try await trigger.waitFor(version, timeout: .seconds(20))
+                // A watcher whose reconnects failed while the broker was down backs off up to
+                // `reconnectDelayMax` (30 s) before its next attempt: wait longer than that.
+                try await trigger.waitFor(version, timeout: .seconds(45))
                 #expect(watcher.latestVersion == version)
                 let seen = trigger.seen.compactMap { $0 }
                 #expect(seen == seen.sorted(), "never backwards: \(seen)")
