@@ -147,9 +147,17 @@ struct FaultTests {
             defer { store.remove() }
             try await store.announce(9)
             try await broker.mosquittoPub(["-r", "-q", "1", "-t", "hollow/ns/announced", "-m", "9"])
-            let (plain, plainTrigger) = try await startWatcher(broker, namespace: "ns", group: "g", id: "plain")
+            // Reconnects wait 4 s, so the clears below land while both watchers are still cut off, also on a
+            // loaded machine (with the default 1 s a watcher could be back before the clear and receive it).
+            let slowReconnect: (inout MQTTClientConfiguration) -> Void = {
+                $0.reconnectDelayMin = 4
+                $0.reconnectDelayMax = 8
+            }
+            let (plain, plainTrigger) = try await startWatcher(
+                broker, namespace: "ns", group: "g", id: "plain", configure: slowReconnect)
             let (stored, storedTrigger) = try await startWatcher(
-                broker, namespace: "ns", group: "g", id: "stored", store: store.reader(group: "g"))
+                broker, namespace: "ns", group: "g", id: "stored", store: store.reader(group: "g"),
+                configure: slowReconnect)
             try await pinLikeTheCLI(broker, store, 5)
             try await pinLikeTheCLI(broker, store, 6, group: "g")
             try await plainTrigger.waitFor(6)
@@ -157,7 +165,7 @@ struct FaultTests {
             let settled = (plain.settledConnections, stored.settledConnections)
             await broker.halt()  // retained values are saved
             try await broker.restart()
-            // Cleared before the watchers reconnect (they retry after 1 s): no message reaches them.
+            // Cleared before the watchers reconnect (they retry after 4 s): no message reaches them.
             try await unpinLikeTheCLI(broker, store, group: "g")
             try await unpinLikeTheCLI(broker, store)
             try await waitUntilSettled(plain, count: settled.0 + 1)
