@@ -209,14 +209,21 @@ public final class MosquittoBroker: Sendable {
             }
         }
         running.withLock { $0 = RunningBroker(task: task, stop: stopContinuation) }
-        // Wait until the broker accepts TCP connections (a test-support readiness poll, 10 ms steps, 10 s max).
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if Self.canConnect(port: port), tlsPort.map(Self.canConnect(port:)) ?? true { return }
+        // Wait until the broker accepts TCP connections (a test-support readiness poll, 10 ms steps, 30 s max; the
+        // full suite runs many brokers and processes at once on 2 cores, so a poll can be scheduled late: the last
+        // attempt is made after the deadline too).
+        let deadline = ContinuousClock.now + .seconds(30)
+        var ready = false
+        repeat {
+            if Self.canConnect(port: port), tlsPort.map(Self.canConnect(port:)) ?? true {
+                ready = true
+                break
+            }
             try await Task.sleep(for: .milliseconds(10))
-        }
+        } while ContinuousClock.now < deadline
+        if ready || (Self.canConnect(port: port) && (tlsPort.map(Self.canConnect(port:)) ?? true)) { return }
         await stopProcess(graceful: false)
-        throw BrokerError("mosquitto did not accept connections on 127.0.0.1:\(port) within 10 s; log:\n\(log)")
+        throw BrokerError("mosquitto did not accept connections on 127.0.0.1:\(port) within 30 s; log:\n\(log)")
     }
 
     private func stopProcess(graceful: Bool) async {
