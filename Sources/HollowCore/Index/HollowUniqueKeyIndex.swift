@@ -377,31 +377,42 @@ public protocol ReadStateTransitionListener: AnyObject, Sendable {
     func deltaApplied(from old: ReadState, to new: ReadState)
 }
 
-/// A ``HollowUniqueKeyIndex`` that follows a consumer's refreshes: rebuilt after a snapshot, updated in place
-/// of a rebuild after each delta. Read ``current``: its ``HollowUniqueKeyIndex/state`` is the state its
-/// ordinals belong to, so a lookup and the reads that follow it stay consistent across refreshes.
-public final class FollowingUniqueKeyIndex: ReadStateTransitionListener {
-    /// The indexed type.
-    public let type: String
-    /// The key field paths, nil for the type's declared primary key.
-    public let fieldPaths: [String]?
+/// An index that can follow deltas: ``HollowUniqueKeyIndex`` and ``HollowHashIndex``.
+public protocol HollowDeltaUpdatableIndex: AnyObject, Sendable {
+    /// The state the index's ordinals belong to.
+    var state: ReadState { get }
+    /// Whether this index was built from scratch (false: updated from a delta).
+    var wasRebuilt: Bool { get }
+    /// The index of `newState`, a delta or reverse delta away from ``state``: updated with work proportional to
+    /// the change where possible, rebuilt otherwise.
+    func updated(to newState: ReadState) throws(HollowIndexError) -> Self
+}
+
+extension HollowUniqueKeyIndex: HollowDeltaUpdatableIndex {}
+extension HollowHashIndex: HollowDeltaUpdatableIndex {}
+
+/// An index that follows a consumer's refreshes: built after a snapshot, updated with `updated(to:)` after each
+/// delta (Java: `listenForDeltaUpdates`). Register it with the consumer's `addTransitionListener`; read
+/// ``current``, whose `state` is the state its ordinals belong to, so a lookup and the reads that follow it stay
+/// consistent across refreshes. Use ``FollowingUniqueKeyIndex`` or ``FollowingHashIndex``.
+public final class FollowingIndex<Index: HollowDeltaUpdatableIndex>: ReadStateTransitionListener {
+    private let build: @Sendable (ReadState) throws(HollowIndexError) -> Index
     private let box = Mutex(Box())
 
     private struct Box {
-        var index: HollowUniqueKeyIndex?
+        var index: Index?
         var error: HollowIndexError?
         var updates = 0
         var rebuilds = 0
     }
 
-    /// An index of `type` keyed by `fieldPaths` (nil: the declared primary key), empty until a state arrives.
-    public init(type: String, fieldPaths: [String]? = nil) {
-        self.type = type
-        self.fieldPaths = fieldPaths
+    /// A follower that builds its index of a snapshot's state with `build`.
+    public init(build: @escaping @Sendable (ReadState) throws(HollowIndexError) -> Index) {
+        self.build = build
     }
 
-    /// The index of the newest state seen, or nil before the first state (or when the type is missing).
-    public var current: HollowUniqueKeyIndex? { box.withLock { $0.index } }
+    /// The index of the newest state seen, or nil before the first state (or when it could not be built).
+    public var current: Index? { box.withLock { $0.index } }
     /// Why the last state could not be indexed, or nil.
     public var lastError: HollowIndexError? { box.withLock { $0.error } }
     /// How many times the index was updated from a delta.
@@ -409,7 +420,7 @@ public final class FollowingUniqueKeyIndex: ReadStateTransitionListener {
     /// How many times the index was built from scratch.
     public var rebuildCount: Int { box.withLock { $0.rebuilds } }
 
-    private func set(_ index: HollowUniqueKeyIndex?, _ error: HollowIndexError?) {
+    private func set(_ index: Index?, _ error: HollowIndexError?) {
         box.withLock { b in
             b.index = index
             b.error = error
@@ -419,7 +430,7 @@ public final class FollowingUniqueKeyIndex: ReadStateTransitionListener {
 
     public func snapshotLoaded(_ state: ReadState) {
         do throws(HollowIndexError) {
-            set(try HollowUniqueKeyIndex(state: state, type: type, fieldPaths: fieldPaths), nil)
+            set(try build(state), nil)
         } catch {
             set(nil, error)
         }
@@ -431,6 +442,30 @@ public final class FollowingUniqueKeyIndex: ReadStateTransitionListener {
             set(try index.updated(to: new), nil)
         } catch {
             set(nil, error)
+        }
+    }
+}
+
+/// A ``HollowUniqueKeyIndex`` that follows a consumer's refreshes (see ``FollowingIndex``).
+public typealias FollowingUniqueKeyIndex = FollowingIndex<HollowUniqueKeyIndex>
+
+extension FollowingIndex where Index == HollowUniqueKeyIndex {
+    /// Follows the index of `type` keyed by `fieldPaths` (nil: the declared primary key).
+    public convenience init(type: String, fieldPaths: [String]? = nil) {
+        self.init { state throws(HollowIndexError) in
+            try HollowUniqueKeyIndex(state: state, type: type, fieldPaths: fieldPaths)
+        }
+    }
+}
+
+/// A ``HollowHashIndex`` that follows a consumer's refreshes (see ``FollowingIndex``).
+public typealias FollowingHashIndex = FollowingIndex<HollowHashIndex>
+
+extension FollowingIndex where Index == HollowHashIndex {
+    /// Follows the index of `type` selecting `selectField` by `matchFields`.
+    public convenience init(type: String, selectField: String, matchFields: [String]) {
+        self.init { state throws(HollowIndexError) in
+            try HollowHashIndex(state: state, type: type, selectField: selectField, matchFields: matchFields)
         }
     }
 }

@@ -493,68 +493,6 @@ public final class HollowHashIndex: Sendable {
     }
 }
 
-/// A ``HollowHashIndex`` that follows a consumer's refreshes: rebuilt after a snapshot, updated with
-/// ``HollowHashIndex/updated(to:)`` after each delta. Register it with the consumer's
-/// `addTransitionListener`; read ``current``, whose ``HollowHashIndex/state`` is the state its ordinals
-/// belong to.
-public final class FollowingHashIndex: ReadStateTransitionListener {
-    /// The root type.
-    public let type: String
-    /// The path from the root to the selected records.
-    public let selectField: String
-    /// The match paths.
-    public let matchFields: [String]
-    private let box = Mutex(Box())
-
-    private struct Box {
-        var index: HollowHashIndex?
-        var error: HollowIndexError?
-        var updates = 0
-        var rebuilds = 0
-    }
-
-    /// An index of `type` selecting `selectField` by `matchFields`, empty until a state arrives.
-    public init(type: String, selectField: String, matchFields: [String]) {
-        self.type = type
-        self.selectField = selectField
-        self.matchFields = matchFields
-    }
-
-    /// The index of the newest state seen, or nil before the first state (or when it could not be built).
-    public var current: HollowHashIndex? { box.withLock { $0.index } }
-    /// Why the last state could not be indexed, or nil.
-    public var lastError: HollowIndexError? { box.withLock { $0.error } }
-    /// How many times the index was updated from a delta.
-    public var deltaUpdateCount: Int { box.withLock { $0.updates } }
-    /// How many times the index was built from scratch.
-    public var rebuildCount: Int { box.withLock { $0.rebuilds } }
-
-    private func set(_ index: HollowHashIndex?, _ error: HollowIndexError?) {
-        box.withLock { b in
-            b.index = index
-            b.error = error
-            if let index { if index.wasRebuilt { b.rebuilds += 1 } else { b.updates += 1 } }
-        }
-    }
-
-    public func snapshotLoaded(_ state: ReadState) {
-        do throws(HollowIndexError) {
-            set(try HollowHashIndex(state: state, type: type, selectField: selectField, matchFields: matchFields), nil)
-        } catch {
-            set(nil, error)
-        }
-    }
-
-    public func deltaApplied(from old: ReadState, to new: ReadState) {
-        guard let index = current, index.state === old else { return snapshotLoaded(new) }
-        do throws(HollowIndexError) {
-            set(try index.updated(to: new), nil)
-        } catch {
-            set(nil, error)
-        }
-    }
-}
-
 /// Selected ordinals grouped per key and the table that finds a key's group.
 private struct HashIndexTable: Sendable {
     /// Group `g` is `ordinals[offsets[g]..<offsets[g + 1]]`, ascending and distinct.
