@@ -91,7 +91,7 @@ let package = Package(
         // exported with swift-prometheus over Hummingbird).
         .target(
             name: "HollowOperations",
-            dependencies: [argumentParser, hummingbird, log, metrics, prometheus, lifecycle],
+            dependencies: [argumentParser, hummingbird, log, metrics, prometheus, lifecycle, subprocess],
             swiftSettings: strictSettings
         ),
 

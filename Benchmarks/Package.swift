@@ -81,7 +81,7 @@ let package = Package(
                 "BenchmarkData", argumentParser, log, subprocess,
                 hollowProduct("HollowConsumer"), hollowProduct("HollowCore"), hollowProduct("HollowFilesystem"),
                 hollowProduct("HollowMQTT"), hollowProduct("HollowProducer"), hollowProduct("HollowZstd"),
-                hollowProduct("KeaEdgeCollector"),
+                hollowProduct("HollowOperations"), hollowProduct("KeaEdgeCollector"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -17,3 +17,9 @@ struct HollowBench: AsyncParsableCommand {
         ]
     )
 }
+
+/// A failure of a benchmark, with what went wrong.
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -4,6 +4,7 @@ import HollowConsumer
 import HollowCore
 import HollowFilesystem
 import HollowMQTT
+import HollowOperations
 import Logging
 import Subprocess
 import Synchronization

@@ -5,16 +5,19 @@ import Subprocess
 import Glibc
 #endif
 
-/// A failure of a benchmark, with what went wrong.
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
+/// Why a private mosquitto could not be started.
+public struct PrivateMosquittoError: Error, CustomStringConvertible, Sendable {
+    public var description: String
     init(_ description: String) { self.description = description }
 }
 
-/// A private mosquitto on a free loopback port, started with swift-subprocess (loopback only, anonymous).
-final class PrivateMosquitto: Sendable {
-    let port: Int
-    let directory: String
+/// A private mosquitto on a free loopback port, started with swift-subprocess (loopback only, anonymous): the
+/// embedded broker of `hollow demo` and of the cross-process MQTT benchmark.
+public final class PrivateMosquitto: Sendable {
+    /// The loopback port it listens on.
+    public let port: Int
+    /// Its scratch directory (configuration and log), removed by ``stop()``.
+    public let directory: String
     private let task: Task<Void, any Error>
     private let stopSignal: AsyncStream<Void>.Continuation
 
@@ -25,12 +28,14 @@ final class PrivateMosquitto: Sendable {
         self.stopSignal = stopSignal
     }
 
-    static func start() async throws -> PrivateMosquitto {
+    /// Starts mosquitto (from `PATH`, /usr/sbin or /usr/local/sbin) and returns once it accepts connections.
+    /// - Throws: ``PrivateMosquittoError`` when mosquitto is missing or does not start within 5 s.
+    public static func start() async throws -> PrivateMosquitto {
         let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin"]
         guard let exeDir = dirs.first(where: { FileManager.default.isExecutableFile(atPath: "\($0)/mosquitto") }) else {
-            throw BenchError("mosquitto not found (run scripts/install-deps.sh) — or pass --broker host:port")
+            throw PrivateMosquittoError("mosquitto not found (run scripts/install-deps.sh) — or pass --broker host:port")
         }
-        let dir = NSTemporaryDirectory() + "/hollow-bench-mqtt-\(UInt32.random(in: 0...UInt32.max))"
+        let dir = NSTemporaryDirectory() + "/hollow-mosquitto-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let port = try freePort()
         var conf = "listener \(port) 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nlog_dest file \(dir)/mosquitto.log\n"
@@ -53,10 +58,11 @@ final class PrivateMosquitto: Sendable {
             try await Task.sleep(for: .milliseconds(10))
         }
         await broker.stop()
-        throw BenchError("mosquitto did not start on 127.0.0.1:\(port) (see \(dir)/mosquitto.log)")
+        throw PrivateMosquittoError("mosquitto did not start on 127.0.0.1:\(port) (see \(dir)/mosquitto.log)")
     }
 
-    func stop() async {
+    /// Stops the broker gracefully and removes its directory.
+    public func stop() async {
         stopSignal.yield()
         stopSignal.finish()
         _ = try? await task.value
@@ -73,7 +79,7 @@ final class PrivateMosquitto: Sendable {
         let ok = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
         }
-        guard fd >= 0, ok else { throw BenchError("cannot find a free loopback port") }
+        guard fd >= 0, ok else { throw PrivateMosquittoError("cannot find a free loopback port") }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
