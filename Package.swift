@@ -24,6 +24,7 @@ let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mustache")
 
 let package = Package(
     name: "swift-hollow",
@@ -34,6 +35,7 @@ let package = Package(
         .library(name: "HollowFilesystem", targets: ["HollowFilesystem"]),
         .library(name: "HollowZstd", targets: ["HollowZstd"]),
         .library(name: "HollowMQTT", targets: ["HollowMQTT"]),
+        .library(name: "HollowCharts", targets: ["HollowCharts"]),
         .library(name: "KeaEdge", targets: ["KeaEdge"]),
         .library(name: "KeaEdgeCollector", targets: ["KeaEdgeCollector"]),
         .library(name: "HollowExplorer", targets: ["HollowExplorer"]),
@@ -52,6 +54,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure Swift: format, engines, read API, indexes, mapper, and the protocols infrastructure implements.
@@ -76,7 +79,7 @@ let package = Package(
         // KeaEdge: the metrics model, Kea's control API, sinks and plots (no libbpf, so `hollow demo` can use it).
         .target(
             name: "KeaEdge",
-            dependencies: ["HollowCore", "HollowProducer", log],
+            dependencies: ["HollowCore", "HollowProducer", "HollowCharts", log],
             exclude: ["bpf"],  // BPF C, compiled by scripts/kea-build-bpf.sh (clang -target bpf), not by SwiftPM
             swiftSettings: strictSettings
         ),
@@ -95,8 +98,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The explorer: web UI and JSON API over any store (Hummingbird); the executable wires stores and MQTT.
-        .target(name: "HollowExplorer", dependencies: ["HollowCore", hummingbird, log], swiftSettings: strictSettings),
+        // Pure Swift: the one SVG chart renderer, shared by `kea-edge plot` and the explorer's dashboards.
+        .target(name: "HollowCharts", dependencies: ["HollowCore"], swiftSettings: strictSettings),
+        .testTarget(name: "HollowChartsTests", dependencies: ["HollowCharts"], swiftSettings: strictSettings),
+
+        // The explorer: web UI and JSON API over any store (Hummingbird; pages from Mustache templates); the
+        // executable wires stores and MQTT.
+        .target(
+            name: "HollowExplorer", dependencies: ["HollowCore", "HollowCharts", hummingbird, mustache, log],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "HollowExplorerTests",
             dependencies: [

@@ -20,7 +20,7 @@ extension Explorer {
             m.append(("modified", b.modified.map { .double($0) } ?? .null))
             return .object(m)
         }
-        var rows: [[String]] = []
+        var rows: [[[Part]]] = []
         var list: [JSONValue] = []
         let loadableVersions = Set(await loadableVersions(inv))
         for e in entries.reversed() {
@@ -32,30 +32,29 @@ extension Explorer {
                 "pinnedBy": .array(pinnedBy.map { .string($0) }), "time": time.map { .double($0) } ?? .null,
                 "snapshot": blob(e.snapshot), "header": blob(e.header), "delta": blob(e.delta), "reverseDelta": blob(e.reverseDelta),
             ])
-            var badges = ""
-            if announced == e.version { badges += "<span class=\"badge ann\">announced</span>" }
-            for p in pinnedBy { badges += "<span class=\"badge pin\">pinned \(Layout.esc(p))</span>" }
-            func cell(_ b: StoredBlob?) -> String {
-                guard let b else { return "<span class=\"muted\">–</span>" }
-                return "<code>\(Layout.esc(b.name))</code> <span class=\"muted\">\(Layout.bytes(Int(b.size)))</span>"
+            var badges: [Part] = []
+            if announced == e.version { badges.append(.span("badge ann", "announced")) }
+            for p in pinnedBy { badges.append(.span("badge pin", "pinned \(p)")) }
+            func cell(_ b: StoredBlob?) -> [Part] {
+                guard let b else { return [.span("muted", "–")] }
+                return [.code(b.name), .text(" "), .span("muted", Format.bytes(Int(b.size)))]
             }
             let v = String(e.version)
             rows.append([
-                (loadable ? Layout.link("/?version=\(v)", v) : v) + badges, time.map(Self.timeText) ?? "",
+                [loadable ? .link("/?version=\(v)", v) : .text(v)] + badges, [.text(time.map(Self.timeText) ?? "")],
                 cell(e.snapshot), cell(e.delta), cell(e.reverseDelta),
-                e.deltaIn.map { Layout.link("/diff?from=\($0.fromVersion ?? 0)&to=\(v)", "diff from \($0.fromVersion ?? 0)") } ?? "",
+                e.deltaIn.map { [.link("/diff?from=\($0.fromVersion ?? 0)&to=\(v)", "diff from \($0.fromVersion ?? 0)")] } ?? [],
             ])
         }
         let json: JSONValue = [
             "store": .string(configuration.store.location), "announced": .from(announced),
             "pins": .array(pins.map { ["group": .from($0.group), "version": .int($0.version)] }), "versions": .array(list),
         ]
-        var body = "<h1>Versions</h1><p>\(entries.count) version(s) in <code>\(Layout.esc(configuration.store.location))</code>"
-        body += announced.map { ", announced <b>\($0)</b>" } ?? ""
-        body += ". The delta column is the delta to the next version. \(Layout.link("/api/versions", "JSON"))</p>"
-        body += Layout.table(["version", "time (UTC)", "snapshot", "delta →", "reverse delta ←", ""], rows, id: "versions")
-        body += "<h2>Compare two versions</h2><form class=\"inline\" action=\"/diff\">from <input name=\"from\" size=\"8\"> to <input name=\"to\" size=\"8\"><button>diff</button></form>"
-        return Page(title: "Versions", json: json, body: body, followsVersion: try? await currentVersion(inv), refreshSeconds: configuration.refreshSeconds)
+        let view = VersionsView(
+            count: entries.count, store: configuration.store.location, announced: announced,
+            versions: TableView(["version", "time (UTC)", "snapshot", "delta →", "reverse delta ←", ""], rows, id: "versions"))
+        return Page(title: "Versions", json: json, template: "versions", view: view,
+                    followsVersion: try? await currentVersion(inv), refreshSeconds: configuration.refreshSeconds)
     }
 
     static func timeText(_ t: Double) -> String {
@@ -83,15 +82,14 @@ extension Explorer {
         let versions = await loadableVersions(inv)
         guard request.query("from") != nil || request.query("to") != nil else {
             // No versions chosen: a form, defaulting to the last transition.
-            var body = "<h1>Diff</h1><form class=\"inline\" action=\"/diff\">from <select name=\"from\">"
-            for v in versions.reversed() { body += "<option\(v == versions.dropLast().last ? " selected" : "")>\(v)</option>" }
-            body += "</select> to <select name=\"to\">"
-            for v in versions.reversed() { body += "<option>\(v)</option>" }
-            body += "</select><button>diff</button></form>"
-            return Page(title: "Diff", json: ["versions": .array(versions.map { .int($0) }), "hint": "give from= and to="], body: body)
+            let view = DiffFormView(
+                from: versions.reversed().map { .init(value: $0, selected: $0 == versions.dropLast().last) },
+                to: versions.reversed().map { .init(value: $0, selected: false) })
+            return Page(title: "Diff", json: ["versions": .array(versions.map { .int($0) }), "hint": "give from= and to="],
+                        template: "diffForm", view: view)
         }
         guard let fromText = request.query("from"), let toText = request.query("to") else {
-            throw ExplorerError(.badRequest, "give both from= and to= versions")
+            throw HTTPError(.badRequest, message: "give both from= and to= versions")
         }
         let from = try await resolveVersion(fromText, inv, name: "from")
         let to = try await resolveVersion(toText, inv, name: "to")
@@ -100,41 +98,41 @@ extension Explorer {
         let a = try await state(from, inv)
         let b = try await state(to, inv)
         if let onlyType, a.schema(onlyType) == nil, b.schema(onlyType) == nil {
-            throw ExplorerError(.notFound, "unknown type '\(onlyType)' in versions \(from) and \(to)")
+            throw HTTPError(.notFound, message: "unknown type '\(onlyType)' in versions \(from) and \(to)")
         }
         let typeNames = onlyType.map { [$0] } ?? Array(Set(a.view.typeNames).union(b.view.typeNames)).sorted()
         var types: [JSONValue] = []
-        var body = "<h1>Diff <span class=\"mono\">\(from)</span> → <span class=\"mono\">\(to)</span></h1>"
-        body += "<p>Records matched by primary key where the type has one, else by content. "
-        body += Layout.link("/api" + request.uri.description, "JSON") + "</p>"
-        var summaryRows: [[String]] = []
-        var details = ""
+        var summaryRows: [[[Part]]] = []
+        var details: [DiffView.TypeDetails] = []
         for type in typeNames {
             let d = StateDiff.diff(type: type, from: a, to: b, limit: limit)
             types.append(d.json)
             guard d.added + d.removed + d.changed > 0 || onlyType != nil else { continue }
             summaryRows.append([
-                "<a href=\"#t-\(Layout.esc(type))\">\(Layout.esc(type))</a>", d.matchedBy,
-                "<span class=\"num\">\(d.added)</span>", "<span class=\"num\">\(d.removed)</span>", "<span class=\"num\">\(d.changed)</span>",
+                [.link("#t-\(type)", type)], [.text(d.matchedBy)],
+                [.span("num", String(d.added))], [.span("num", String(d.removed))], [.span("num", String(d.changed))],
             ])
-            details += "<h2 id=\"t-\(Layout.esc(type))\">\(Layout.esc(type))</h2>" + d.html(fromVersion: from, toVersion: to)
+            details.append(d.details(fromVersion: from, toVersion: to))
         }
         let json: JSONValue = ["from": .int(from), "to": .int(to), "types": .array(types)]
-        body += summaryRows.isEmpty ? "<p id=\"nodiff\">No differences.</p>" : Layout.table(["type", "matched by", "added", "removed", "changed"], summaryRows, id: "diff-summary")
-        body += details
-        return Page(title: "Diff \(from)→\(to)", json: json, body: body)
+        let view = DiffView(
+            from: from, to: to, jsonHref: "/api" + request.uri.description,
+            summary: summaryRows.isEmpty
+                ? nil : TableView(["type", "matched by", "added", "removed", "changed"], summaryRows, id: "diff-summary"),
+            details: details)
+        return Page(title: "Diff \(from)→\(to)", json: json, template: "diff", view: view)
     }
 
     // MARK: History of one record
 
     func historyPage(_ request: Request, _ parameters: Parameters) async throws -> Page {
         let inv = try await inventory()
-        let type = parameters.get("type") ?? ""
+        let type = parameters.decoded("type") ?? ""
         let values = request.queryAll("key")
         let limit = try Self.intParameter(request, "limit", default: 20, range: 1...500)
         let versions = Array(await loadableVersions(inv).suffix(limit))
-        guard !versions.isEmpty else { throw ExplorerError(.notFound, "the store holds no loadable version") }
-        var rows: [[String]] = []
+        guard !versions.isEmpty else { throw HTTPError(.notFound, message: "the store holds no loadable version") }
+        var rows: [[[Part]]] = []
         var entries: [JSONValue] = []
         var previous: (LoadedState, Int)?
         var knownType = false
@@ -143,15 +141,15 @@ extension Explorer {
             guard case .object(let o) = s.schema(type) else { previous = nil; continue }
             knownType = true
             guard let pk = o.primaryKey else {
-                throw ExplorerError(.badRequest, "type \(type) has no primary key: history needs one")
+                throw HTTPError(.badRequest, message: "type \(type) has no primary key: history needs one")
             }
             guard values.count == pk.count else {
-                throw ExplorerError(.badRequest, "the primary key of \(type) has \(pk.count) field(s) (\(pk.joined(separator: ", "))): give key= \(pk.count) time(s)")
+                throw HTTPError(.badRequest, message: "the primary key of \(type) has \(pk.count) field(s) (\(pk.joined(separator: ", "))): give key= \(pk.count) time(s)")
             }
             guard let ordinal = s.keyIndex(type)[values.joined(separator: "\u{1F}")] else {
                 let event = previous == nil ? "absent" : "removed"
                 entries.append(["version": .int(v), "event": .string(event), "ordinal": .null])
-                rows.append([Layout.link("/?version=\(v)", String(v)), event, "", ""])
+                rows.append([[.link("/?version=\(v)", String(v))], [.text(event)], [], []])
                 previous = nil
                 continue
             }
@@ -167,18 +165,18 @@ extension Explorer {
             }
             entries.append(["version": .int(v), "event": .string(event), "ordinal": .from(ordinal), "changedFields": .array(changes)])
             rows.append([
-                Layout.link("/?version=\(v)", String(v)), event,
-                Layout.link("/types/\(FormData.encode(type))/records/\(ordinal)?version=\(v)", "#\(ordinal)"),
-                StateDiff.changesHTML(changes),
+                [.link("/?version=\(v)", String(v))], [.text(event)],
+                [.link("/types/\(FormData.encode(type))/records/\(ordinal)?version=\(v)", "#\(ordinal)")],
+                StateDiff.changeParts(changes),
             ])
             previous = (s, ordinal)
         }
-        guard knownType else { throw ExplorerError(.notFound, "unknown type '\(type)' in every version of the store") }
+        guard knownType else { throw HTTPError(.notFound, message: "unknown type '\(type)' in every version of the store") }
         let json: JSONValue = ["type": .string(type), "key": .array(values.map { .string($0) }), "versions": .array(entries)]
-        var body = "<h1>History of \(Layout.esc(type)) <span class=\"mono\">\(Layout.esc(values.joined(separator: ", ")))</span></h1>"
-        body += "<p>Across the last \(versions.count) version(s). \(Layout.link("/api" + request.uri.description, "JSON"))</p>"
-        body += Layout.table(["version", "event", "record", "changed fields"], rows, id: "history")
-        return Page(title: "History \(type)", json: json, body: body)
+        let view = HistoryView(
+            type: type, key: values.joined(separator: ", "), count: versions.count, jsonHref: "/api" + request.uri.description,
+            history: TableView(["version", "event", "record", "changed fields"], rows, id: "history"))
+        return Page(title: "History \(type)", json: json, template: "history", view: view)
     }
 }
 
@@ -304,34 +302,41 @@ struct StateDiff {
         return out
     }
 
-    static func changesHTML(_ changes: [JSONValue]) -> String {
-        changes.map { c in
-            func show(_ v: JSONValue) -> String {
-                if case .object = v { return Layout.esc("\(v["type"]?.string ?? "") #\(v["ordinal"]?.int64 ?? 0)" + (v["display"]?.string.map { " “\($0)”" } ?? "")) }
-                return RecordRendering.valueHTML(v)
+    /// The changed fields of a record, one line each: `field: old → new`.
+    static func changeParts(_ changes: [JSONValue]) -> [Part] {
+        var out: [Part] = []
+        for (i, c) in changes.enumerated() {
+            func show(_ v: JSONValue) -> Part {
+                if case .object = v {
+                    return .text("\(v["type"]?.string ?? "") #\(v["ordinal"]?.int64 ?? 0)" + (v["display"]?.string.map { " “\($0)”" } ?? ""))
+                }
+                return RecordRendering.valuePart(v, version: nil)
             }
-            return "<code>\(Layout.esc(c["field"]?.string ?? ""))</code>: \(show(c["from"] ?? .null)) → \(show(c["to"] ?? .null))"
-        }.joined(separator: "<br>")
-    }
-
-    func html(fromVersion: Int64, toVersion: Int64) -> String {
-        var out = "<p>\(added) added, \(removed) removed, \(changed) changed (matched by \(matchedBy)).</p>"
-        func link(_ v: Int64, _ s: JSONValue) -> String {
-            let o = s["ordinal"]?.int64 ?? s["toOrdinal"]?.int64 ?? 0
-            let label = (s["key"]?.string ?? s["display"]?.string).map { "#\(o) \($0)" } ?? "#\(o)"
-            return Layout.link("/types/\(FormData.encode(type))/records/\(o)?version=\(v)", label)
-        }
-        if !addedSamples.isEmpty {
-            out += Layout.table(["added in \(toVersion)"], addedSamples.map { ["<span class=\"added\">" + link(toVersion, $0) + "</span>"] })
-        }
-        if !removedSamples.isEmpty {
-            out += Layout.table(["removed since \(fromVersion)"], removedSamples.map { ["<span class=\"removed\">" + link(fromVersion, $0) + "</span>"] })
-        }
-        if !changedSamples.isEmpty {
-            out += Layout.table(["changed", "fields"], changedSamples.map { c in
-                ["<span class=\"changed\">" + link(toVersion, c) + "</span>", StateDiff.changesHTML(c["changedFields"]?.array ?? [])]
-            })
+            if i > 0 { out.append(.lineBreak) }
+            out += [.code(c["field"]?.string ?? ""), .text(": "), show(c["from"] ?? .null), .text(" → "), show(c["to"] ?? .null)]
         }
         return out
+    }
+
+    /// The page section of this type's differences (samples linked to their records).
+    func details(fromVersion: Int64, toVersion: Int64) -> DiffView.TypeDetails {
+        func link(_ style: String, _ v: Int64, _ s: JSONValue) -> Part {
+            let o = s["ordinal"]?.int64 ?? s["toOrdinal"]?.int64 ?? 0
+            let label = (s["key"]?.string ?? s["display"]?.string).map { "#\(o) \($0)" } ?? "#\(o)"
+            return .styledLink(style, "/types/\(FormData.encode(type))/records/\(o)?version=\(v)", label)
+        }
+        var tables: [TableView] = []
+        if !addedSamples.isEmpty {
+            tables.append(TableView(["added in \(toVersion)"], addedSamples.map { [[link("added", toVersion, $0)]] }))
+        }
+        if !removedSamples.isEmpty {
+            tables.append(TableView(["removed since \(fromVersion)"], removedSamples.map { [[link("removed", fromVersion, $0)]] }))
+        }
+        if !changedSamples.isEmpty {
+            tables.append(TableView(["changed", "fields"], changedSamples.map { c in
+                [[link("changed", toVersion, c)], StateDiff.changeParts(c["changedFields"]?.array ?? [])]
+            }))
+        }
+        return .init(type: type, added: added, removed: removed, changed: changed, matchedBy: matchedBy, tables: tables)
     }
 }

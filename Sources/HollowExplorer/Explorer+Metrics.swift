@@ -1,3 +1,4 @@
+import HollowCharts
 import HollowCore
 import Hummingbird
 
@@ -89,13 +90,13 @@ extension Explorer {
         let s = try await state(v, inv)
         let explicit = request.query("version") != nil
         guard s.schema(Self.metricsType) != nil else {
-            throw ExplorerError(.notFound, "version \(v) has no \(Self.metricsType) type: no metrics to chart")
+            throw HTTPError(.notFound, message: "version \(v) has no \(Self.metricsType) type: no metrics to chart")
         }
         let onlySource = request.query("source").flatMap { $0.isEmpty ? nil : $0 }
         var sources = Self.readMetrics(s)
         if let onlySource {
             sources = sources.filter { $0.source == onlySource }
-            if sources.isEmpty { throw ExplorerError(.notFound, "no source '\(onlySource)' in version \(v)") }
+            if sources.isEmpty { throw HTTPError(.notFound, message: "no source '\(onlySource)' in version \(v)") }
         }
         // Aggregates over the window: totals of each metric across sources.
         var totals: [String: [(String, Int64)]] = [:]
@@ -118,70 +119,27 @@ extension Explorer {
                 (k, ["sum": .int(v.reduce(0) { $0 + $1.1 }), "bySource": .object(v.map { ($0.0, .int($0.1)) })])
             }),
         ]
-        var body = "<h1>Metrics "
-        let pickable = await loadableVersions(inv)
-        body += Self.versionPicker("/metrics", current: v, versions: pickable) + "</h1>"
-        body += "<p>\(sources.count) source(s). \(Layout.link("/api/metrics" + Self.vq(s, explicit), "JSON"))"
-        body += explicit ? "" : " · follows the current version (reloads when a new one arrives)"
-        body += "</p><h2>Totals across sources</h2><div class=\"charts\" id=\"totals\">"
-        for (key, values) in totals.sorted(by: { $0.key < $1.key }) {
-            body += "<div class=\"chart\">" + SVGChart.bars(title: key, labels: values.map(\.0), values: values.map(\.1)) + "</div>"
-        }
-        body += "</div>"
-        for src in sources {
-            body += "<h2 id=\"src-\(Layout.esc(src.source))\">Source <span class=\"mono\">\(Layout.esc(src.source))</span> <span class=\"muted\">\(Layout.esc(src.timestamp))</span></h2>"
-            body += "<div class=\"charts\">"
-            for m in src.metrics {
-                body += "<div class=\"chart\">" + SVGChart.histogram(
+        let sourceViews = sources.map { src in
+            var charts = src.metrics.map { m in
+                MetricsView.Chart(svg: BarChart.histogram(
                     title: "\(m.name.isEmpty ? m.key : m.name) — total \(m.total)\(m.unit.isEmpty ? "" : " \(m.unit)")",
-                    buckets: m.buckets) + "</div>"
+                    buckets: m.buckets.map { HistogramBucket(lower: $0.lower, upper: $0.upper, count: $0.count) }
+                ).svg())
             }
             if !src.aggregates.isEmpty {
-                body += "<div class=\"chart\">" + SVGChart.bars(title: "aggregates", labels: src.aggregates.map(\.0), values: src.aggregates.map(\.1)) + "</div>"
+                charts.append(.init(svg: BarChart(
+                    title: "aggregates", bars: src.aggregates.map { BarChart.Bar(label: $0.0, value: $0.1) }).svg()))
             }
-            body += "</div>"
+            return MetricsView.Source(source: src.source, timestamp: src.timestamp, charts: charts)
         }
-        return Page(title: "Metrics", json: json, body: body, followsVersion: explicit ? nil : v, refreshSeconds: configuration.refreshSeconds)
-    }
-}
-
-/// Server-rendered SVG charts.
-enum SVGChart {
-    static let palette = ["#3b6fd8", "#e0803a", "#3aa76d", "#c2457a", "#7a5bd0", "#2a9bb0", "#b59a2b"]
-
-    /// A histogram: one bar per bucket, labelled `lower–upper`.
-    static func histogram(title: String, buckets: [(lower: Int64, upper: Int64, count: Int64)]) -> String {
-        bars(title: title, labels: buckets.map { "\($0.lower)–\($0.upper)" }, values: buckets.map(\.count), color: palette[0])
-    }
-
-    /// Vertical bars with value labels.
-    static func bars(title: String, labels: [String], values: [Int64], color: String? = nil) -> String {
-        let width = max(260, 70 + labels.count * 72)
-        let height = 200
-        let top = 30, bottom = 40, left = 64
-        let plotH = height - top - bottom
-        let maxV = max(1, values.max() ?? 1)
-        let minV = min(0, values.min() ?? 0)
-        let span = Double(maxV - minV)
-        let slot = Double(width - left - 10) / Double(max(1, labels.count))
-        func y(_ v: Int64) -> Double { Double(top) + Double(plotH) * (1 - Double(v - minV) / span) }
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" class=\"histogram\">"
-        svg += "<title>\(Layout.esc(title))</title>"
-        svg += "<text x=\"6\" y=\"18\" font-size=\"13\" font-weight=\"600\">\(Layout.esc(title))</text>"
-        svg += "<line x1=\"\(left)\" y1=\"\(Layout.fixed(y(0), 1))\" x2=\"\(width - 6)\" y2=\"\(Layout.fixed(y(0), 1))\" stroke=\"#888\"/>"
-        svg += "<text x=\"\(left - 4)\" y=\"\(top + 4)\" font-size=\"10\" text-anchor=\"end\" fill=\"#666\">\(maxV)</text>"
-        for (i, v) in values.enumerated() {
-            let x = Double(left) + slot * Double(i) + slot * 0.12
-            let w = slot * 0.76
-            let y0 = y(max(0, v)), y1 = y(min(0, v))
-            let c = color ?? palette[i % palette.count]
-            svg += "<rect x=\"\(Layout.fixed(x, 1))\" y=\"\(Layout.fixed(y0, 1))\" width=\"\(Layout.fixed(w, 1))\" height=\"\(Layout.fixed(max(0.5, y1 - y0), 1))\" fill=\"\(c)\"><title>\(Layout.esc(labels[i])): \(v)</title></rect>"
-            svg += "<text x=\"\(Layout.fixed(x + w / 2, 1))\" y=\"\(Layout.fixed(y0 - 3, 1))\" font-size=\"10\" text-anchor=\"middle\">\(v)</text>"
-            svg += "<text x=\"\(Layout.fixed(x + w / 2, 1))\" y=\"\(height - bottom + 14)\" font-size=\"10\" text-anchor=\"middle\" fill=\"#444\">\(Layout.esc(labels[i].count > 14 ? labels[i].prefix(13) + "…" : labels[i]))</text>"
-        }
-        if values.isEmpty {
-            svg += "<text x=\"\(width / 2)\" y=\"\(top + plotH / 2)\" font-size=\"12\" text-anchor=\"middle\" fill=\"#888\">no buckets</text>"
-        }
-        return svg + "</svg>"
+        let view = MetricsView(
+            picker: VersionPickerView("/metrics", current: v, versions: await loadableVersions(inv)),
+            sourceCount: sources.count, jsonHref: "/api/metrics" + Self.vq(s, explicit), follows: !explicit,
+            totals: totals.sorted { $0.key < $1.key }.map { key, values in
+                .init(svg: BarChart(title: key, bars: values.map { BarChart.Bar(label: $0.0, value: $0.1) }).svg())
+            },
+            sources: sourceViews)
+        return Page(title: "Metrics", json: json, template: "metrics", view: view, followsVersion: explicit ? nil : v,
+                    refreshSeconds: configuration.refreshSeconds)
     }
 }

@@ -4,7 +4,7 @@ import Hummingbird
 extension Explorer {
     func requireOperations() throws -> any ExplorerOperations {
         guard let ops = configuration.operations else {
-            throw ExplorerError(.notFound, "no broker is configured: start the explorer with --broker to see operations")
+            throw HTTPError(.notFound, message: "no broker is configured: start the explorer with --broker to see operations")
         }
         return ops
     }
@@ -13,7 +13,7 @@ extension Explorer {
         let ops = try requireOperations()
         let snap: OperationsSnapshot
         do { snap = try await ops.snapshot() } catch {
-            throw ExplorerError(.serviceUnavailable, "the broker cannot be read: \(error)")
+            throw HTTPError(.serviceUnavailable, message: "the broker cannot be read: \(error)")
         }
         let canPin = configuration.operatorCredentials != nil
         let json: JSONValue = [
@@ -27,52 +27,41 @@ extension Explorer {
                 ]
             }),
         ]
-        var body = "<h1>Operations <span class=\"mono\">\(Layout.esc(snap.namespace))</span></h1>"
-        body += "<p>Announced version: <b id=\"announced\">\(snap.announced.map(String.init) ?? "none")</b>. \(Layout.link("/api/ops", "JSON"))</p>"
-        body += "<h2>Pins</h2>"
-        body += snap.pins.isEmpty ? "<p id=\"pins\">No pins.</p>" : Layout.table(["scope", "version", "reason"], snap.pins.map { p in
-            [Layout.esc(p.group.map { "group \($0)" } ?? "namespace"), "\(p.version)", Layout.esc(p.reason ?? "")]
-        }, id: "pins")
-        body += "<h2>Fleet (\(snap.fleet.count))</h2>"
-        body += Layout.table(["consumer", "version", "pinned", "group", "last seen", "behind announced"], snap.fleet.sorted { $0.id < $1.id }.map { c in
+        let pins = snap.pins.map { p -> [[Part]] in
+            [[.text(p.group.map { "group \($0)" } ?? "namespace")], [.text(String(p.version))], [.text(p.reason ?? "")]]
+        }
+        let fleet = snap.fleet.sorted { $0.id < $1.id }.map { c -> [[Part]] in
             let behind: String = {
                 guard let a = snap.announced, let v = c.version else { return "" }
                 return v == a ? "current" : (v < a ? "behind" : "ahead")
             }()
             return [
-                "<code>\(Layout.esc(c.id))</code>", c.version.map(String.init) ?? "–", c.pinned ? "<span class=\"badge pin\">pinned</span>" : "",
-                Layout.esc(c.group ?? ""), c.ageSeconds.map { Layout.fixed($0, 0) + " s ago" } ?? "", behind,
+                [.code(c.id)], [.text(c.version.map(String.init) ?? "–")], c.pinned ? [.span("badge pin", "pinned")] : [],
+                [.text(c.group ?? "")], [.text(c.ageSeconds.map { Format.fixed($0, 0) + " s ago" } ?? "")], [.text(behind)],
             ]
-        }, id: "fleet")
-        if canPin {
-            let confirm = "onsubmit=\"return confirm('Really ' + this.dataset.action + '? Consumers will move.')\""
-            body += """
-                <h2>Pin / unpin</h2><p class="muted">Needs the operator credentials (the browser asks for them).</p>
-                <form class="inline" method="post" action="/ops/pin" data-action="pin" \(confirm)>
-                version <input name="version" size="8" required> group <input name="group" size="10" placeholder="(namespace)">
-                reason <input name="reason" size="30" required>
-                <label><input type="checkbox" name="confirm" value="yes" required> I confirm</label><button>pin</button></form><br>
-                <form class="inline" method="post" action="/ops/unpin" data-action="unpin" \(confirm)>
-                group <input name="group" size="10" placeholder="(namespace)"> reason <input name="reason" size="30" required>
-                <label><input type="checkbox" name="confirm" value="yes" required> I confirm</label><button>unpin</button></form>
-                """
-        } else {
-            body += "<p class=\"muted\" id=\"readonly\">Pinning is disabled: the explorer runs without operator credentials.</p>"
         }
-        return Page(title: "Operations", json: json, body: body)
+        let view = OperationsView(
+            namespace: snap.namespace, announced: snap.announced.map(String.init) ?? "none",
+            pins: pins.isEmpty ? nil : TableView(["scope", "version", "reason"], pins, id: "pins"),
+            fleetCount: snap.fleet.count,
+            fleet: TableView(["consumer", "version", "pinned", "group", "last seen", "behind announced"], fleet, id: "fleet"),
+            canPin: canPin)
+        return Page(title: "Operations", json: json, template: "ops", view: view)
     }
 
     func pinAction(_ request: Request, pin: Bool, api: Bool) async throws -> Page {
         let action = pin ? "pin" : "unpin"
         guard let credentials = configuration.operatorCredentials else {
-            throw ExplorerError(.methodNotAllowed, "\(action) is disabled: the explorer runs without operator credentials")
+            throw HTTPError(.methodNotAllowed, message: "\(action) is disabled: the explorer runs without operator credentials")
         }
         let ops = try requireOperations()
         guard let auth = request.headers[.authorization] else {
-            throw ExplorerError(.unauthorized, "\(action) needs the operator credentials (HTTP Basic)")
+            throw HTTPError(
+                .unauthorized, headers: [.wwwAuthenticate: "Basic realm=\"hollow explorer operator\""],
+                message: "\(action) needs the operator credentials (HTTP Basic)")
         }
         guard Self.basicCredentialsMatch(auth, credentials) else {
-            throw ExplorerError(.forbidden, "wrong operator credentials")
+            throw HTTPError(.forbidden, message: "wrong operator credentials")
         }
         var request = request
         let buffer = try await request.collectBody(upTo: 64 * 1024)
@@ -82,31 +71,31 @@ extension Explorer {
             form.first { $0.0 == name }.map { $0.1.trimmingSpaces() }.flatMap { $0.isEmpty ? nil : $0 }
         }
         guard field("confirm") == "yes" else {
-            throw ExplorerError(.badRequest, "confirm the \(action) with confirm=yes")
+            throw HTTPError(.badRequest, message: "confirm the \(action) with confirm=yes")
         }
-        guard let reason = field("reason") else { throw ExplorerError(.badRequest, "give a reason for the \(action)") }
+        guard let reason = field("reason") else { throw HTTPError(.badRequest, message: "give a reason for the \(action)") }
         let group = field("group")
         if let group, !group.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) {
-            throw ExplorerError(.badRequest, "bad group '\(group)': letters, digits, '-', '_' and '.' only")
+            throw HTTPError(.badRequest, message: "bad group '\(group)': letters, digits, '-', '_' and '.' only")
         }
         if pin {
             guard let text = field("version"), let version = Int64(text) else {
-                throw ExplorerError(.badRequest, "give the version to pin as an integer")
+                throw HTTPError(.badRequest, message: "give the version to pin as an integer")
             }
             guard await isLoadable(version) else {
-                throw ExplorerError(.badRequest, "version \(version) is not in the store: consumers could not load it")
+                throw HTTPError(.badRequest, message: "version \(version) is not in the store: consumers could not load it")
             }
             do { try await ops.pin(version: version, group: group, reason: reason) } catch {
-                throw ExplorerError(.badGateway, "pin failed: \(error)")
+                throw HTTPError(.badGateway, message: "pin failed: \(error)")
             }
             return Page(title: "pinned", json: ["pinned": .int(version), "group": .from(group), "reason": .string(reason)],
-                        body: "", redirect: api ? nil : "/ops")
+                        template: "status", view: StatusView(json: ""), redirect: api ? nil : "/ops")
         } else {
             do { try await ops.unpin(group: group, reason: reason) } catch {
-                throw ExplorerError(.badGateway, "unpin failed: \(error)")
+                throw HTTPError(.badGateway, message: "unpin failed: \(error)")
             }
             return Page(title: "unpinned", json: ["unpinned": true, "group": .from(group), "reason": .string(reason)],
-                        body: "", redirect: api ? nil : "/ops")
+                        template: "status", view: StatusView(json: ""), redirect: api ? nil : "/ops")
         }
     }
 

@@ -10,9 +10,9 @@ extension Explorer {
     }
 
     func requireType(_ s: LoadedState, _ parameters: Parameters) throws -> (String, HollowSchema) {
-        let type = parameters.get("type") ?? ""
+        let type = parameters.decoded("type") ?? ""
         guard let schema = s.schema(type) else {
-            throw ExplorerError(.notFound, "unknown type '\(type)' in version \(s.version)")
+            throw HTTPError(.notFound, message: "unknown type '\(type)' in version \(s.version)")
         }
         return (type, schema)
     }
@@ -20,7 +20,7 @@ extension Explorer {
     static func intParameter(_ request: Request, _ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = request.query(name), !text.isEmpty else { return d }
         guard let v = Int(text), range.contains(v) else {
-            throw ExplorerError(.badRequest, "bad \(name) '\(text)': expected an integer in \(range.lowerBound)...\(range.upperBound)")
+            throw HTTPError(.badRequest, message: "bad \(name) '\(text)': expected an integer in \(range.lowerBound)...\(range.upperBound)")
         }
         return v
     }
@@ -44,21 +44,11 @@ extension Explorer {
     }
 
     static func vq(_ s: LoadedState, _ explicit: Bool) -> String {
-        explicit ? Layout.query([("version", String(s.version))]) : ""
+        explicit ? Format.query([("version", String(s.version))]) : ""
     }
 
     static func typeHref(_ type: String, _ suffix: String = "", _ s: LoadedState, _ explicit: Bool) -> String {
         "/types/\(FormData.encode(type))\(suffix)" + vq(s, explicit)
-    }
-
-    static func versionPicker(_ path: String, current: Int64, versions: [Int64], extra: [(String, String)] = []) -> String {
-        var out = "<form class=\"inline\" method=\"get\" action=\"\(Layout.esc(path))\">version "
-        for (k, v) in extra { out += "<input type=\"hidden\" name=\"\(Layout.esc(k))\" value=\"\(Layout.esc(v))\">" }
-        out += "<select name=\"version\" onchange=\"this.form.submit()\">"
-        for v in versions.reversed() {
-            out += "<option value=\"\(v)\"\(v == current ? " selected" : "")>\(v)</option>"
-        }
-        return out + "</select><noscript><button>show</button></noscript></form>"
     }
 
     // MARK: Status and overview
@@ -74,7 +64,7 @@ extension Explorer {
             "versions": .array(versions.map { .int($0) }),
             "broker": .bool(configuration.operations != nil), "operator": .bool(configuration.operatorCredentials != nil),
         ]
-        return Page(title: "status", json: json, body: "<pre>\(Layout.esc(json.serialized()))</pre>")
+        return Page(title: "status", json: json, template: "status", view: StatusView(json: json.serialized()))
     }
 
     func overviewPage(_ request: Request) async throws -> Page {
@@ -83,7 +73,7 @@ extension Explorer {
         let s = try await state(v, inv)
         let explicit = request.query("version") != nil
         var types: [JSONValue] = []
-        var rows: [[String]] = []
+        var rows: [[[Part]]] = []
         var total = 0
         for name in s.view.typeNames {
             guard let schema = s.schema(name) else { continue }
@@ -96,12 +86,12 @@ extension Explorer {
             ]
             if case .object(let o) = schema { m.append(("primaryKey", .from(o.primaryKey))) }
             types.append(.object(m))
-            var pk = ""
-            if case .object(let o) = schema, let k = o.primaryKey { pk = "<code>" + Layout.esc(k.joined(separator: ", ")) + "</code>" }
+            var pk: [Part] = []
+            if case .object(let o) = schema, let k = o.primaryKey { pk = [.code(k.joined(separator: ", "))] }
             rows.append([
-                Layout.link(Self.typeHref(name, "", s, explicit), name), schema.kind.rawValue,
-                "<span class=\"num\">\(count)</span>", Layout.bytes(footprint), pk,
-                Layout.link(Self.typeHref(name, "/records", s, explicit), "records"),
+                [.link(Self.typeHref(name, "", s, explicit), name)], [.text(schema.kind.rawValue)],
+                [.span("num", String(count))], [.text(Format.bytes(footprint))], pk,
+                [.link(Self.typeHref(name, "/records", s, explicit), "records")],
             ])
         }
         let tags = s.view.headerTags.sorted { $0.key < $1.key }
@@ -110,15 +100,14 @@ extension Explorer {
             "headerTags": .object(tags.map { ($0.key, .string($0.value)) }),
             "footprintBytes": .from(total), "types": .array(types),
         ]
-        var body = "<h1>State <span class=\"mono\">\(s.version)</span> "
-        let pickable = await loadableVersions(inv)
-        body += Self.versionPicker("/", current: s.version, versions: pickable) + "</h1>"
-        body += "<p>Store <code>\(Layout.esc(configuration.store.location))</code>, namespace <code>\(Layout.esc(configuration.namespace))</code>. "
-        body += "\(types.count) types, about \(Layout.bytes(total)) in memory. \(Layout.link("/api" + Self.vq(s, explicit), "JSON"))</p>"
-        body += Layout.table(["type", "kind", "records", "memory", "primary key", ""], rows, id: "types")
-        body += "<h2>Header tags</h2>" + Layout.table(["tag", "value"], tags.map { ["<code>\(Layout.esc($0.key))</code>", Layout.esc($0.value)] })
-        return Page(title: "State \(s.version)", json: json, body: body, followsVersion: explicit ? nil : s.version,
-                    refreshSeconds: configuration.refreshSeconds)
+        let view = OverviewView(
+            version: s.version, picker: VersionPickerView("/", current: s.version, versions: await loadableVersions(inv)),
+            store: configuration.store.location, namespace: configuration.namespace, typeCount: types.count,
+            memory: Format.bytes(total), jsonHref: "/api" + Self.vq(s, explicit),
+            types: TableView(["type", "kind", "records", "memory", "primary key", ""], rows, id: "types"),
+            tags: TableView(["tag", "value"], tags.map { [[.code($0.key)], [.text($0.value)]] }))
+        return Page(title: "State \(s.version)", json: json, template: "overview", view: view,
+                    followsVersion: explicit ? nil : s.version, refreshSeconds: configuration.refreshSeconds)
     }
 
     // MARK: One type
@@ -131,45 +120,37 @@ extension Explorer {
             "name": .string(type), "version": .int(s.version), "schema": Self.schemaJSON(schema), "records": .from(count),
             "maxOrdinal": .from(s.view.maxOrdinal(of: type)), "footprintBytes": s.view.footprint(of: type).map { .from($0) } ?? .null,
         ]
-        var body = "<h1>Type <span class=\"mono\">\(Layout.esc(type))</span> <span class=\"badge\">\(schema.kind.rawValue)</span></h1>"
-        body += "<p>Version \(s.version): <b id=\"count\">\(count)</b> records, max ordinal \(s.view.maxOrdinal(of: type)), memory \(Layout.bytes(s.view.footprint(of: type))). "
-        body += Layout.link(Self.typeHref(type, "/records", s, explicit), "Browse records") + " · "
-        body += Layout.link("/api" + Self.typeHref(type, "", s, explicit), "JSON") + "</p><h2>Schema</h2>"
+        var view = TypeView(
+            type: type, kind: schema.kind.rawValue, version: s.version, count: count, maxOrdinal: s.view.maxOrdinal(of: type),
+            memory: Format.bytes(s.view.footprint(of: type)), recordsHref: Self.typeHref(type, "/records", s, explicit),
+            jsonHref: "/api" + Self.typeHref(type, "", s, explicit), find: Self.lookupForms(type, schema, s, explicit))
+        func typeLink(_ t: String) -> Part { .link(Self.typeHref(t, "", s, explicit), t) }
         switch schema {
         case .object(let o):
-            body += "<p>Primary key: " + (o.primaryKey.map { "<code>" + Layout.esc($0.joined(separator: ", ")) + "</code>" } ?? "<span class=\"muted\">none</span>") + "</p>"
-            body += Layout.table(["field", "type", "references"], o.fields.map { f in
-                ["<code>\(Layout.esc(f.name))</code>", f.type.rawValue, f.referencedType.map { Layout.link(Self.typeHref($0, "", s, explicit), $0) } ?? ""]
-            }, id: "schema")
-        case .list(let l): body += "<p>LIST of \(Layout.link(Self.typeHref(l.elementType, "", s, explicit), l.elementType))</p>"
+            view.object = TypeView.Object(
+                primaryKey: o.primaryKey.map { $0.joined(separator: ", ") },
+                fields: TableView(["field", "type", "references"], o.fields.map { f in
+                    [[.code(f.name)], [.text(f.type.rawValue)], f.referencedType.map { [typeLink($0)] } ?? []]
+                }, id: "schema"))
+        case .list(let l):
+            view.collection = .init(heading: "LIST of", types: [typeLink(l.elementType)], hasHashKey: false)
         case .set(let st):
-            body += "<p>SET of \(Layout.link(Self.typeHref(st.elementType, "", s, explicit), st.elementType)), hash key "
-            body += (st.hashKey.map { "<code>" + Layout.esc($0.joined(separator: ", ")) + "</code>" } ?? "none") + "</p>"
+            view.collection = .init(
+                heading: "SET of", types: [typeLink(st.elementType)], hasHashKey: true,
+                hashKey: st.hashKey.map { $0.joined(separator: ", ") })
         case .map(let m):
-            body += "<p>MAP \(Layout.link(Self.typeHref(m.keyType, "", s, explicit), m.keyType)) → \(Layout.link(Self.typeHref(m.valueType, "", s, explicit), m.valueType)), hash key "
-            body += (m.hashKey.map { "<code>" + Layout.esc($0.joined(separator: ", ")) + "</code>" } ?? "none") + "</p>"
+            view.collection = .init(
+                heading: "MAP", types: [typeLink(m.keyType), .text(" → "), typeLink(m.valueType)], hasHashKey: true,
+                hashKey: m.hashKey.map { $0.joined(separator: ", ") })
         }
-        body += Self.lookupForms(type, schema, s, explicit)
-        return Page(title: type, json: json, body: body)
+        return Page(title: type, json: json, template: "type", view: view)
     }
 
-    static func lookupForms(_ type: String, _ schema: HollowSchema, _ s: LoadedState, _ explicit: Bool) -> String {
-        guard case .object(let o) = schema else { return "" }
-        var body = "<h2>Find</h2>"
-        let hidden = explicit ? "<input type=\"hidden\" name=\"version\" value=\"\(s.version)\">" : ""
-        if let key = o.primaryKey {
-            body += "<form class=\"inline\" method=\"get\" action=\"/types/\(FormData.encode(type))/key\">\(hidden)By primary key "
-            for k in key { body += "<input name=\"key\" placeholder=\"\(Layout.esc(k))\" required>" }
-            body += "<button>look up</button></form><br>"
-            body += "<form class=\"inline\" method=\"get\" action=\"/types/\(FormData.encode(type))/history\">History of key "
-            for k in key { body += "<input name=\"key\" placeholder=\"\(Layout.esc(k))\" required>" }
-            body += "<button>history</button></form><br>"
-        }
-        body += "<form class=\"inline\" method=\"get\" action=\"/types/\(FormData.encode(type))/search\">\(hidden)Field <select name=\"field\">"
-        for f in o.fields { body += "<option>\(Layout.esc(f.name))</option>" }
-        body += "</select><select name=\"match\"><option>exact</option><option>contains</option><option>prefix</option></select>"
-        body += "<input name=\"value\" placeholder=\"value\"><button>search</button></form>"
-        return body
+    static func lookupForms(_ type: String, _ schema: HollowSchema, _ s: LoadedState, _ explicit: Bool) -> LookupFormsView? {
+        guard case .object(let o) = schema else { return nil }
+        return LookupFormsView(
+            typePath: FormData.encode(type), version: explicit ? s.version : nil, hasKey: o.primaryKey != nil,
+            keyFields: o.primaryKey ?? [], fields: o.fields.map(\.name))
     }
 
     // MARK: Records, paged
@@ -181,7 +162,7 @@ extension Explorer {
         let limit = try Self.intParameter(request, "limit", default: 50, range: 1...1000)
         let offset = try Self.intParameter(request, "offset", default: 0, range: 0...Int(Int32.max))
         guard offset <= ordinals.count else {
-            throw ExplorerError(.badRequest, "offset \(offset) is past the \(ordinals.count) records of \(type)")
+            throw HTTPError(.badRequest, message: "offset \(offset) is past the \(ordinals.count) records of \(type)")
         }
         let page = ordinals[offset..<min(ordinals.count, offset + limit)]
         var budget = Int.max
@@ -190,51 +171,62 @@ extension Explorer {
             "type": .string(type), "version": .int(s.version), "total": .from(ordinals.count), "offset": .from(offset),
             "limit": .from(limit), "records": .array(records),
         ]
-        var body = "<h1>\(Layout.link(Self.typeHref(type, "", s, explicit), type)) records</h1>"
-        body += "<p>Version \(s.version): records <b id=\"range\">\(page.isEmpty ? 0 : offset + 1)–\(offset + page.count)</b> of <b id=\"total\">\(ordinals.count)</b>. "
-        func pageLink(_ o: Int, _ text: String) -> String {
-            Layout.link("/types/\(FormData.encode(type))/records" + Layout.query([
+        func pageLink(_ o: Int, _ text: String) -> Part {
+            .link("/types/\(FormData.encode(type))/records" + Format.query([
                 ("version", explicit ? String(s.version) : nil), ("offset", String(o)), ("limit", String(limit)),
             ]), text)
         }
-        var nav: [String] = []
+        var nav: [Part] = []
         if offset > 0 { nav.append(pageLink(0, "« first")); nav.append(pageLink(max(0, offset - limit), "‹ previous")) }
         if offset + limit < ordinals.count {
             nav.append(pageLink(offset + limit, "next ›"))
             nav.append(pageLink(max(0, (ordinals.count - 1) / limit * limit), "last »"))
         }
-        body += nav.joined(separator: " · ") + " · " + Layout.link("/api" + request.uri.description, "JSON") + "</p>"
-        body += Self.recordsTable(records, schema: schema, s: s, explicit: explicit)
-        return Page(title: "\(type) records", json: json, body: body)
+        let view = RecordsView(
+            type: type, typeHref: Self.typeHref(type, "", s, explicit), version: s.version,
+            first: page.isEmpty ? 0 : offset + 1, last: offset + page.count, total: ordinals.count,
+            nav: Self.joined(nav, " · "), jsonHref: "/api" + request.uri.description,
+            records: Self.recordsTable(records, schema: schema, s: s, explicit: explicit))
+        return Page(title: "\(type) records", json: json, template: "records", view: view)
     }
 
-    static func recordsTable(_ records: [JSONValue], schema: HollowSchema, s: LoadedState, explicit: Bool) -> String {
+    /// `parts` with `separator` text between them.
+    static func joined(_ parts: [Part], _ separator: String) -> [Part] {
+        var out: [Part] = []
+        for (i, p) in parts.enumerated() {
+            if i > 0 { out.append(.text(separator)) }
+            out.append(p)
+        }
+        return out
+    }
+
+    static func recordsTable(_ records: [JSONValue], schema: HollowSchema, s: LoadedState, explicit: Bool) -> TableView {
         let version: Int64? = explicit ? s.version : nil
-        func ordinalCell(_ r: JSONValue) -> String {
+        func ordinalCell(_ r: JSONValue) -> [Part] {
             let type = r["type"]?.string ?? ""
             let o = r["ordinal"]?.int64 ?? 0
-            return Layout.link("/types/\(FormData.encode(type))/records/\(o)" + Layout.query([("version", version.map { String($0) })]), "#\(o)")
+            return [.link("/types/\(FormData.encode(type))/records/\(o)" + Format.query([("version", version.map { String($0) })]), "#\(o)")]
         }
         switch schema {
         case .object(let o):
-            let rows = records.map { r -> [String] in
-                [ordinalCell(r)] + (r["fields"]?.array ?? []).map { f in
-                    let v = f["value"] ?? .null
-                    if case .object = v { return RecordRendering.refHTML(v, version: version) }
-                    return RecordRendering.valueHTML(v)
-                }
+            let rows = records.map { r -> [[Part]] in
+                [ordinalCell(r)] + (r["fields"]?.array ?? []).map { f in [RecordRendering.valuePart(f["value"] ?? .null, version: version)] }
             }
-            return Layout.table(["ordinal"] + o.fields.map(\.name), rows, id: "records")
+            return TableView(["ordinal"] + o.fields.map(\.name), rows, id: "records")
         default:
-            let rows = records.map { r -> [String] in
+            let rows = records.map { r -> [[Part]] in
                 let size = r["size"]?.int64 ?? 0
-                let items = (r["elements"]?.array ?? []).prefix(8).map { RecordRendering.refHTML($0, version: version) }
+                let items = (r["elements"]?.array ?? []).prefix(8).map { [Part.ref(RecordRendering.refView($0, version: version))] }
                 let entries = (r["entries"]?.array ?? []).prefix(8).map {
-                    RecordRendering.refHTML($0["key"] ?? .null, version: version) + " → " + RecordRendering.refHTML($0["value"] ?? .null, version: version)
+                    [Part.ref(RecordRendering.refView($0["key"] ?? .null, version: version)), .text(" → "),
+                     .ref(RecordRendering.refView($0["value"] ?? .null, version: version))]
                 }
-                return [ordinalCell(r), "\(size)", (items + entries).joined(separator: "; ") + (size > 8 ? " …" : "")]
+                var contents: [Part] = []
+                for (i, item) in (items + entries).enumerated() { contents += (i > 0 ? [.text("; ")] : []) + item }
+                if size > 8 { contents.append(.text(" …")) }
+                return [ordinalCell(r), [.text(String(size))], contents]
             }
-            return Layout.table(["ordinal", "size", "contents"], rows, id: "records")
+            return TableView(["ordinal", "size", "contents"], rows, id: "records")
         }
     }
 
@@ -243,14 +235,14 @@ extension Explorer {
     func recordPage(_ request: Request, _ parameters: Parameters) async throws -> Page {
         let (s, explicit) = try await requestedState(request)
         let (type, _) = try requireType(s, parameters)
-        let text = parameters.get("ordinal") ?? ""
-        guard let ordinal = Int(text) else { throw ExplorerError(.badRequest, "bad ordinal '\(text)': expected an integer") }
+        let text = parameters.decoded("ordinal") ?? ""
+        guard let ordinal = Int(text) else { throw HTTPError(.badRequest, message: "bad ordinal '\(text)': expected an integer") }
         let maxOrdinal = s.view.maxOrdinal(of: type)
         guard ordinal >= 0, ordinal <= maxOrdinal else {
-            throw ExplorerError(.notFound, "ordinal \(ordinal) is out of range for \(type) (0...\(maxOrdinal)) in version \(s.version)")
+            throw HTTPError(.notFound, message: "ordinal \(ordinal) is out of range for \(type) (0...\(maxOrdinal)) in version \(s.version)")
         }
         guard s.record(type, ordinal) != nil else {
-            throw ExplorerError(.notFound, "ordinal \(ordinal) of \(type) is not populated in version \(s.version)")
+            throw HTTPError(.notFound, message: "ordinal \(ordinal) of \(type) is not populated in version \(s.version)")
         }
         let depth = try Self.intParameter(request, "depth", default: 2, range: 0...8)
         return recordResult(s, type, ordinal, depth: depth, explicit: explicit, title: "\(type) #\(ordinal)")
@@ -259,15 +251,16 @@ extension Explorer {
     func recordResult(_ s: LoadedState, _ type: String, _ ordinal: Int, depth: Int, explicit: Bool, title: String) -> Page {
         var budget = 2000
         let json = RecordRendering.record(s, type, ordinal, depth: depth, budget: &budget)
-        var body = "<h1>\(Layout.link(Self.typeHref(type, "", s, explicit), type)) <span class=\"mono\">#\(ordinal)</span></h1>"
-        body += "<p>Version \(s.version). "
+        var historyHref: String?
         if let key = s.keyText(type, ordinal) {
             let keys = key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map { ("key", Optional(String($0))) }
-            body += Layout.link("/types/\(FormData.encode(type))/history" + Layout.query(keys), "History of this key") + " · "
+            historyHref = "/types/\(FormData.encode(type))/history" + Format.query(keys)
         }
-        body += Layout.link("/api/types/\(FormData.encode(type))/records/\(ordinal)" + Self.vq(s, explicit), "JSON") + "</p>"
-        body += "<div id=\"record\">" + RecordRendering.recordHTML(json, version: explicit ? s.version : nil) + "</div>"
-        return Page(title: title, json: json, body: body)
+        let view = RecordPageView(
+            type: type, typeHref: Self.typeHref(type, "", s, explicit), ordinal: ordinal, version: s.version,
+            historyHref: historyHref, jsonHref: "/api/types/\(FormData.encode(type))/records/\(ordinal)" + Self.vq(s, explicit),
+            record: RecordRendering.recordView(json, version: explicit ? s.version : nil))
+        return Page(title: title, json: json, template: "recordPage", view: view)
     }
 
     // MARK: Primary key lookup
@@ -276,14 +269,14 @@ extension Explorer {
         let (s, explicit) = try await requestedState(request)
         let (type, schema) = try requireType(s, parameters)
         guard case .object(let o) = schema, let pk = o.primaryKey else {
-            throw ExplorerError(.badRequest, "type \(type) has no primary key; use /types/\(type)/search")
+            throw HTTPError(.badRequest, message: "type \(type) has no primary key; use /types/\(type)/search")
         }
         let values = request.queryAll("key")
         guard values.count == pk.count else {
-            throw ExplorerError(.badRequest, "the primary key of \(type) has \(pk.count) field(s) (\(pk.joined(separator: ", "))): give key= \(pk.count) time(s)")
+            throw HTTPError(.badRequest, message: "the primary key of \(type) has \(pk.count) field(s) (\(pk.joined(separator: ", "))): give key= \(pk.count) time(s)")
         }
         guard let ordinal = s.keyIndex(type)[values.joined(separator: "\u{1F}")] else {
-            throw ExplorerError(.notFound, "no \(type) with key \(values.joined(separator: ", ")) in version \(s.version)")
+            throw HTTPError(.notFound, message: "no \(type) with key \(values.joined(separator: ", ")) in version \(s.version)")
         }
         let depth = try Self.intParameter(request, "depth", default: 2, range: 0...8)
         return recordResult(s, type, ordinal, depth: depth, explicit: explicit, title: "\(type) \(values.joined(separator: ", "))")
@@ -295,14 +288,14 @@ extension Explorer {
         let (s, explicit) = try await requestedState(request)
         let (type, schema) = try requireType(s, parameters)
         guard case .object(let o) = schema else {
-            throw ExplorerError(.badRequest, "search works on OBJECT types; \(type) is a \(schema.kind.rawValue)")
+            throw HTTPError(.badRequest, message: "search works on OBJECT types; \(type) is a \(schema.kind.rawValue)")
         }
         guard let field = request.query("field"), !field.isEmpty else {
-            throw ExplorerError(.badRequest, "give field= (one of \(o.fields.map(\.name).joined(separator: ", ")), or a path like a.b)")
+            throw HTTPError(.badRequest, message: "give field= (one of \(o.fields.map(\.name).joined(separator: ", ")), or a path like a.b)")
         }
         let path = field.split(separator: ".")
         guard let first = path.first, o.fieldIndex(String(first)) != nil else {
-            throw ExplorerError(.badRequest, "type \(type) has no field '\(field)'")
+            throw HTTPError(.badRequest, message: "type \(type) has no field '\(field)'")
         }
         let value = request.query("value") ?? ""
         let match = request.query("match") ?? "exact"
@@ -311,7 +304,7 @@ extension Explorer {
         case "exact": test = { $0 == value }
         case "contains": test = { $0.contains(value) }
         case "prefix": test = { $0.hasPrefix(value) }
-        default: throw ExplorerError(.badRequest, "bad match '\(match)': expected exact, contains or prefix")
+        default: throw HTTPError(.badRequest, message: "bad match '\(match)': expected exact, contains or prefix")
         }
         let limit = try Self.intParameter(request, "limit", default: 50, range: 1...1000)
         var matches: [Int] = []
@@ -327,11 +320,12 @@ extension Explorer {
             "type": .string(type), "version": .int(s.version), "field": .string(field), "value": .string(value),
             "match": .string(match), "total": .from(total), "records": .array(records),
         ]
-        var body = "<h1>\(Layout.link(Self.typeHref(type, "", s, explicit), type)): <code>\(Layout.esc(field))</code> \(Layout.esc(match)) “\(Layout.esc(value))”</h1>"
-        body += "<p>Version \(s.version): <b id=\"total\">\(total)</b> match(es)\(total > matches.count ? ", first \(matches.count) shown" : ""). "
-        body += Layout.link("/api" + request.uri.description, "JSON") + "</p>"
-        body += Self.recordsTable(records, schema: schema, s: s, explicit: explicit)
-        body += Self.lookupForms(type, schema, s, explicit)
-        return Page(title: "search \(type)", json: json, body: body)
+        let view = SearchView(
+            type: type, typeHref: Self.typeHref(type, "", s, explicit), field: field, match: match, value: value,
+            version: s.version, total: total, shown: total > matches.count ? matches.count : nil,
+            jsonHref: "/api" + request.uri.description,
+            records: Self.recordsTable(records, schema: schema, s: s, explicit: explicit),
+            find: Self.lookupForms(type, schema, s, explicit))
+        return Page(title: "search \(type)", json: json, template: "search", view: view)
     }
 }

@@ -2,50 +2,6 @@ public import HollowCore
 public import Hummingbird
 import Synchronization
 
-/// A problem with a request, answered with `status` and `message` (JSON for `/api/…`, an HTML page otherwise).
-public struct ExplorerError: Error, Sendable, CustomStringConvertible {
-    /// The HTTP statuses the explorer answers with.
-    public enum Status: Int, Sendable {
-        case badRequest = 400, unauthorized = 401, forbidden = 403, notFound = 404, methodNotAllowed = 405
-        case unprocessableContent = 422, internalServerError = 500, badGateway = 502, serviceUnavailable = 503
-
-        public var code: Int { rawValue }
-        public var reasonPhrase: String {
-            switch self {
-            case .badRequest: "Bad Request"
-            case .unauthorized: "Unauthorized"
-            case .forbidden: "Forbidden"
-            case .notFound: "Not Found"
-            case .methodNotAllowed: "Method Not Allowed"
-            case .unprocessableContent: "Unprocessable Content"
-            case .internalServerError: "Internal Server Error"
-            case .badGateway: "Bad Gateway"
-            case .serviceUnavailable: "Service Unavailable"
-            }
-        }
-        var http: HTTPResponse.Status {
-            switch self {
-            case .badRequest: .badRequest
-            case .unauthorized: .unauthorized
-            case .forbidden: .forbidden
-            case .notFound: .notFound
-            case .methodNotAllowed: .methodNotAllowed
-            case .unprocessableContent: .unprocessableContent
-            case .internalServerError: .internalServerError
-            case .badGateway: .badGateway
-            case .serviceUnavailable: .serviceUnavailable
-            }
-        }
-    }
-    public var status: Status
-    public var message: String
-    public init(_ status: Status, _ message: String) {
-        self.status = status
-        self.message = message
-    }
-    public var description: String { "\(status.code) \(message)" }
-}
-
 /// The explorer: a read-only web UI and JSON API over one Hollow store (Java: Hollow Explorer + History UI + diff).
 ///
 /// Build the routes with ``addRoutes(to:)`` or a ready router with ``makeRouter()`` and serve it with Hummingbird.
@@ -99,7 +55,7 @@ public final class Explorer: Sendable {
         do {
             return try await configuration.store.inventory()
         } catch {
-            throw ExplorerError(.notFound, "the store \(configuration.store.location) cannot be read: \(error)")
+            throw HTTPError(.notFound, message: "the store \(configuration.store.location) cannot be read: \(error)")
         }
     }
 
@@ -127,7 +83,7 @@ public final class Explorer: Sendable {
             return announced
         }
         guard let last = versions.last else {
-            throw ExplorerError(.notFound, "the store \(configuration.store.location) holds no snapshot")
+            throw HTTPError(.notFound, message: "the store \(configuration.store.location) holds no snapshot")
         }
         return last
     }
@@ -136,10 +92,10 @@ public final class Explorer: Sendable {
     func resolveVersion(_ text: String?, _ inventory: [StoredBlob], name: String = "version") async throws -> Int64 {
         guard let text, !text.isEmpty else { return try await currentVersion(inventory) }
         guard let v = Int64(text) else {
-            throw ExplorerError(.badRequest, "bad \(name) '\(text)': expected a version number")
+            throw HTTPError(.badRequest, message: "bad \(name) '\(text)': expected a version number")
         }
         guard await isLoadable(v) else {
-            throw ExplorerError(.notFound, "version \(v) is not in the store (or cannot be reached from a snapshot)")
+            throw HTTPError(.notFound, message: "version \(v) is not in the store (or cannot be reached from a snapshot)")
         }
         return v
     }
@@ -157,10 +113,10 @@ public final class Explorer: Sendable {
         let loaded: LoadedState
         do {
             loaded = LoadedState(try await configuration.loader.state(at: version, from: configuration.store))
-        } catch let e as ExplorerError {
+        } catch let e as HTTPError {
             throw e
         } catch {
-            throw ExplorerError(.unprocessableContent, "version \(version) cannot be loaded: \(error)")
+            throw HTTPError(.unprocessableContent, message: "version \(version) cannot be loaded: \(error)")
         }
         return cache.withLock { c in
             if let raced = c.entries[version] { return raced }
@@ -205,7 +161,7 @@ public final class Explorer: Sendable {
                 }
                 router.get(path) { _, _ in
                     await Self.respond(api: api) {
-                        throw ExplorerError(.methodNotAllowed, "use POST to \(action) (with operator credentials)")
+                        throw HTTPError(.methodNotAllowed, message: "use POST to \(action) (with operator credentials)")
                     }
                 }
             }
@@ -224,6 +180,8 @@ public final class Explorer: Sendable {
         }
     }
 
+    /// Runs a handler and answers with its page: JSON for `/api/…`, HTML otherwise. A thrown `HTTPError` becomes
+    /// its status, headers and message (`{"error":{"status","message"}}` or an error page); anything else is a 500.
     static func respond(api: Bool, _ build: () async throws -> Page) async -> Response {
         do {
             let page = try await build()
@@ -231,16 +189,17 @@ public final class Explorer: Sendable {
                 return Response(status: .seeOther, headers: [.location: redirect])
             }
             if api { return json(page.json) }
-            return html(Layout.document(page: page), status: .ok)
+            return html(Templates.document(page), status: .ok)
         } catch {
-            let e = (error as? ExplorerError) ?? ExplorerError(.internalServerError, "\(error)")
+            let e = (error as? HTTPError) ?? HTTPError(.internalServerError, message: "\(error)")
+            let message = e.body ?? e.status.reasonPhrase
+            var r: Response
             if api {
-                var r = json(["error": ["status": .from(e.status.code), "message": .string(e.message)]], status: e.status.http)
-                if e.status == .unauthorized { r.headers[.wwwAuthenticate] = "Basic realm=\"hollow explorer operator\"" }
-                return r
+                r = json(["error": ["status": .from(e.status.code), "message": .string(message)]], status: e.status)
+            } else {
+                r = html(Templates.errorDocument(e.status.code, reason: e.status.reasonPhrase, message: message), status: e.status)
             }
-            var r = html(Layout.errorDocument(e), status: e.status.http)
-            if e.status == .unauthorized { r.headers[.wwwAuthenticate] = "Basic realm=\"hollow explorer operator\"" }
+            r.headers.append(contentsOf: e.headers)
             return r
         }
     }
@@ -260,17 +219,26 @@ public final class Explorer: Sendable {
     }
 }
 
-/// What a handler produces: the JSON model and its HTML rendering.
+/// What a handler produces: the JSON model, and the view model its HTML template renders.
 struct Page: Sendable {
     var title: String
     var json: JSONValue
-    /// The page body (HTML), rendered from the same model.
-    var body: String
+    /// The name of the page's template (`Templates.sources`).
+    var template: String
+    /// The template's view model (`Views.swift`), built from the same data as `json`.
+    var view: any Sendable
     /// Set to redirect (HTML forms) instead.
     var redirect: String? = nil
     /// The version shown; pages that follow the current version reload when it changes.
     var followsVersion: Int64? = nil
     var refreshSeconds: Int = 5
+}
+
+extension Parameters {
+    /// The path parameter `name`, percent-decoded (the pages link to `/types/<encoded name>`).
+    func decoded(_ name: String) -> String? {
+        get(name).map { FormData.decode(Substring($0), plusIsSpace: false) }
+    }
 }
 
 extension Request {
@@ -293,13 +261,14 @@ enum FormData {
         }
     }
 
-    static func decode(_ s: Substring) -> String {
+    /// Percent-decodes `s`; `+` is a space in form data (`plusIsSpace`), itself in a path.
+    static func decode(_ s: Substring, plusIsSpace: Bool = true) -> String {
         var out: [UInt8] = []
         let bytes = Array(s.utf8)
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
-            if b == UInt8(ascii: "+") {
+            if plusIsSpace, b == UInt8(ascii: "+") {
                 out.append(UInt8(ascii: " "))
             } else if b == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
                 out.append(h << 4 | l)

@@ -1,4 +1,5 @@
 public import HollowCore
+import Hummingbird
 import Synchronization
 
 /// An ``ExplorerStateView`` over a ``ReadState``.
@@ -100,7 +101,7 @@ public final class ReadStateLoader: ExplorerStateLoader {
         do {
             return try await loader.update(nearest?.1, at: nearest?.0, to: version).state
         } catch let error as RefreshError where error.code == .versionNotFound {
-            throw ExplorerError(.notFound, "version \(version) cannot be reached from a snapshot in the store")
+            throw HTTPError(.notFound, message: "version \(version) cannot be reached from a snapshot in the store")
         }
     }
 }

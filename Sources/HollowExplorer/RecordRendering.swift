@@ -1,6 +1,6 @@
 import HollowCore
 
-/// Turns records into JSON (the API) and HTML (rendered from that JSON).
+/// Turns records into JSON (the API) and into the view models of their HTML (built from that JSON).
 enum RecordRendering {
     /// A short text for a record: the value of a single-field record (`String`), else its primary key.
     static func display(_ s: LoadedState, _ type: String, _ ordinal: Int) -> String? {
@@ -101,60 +101,56 @@ enum RecordRendering {
         if elements.count > shown.count { m.append(("truncated", true)) }
     }
 
-    // MARK: HTML from the JSON
+    // MARK: View models from the JSON
 
-    static func refHTML(_ ref: JSONValue, version: Int64?) -> String {
+    static func refView(_ ref: JSONValue, version: Int64?) -> RefView {
         let type = ref["type"]?.string ?? "?"
         let ordinal = ref["ordinal"]?.int64 ?? -1
-        let href = "/types/\(FormData.encode(type))/records/\(ordinal)" + Layout.query([("version", version.map { String($0) })])
-        var out = Layout.link(href, "\(type) #\(ordinal)")
-        if let d = ref["display"]?.string { out += " <span class=\"mono\">\(Layout.esc(quoteIfNeeded(d)))</span>" }
-        if let r = ref["record"], case .object = r {
-            out += "<div class=\"rec\">" + recordHTML(r, version: version, nested: true) + "</div>"
-        }
-        return out
+        var nested: [RecordView] = []
+        if let r = ref["record"], case .object = r { nested = [recordView(r, version: version)] }
+        return RefView(
+            href: "/types/\(FormData.encode(type))/records/\(ordinal)" + Format.query([("version", version.map { String($0) })]),
+            label: "\(type) #\(ordinal)", display: ref["display"]?.string.map(quoted), record: nested)
     }
 
-    static func quoteIfNeeded(_ s: String) -> String { "“" + s + "”" }
+    static func quoted(_ s: String) -> String { "“" + s + "”" }
 
-    static func valueHTML(_ v: JSONValue) -> String {
+    /// A field value: a reference (a link, expanded when the JSON holds the record), null, or a literal.
+    static func valuePart(_ v: JSONValue, version: Int64?) -> Part {
         switch v {
-        case .null: "<span class=\"muted\">null</span>"
-        case .string(let s): "<span class=\"mono\">\(Layout.esc(quoteIfNeeded(s)))</span>"
-        default: "<span class=\"mono\">\(Layout.esc(v.serialized()))</span>"
+        case .object: .ref(refView(v, version: version))
+        case .null: .span("muted", "null")
+        case .string(let s): .span("mono", quoted(s))
+        default: .span("mono", v.serialized())
         }
     }
 
-    static func recordHTML(_ r: JSONValue, version: Int64?, nested: Bool = false) -> String {
-        if r["populated"]?.bool == false { return "<span class=\"muted\">(ordinal not populated)</span>" }
+    static func recordView(_ r: JSONValue, version: Int64?) -> RecordView {
+        if r["populated"]?.bool == false { return RecordView(unpopulated: true) }
         let kind = r["kind"]?.string ?? ""
         switch kind {
         case "OBJECT":
-            let rows = r["fields"]?.array?.map { f -> [String] in
-                let name = f["name"]?.string ?? ""
-                let type = f["type"]?.string ?? ""
-                let v = f["value"] ?? .null
-                let cell: String
-                if case .object = v { cell = refHTML(v, version: version) } else { cell = valueHTML(v) }
-                return ["<code>\(Layout.esc(name))</code>", "<span class=\"muted\">\(Layout.esc(type))</span>", cell]
+            let rows = r["fields"]?.array?.map { f -> [[Part]] in
+                [[.code(f["name"]?.string ?? "")], [.span("muted", f["type"]?.string ?? "")],
+                 [valuePart(f["value"] ?? .null, version: version)]]
             } ?? []
-            return Layout.table(["field", "type", "value"], rows)
+            return RecordView(fields: TableView(["field", "type", "value"], rows))
         case "LIST", "SET":
             let els = r["elements"]?.array ?? []
-            let size = r["size"]?.int64 ?? Int64(els.count)
-            var out = "<div class=\"muted\">\(kind) of \(Layout.esc(r["elementType"]?.string ?? "")), \(size) element(s)</div><ol start=\"0\">"
-            for e in els { out += "<li>" + refHTML(e, version: version) + "</li>" }
-            out += "</ol>"
-            if r["truncated"]?.bool == true { out += "<div class=\"muted\">(first \(els.count) shown)</div>" }
-            return out
+            return RecordView(collection: .init(
+                kind: kind, elementType: r["elementType"]?.string ?? "", size: r["size"]?.int64 ?? Int64(els.count),
+                elements: els.map { refView($0, version: version) },
+                shownOf: r["truncated"]?.bool == true ? els.count : nil))
         case "MAP":
             let entries = r["entries"]?.array ?? []
-            let rows = entries.map { e in [refHTML(e["key"] ?? .null, version: version), refHTML(e["value"] ?? .null, version: version)] }
-            var out = "<div class=\"muted\">MAP \(Layout.esc(r["keyType"]?.string ?? "")) → \(Layout.esc(r["valueType"]?.string ?? "")), \(r["size"]?.int64 ?? 0) entr(ies)</div>"
-            out += Layout.table(["key", "value"], rows)
-            return out
+            let rows = entries.map { e -> [[Part]] in
+                [[.ref(refView(e["key"] ?? .null, version: version))], [.ref(refView(e["value"] ?? .null, version: version))]]
+            }
+            return RecordView(map: .init(
+                keyType: r["keyType"]?.string ?? "", valueType: r["valueType"]?.string ?? "", size: r["size"]?.int64 ?? 0,
+                entries: TableView(["key", "value"], rows)))
         default:
-            return "<span class=\"muted\">\(Layout.esc(r.serialized()))</span>"
+            return RecordView(other: r.serialized())
         }
     }
 }

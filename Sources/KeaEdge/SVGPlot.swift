@@ -1,34 +1,26 @@
-/// Hand-written SVG charts of metrics states: one histogram per metric, one chart per aggregate,
-/// and an `index.html` showing them all (what the seeds' `visualize_json_metrics.py` drew with matplotlib).
-public enum SVGPlot {
-    static let width = 800.0
-    static let height = 420.0
-    static let left = 80.0, right = 20.0, top = 50.0, bottom = 90.0
+import HollowCharts
+import HollowCore
 
+/// SVG charts of metrics states, drawn by HollowCharts' ``BarChart``: one histogram per metric, one chart per
+/// aggregate, and an `index.html` showing them all (what the seeds' `visualize_json_metrics.py` drew with
+/// matplotlib).
+public enum SVGPlot {
     /// A bar chart of a log2 histogram: buckets on the x axis (labelled with their bounds), counts on y.
     public static func histogram(_ metric: Metric, subtitle: String = "") -> String {
-        let labels = metric.buckets.map { bucketLabel($0) }
-        let values = metric.buckets.map(\.count)
-        return barChart(
-            title: "\(metric.name) (total \(metric.total))",
-            subtitle: subtitle,
-            xLabel: "\(metric.unit), log2 buckets",
-            yLabel: "count",
-            labels: labels,
-            values: values
-        )
+        BarChart.histogram(
+            title: "\(metric.name) (total \(metric.total))", subtitle: subtitle,
+            xAxisLabel: "\(metric.unit), log2 buckets", yAxisLabel: "count",
+            buckets: metric.buckets.map { HistogramBucket(lower: $0.lower, upper: $0.upper, count: $0.count) },
+            style: .report
+        ).svg()
     }
 
     /// A bar chart of one aggregate over the window: one bar per interval, labelled with its timestamp.
     public static func aggregate(name: String, points: [(timestamp: String, value: Int64)], subtitle: String = "") -> String {
-        barChart(
-            title: name,
-            subtitle: subtitle,
-            xLabel: "interval end (UTC)",
-            yLabel: "value",
-            labels: points.map { shortTime($0.timestamp) },
-            values: points.map(\.value)
-        )
+        BarChart(
+            title: name, subtitle: subtitle, xAxisLabel: "interval end (UTC)", yAxisLabel: "value",
+            bars: points.map { BarChart.Bar(label: shortTime($0.timestamp), value: $0.value) }, style: .report
+        ).svg()
     }
 
     /// Renders every metric (newest interval and the window's sum) and every aggregate over the window
@@ -62,9 +54,9 @@ public enum SVGPlot {
                 written.append(file)
                 figures.append(file)
             }
-            var html = "<h2>\(xml(source)) <small>\(xml(span))</small></h2>\n"
+            var html = "<h2>\(HTMLEscaping.escape(source)) <small>\(HTMLEscaping.escape(span))</small></h2>\n"
             if figures.isEmpty { html += "<p>No metrics or aggregates in this window.</p>\n" }
-            for f in figures { html += "<figure><img src=\"\(xml(f))\" alt=\"\(xml(f))\"></figure>\n" }
+            for f in figures { html += "<figure><img src=\"\(HTMLEscaping.escape(f))\" alt=\"\(HTMLEscaping.escape(f))\"></figure>\n" }
             sections.append(html)
         }
         let index = """
@@ -102,103 +94,11 @@ public enum SVGPlot {
         return sourceCount > 1 ? "\(kind)-\(safe(source))-\(safe(name)).svg" : "\(kind)-\(safe(name)).svg"
     }
 
-    /// `1K`, `2M`, `4G`… for a bucket bound (binary prefixes, as the buckets are powers of two).
-    static func human(_ v: Int64) -> String {
-        let units: [(Int64, String)] = [(1 << 60, "E"), (1 << 50, "P"), (1 << 40, "T"), (1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")]
-        for (scale, suffix) in units where v >= scale && v % scale == 0 { return "\(v / scale)\(suffix)" }
-        return String(v)
-    }
-
-    static func bucketLabel(_ b: MetricBucket) -> String {
-        b.upper == Int64.max ? "≥\(human(b.lower))" : "\(human(b.lower))–\(human(b.upper &+ 1 == 0 ? b.upper : b.upper + 1))"
-    }
-
     static func shortTime(_ timestamp: String) -> String {
         // 2026-11-22T12:00:00Z → 12:00:00
         if let t = timestamp.firstIndex(of: "T") {
             return String(timestamp[timestamp.index(after: t)...].prefix { $0 != "Z" && $0 != "+" && $0 != "." })
         }
         return timestamp
-    }
-
-    static func xml(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
-
-    /// A "nice" tick step (1, 2 or 5 × 10^k) giving about five ticks up to `max`.
-    static func tickStep(_ max: Int64) -> Int64 {
-        if max <= 5 { return 1 }
-        var step: Int64 = 1
-        while true {
-            for m: Int64 in [1, 2, 5] where max / (step * m) <= 5 { return step * m }
-            if step > Int64.max / 100 { return step }
-            step *= 10
-        }
-    }
-
-    static func fmt(_ d: Double) -> String {
-        let r = (d * 10).rounded() / 10
-        return r == r.rounded() ? String(Int64(r)) : String(r)
-    }
-
-    static func barChart(title: String, subtitle: String, xLabel: String, yLabel: String, labels: [String], values: [Int64]) -> String {
-        let plotW = width - left - right
-        let plotH = height - top - bottom
-        let maxValue = max(values.max() ?? 0, 1)
-        let step = tickStep(maxValue)
-        let yMax = ((maxValue + step - 1) / step) * step
-        var s = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(fmt(width))" height="\(fmt(height))" viewBox="0 0 \(fmt(width)) \(fmt(height))" font-family="sans-serif">
-            <rect width="100%" height="100%" fill="white"/>
-            <text x="\(fmt(width / 2))" y="22" text-anchor="middle" font-size="16" font-weight="bold">\(xml(title))</text>
-            <text x="\(fmt(width / 2))" y="40" text-anchor="middle" font-size="11" fill="#555">\(xml(subtitle))</text>
-
-            """
-        // Grid and y ticks.
-        var tick: Int64 = 0
-        while tick <= yMax {
-            let y = top + plotH - Double(tick) / Double(yMax) * plotH
-            s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(y))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(y))\" stroke=\"#e5e5e5\"/>\n"
-            s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(y + 4))\" text-anchor=\"end\" font-size=\"11\">\(tick)</text>\n"
-            if tick > Int64.max - step { break }
-            tick += step
-        }
-        // Bars.
-        let n = max(values.count, 1)
-        let slot = plotW / Double(n)
-        let barW = max(1, slot * 0.8)
-        for (i, v) in values.enumerated() {
-            let h = Double(v) / Double(yMax) * plotH
-            let x = left + Double(i) * slot + (slot - barW) / 2
-            let y = top + plotH - h
-            s += "<rect class=\"bar\" x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(barW))\" height=\"\(fmt(h))\" fill=\"#4878a8\"><title>\(xml(labels[i])): \(v)</title></rect>\n"
-            // Label every bucket when they fit, otherwise every k-th.
-            let every = max(1, Int((Double(n) / 24).rounded(.up)))
-            if i % every == 0 {
-                let lx = left + Double(i) * slot + slot / 2
-                let ly = top + plotH + 10
-                s += "<text x=\"\(fmt(lx))\" y=\"\(fmt(ly))\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-45 \(fmt(lx)) \(fmt(ly)))\">\(xml(labels[i]))</text>\n"
-            }
-        }
-        if values.isEmpty {
-            s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(top + plotH / 2))\" text-anchor=\"middle\" font-size=\"14\" fill=\"#888\">no data</text>\n"
-        }
-        // Axes and labels.
-        s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top))\" x2=\"\(fmt(left))\" y2=\"\(fmt(top + plotH))\" stroke=\"black\"/>\n"
-        s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top + plotH))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(top + plotH))\" stroke=\"black\"/>\n"
-        s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\" font-size=\"12\">\(xml(xLabel))</text>\n"
-        s += "<text x=\"16\" y=\"\(fmt(top + plotH / 2))\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 16 \(fmt(top + plotH / 2)))\">\(xml(yLabel))</text>\n"
-        s += "</svg>\n"
-        return s
     }
 }

@@ -1,0 +1,260 @@
+/// The view models the templates (`Templates.swift`) render: plain values, no HTML. Each page builds one from the
+/// same data as its JSON twin.
+
+/// A piece of inline content in a table cell: text, optionally linked, in `<code>` or a `<span class>`; or a
+/// reference to a record; or a line break.
+struct Part: Sendable {
+    var text = ""
+    var href: String? = nil
+    var style: String? = nil
+    var code = false
+    var ref: RefView? = nil
+    var lineBreak = false
+
+    static func text(_ text: String) -> Part { Part(text: text) }
+    static func link(_ href: String, _ text: String) -> Part { Part(text: text, href: href) }
+    static func code(_ text: String) -> Part { Part(text: text, code: true) }
+    static func span(_ style: String, _ text: String) -> Part { Part(text: text, style: style) }
+    static func styledLink(_ style: String, _ href: String, _ text: String) -> Part {
+        Part(text: text, href: href, style: style)
+    }
+    static func ref(_ ref: RefView) -> Part { Part(ref: ref) }
+    static let lineBreak = Part(lineBreak: true)
+}
+
+struct CellView: Sendable {
+    var parts: [Part]
+}
+
+struct RowView: Sendable {
+    var cells: [CellView]
+    init(_ cells: [[Part]]) { self.cells = cells.map(CellView.init) }
+}
+
+struct TableView: Sendable {
+    var id: String? = nil
+    var headers: [String]
+    var rows: [RowView]
+    init(_ headers: [String], _ rows: [[[Part]]], id: String? = nil) {
+        self.id = id
+        self.headers = headers
+        self.rows = rows.map(RowView.init)
+    }
+}
+
+/// A link to a record, its short text, and (when expanded) the record itself.
+struct RefView: Sendable {
+    var href: String
+    var label: String
+    var display: String?
+    /// The expanded record: empty or one element (an array, so the recursive struct stays finite).
+    var record: [RecordView]
+}
+
+/// One record: a field table (OBJECT), an element list (LIST, SET), an entry table (MAP).
+struct RecordView: Sendable {
+    struct Collection: Sendable {
+        var kind: String
+        var elementType: String
+        var size: Int64
+        var elements: [RefView]
+        /// How many elements are shown, when the collection was cut.
+        var shownOf: Int?
+    }
+    struct Map: Sendable {
+        var keyType: String
+        var valueType: String
+        var size: Int64
+        var entries: TableView
+    }
+    var unpopulated = false
+    var fields: TableView? = nil
+    var collection: Collection? = nil
+    var map: Map? = nil
+    var other: String? = nil
+}
+
+struct VersionPickerView: Sendable {
+    struct Option: Sendable {
+        var value: Int64
+        var selected: Bool
+    }
+    var action: String
+    var options: [Option]
+    init(_ action: String, current: Int64, versions: [Int64]) {
+        self.action = action
+        options = versions.reversed().map { Option(value: $0, selected: $0 == current) }
+    }
+}
+
+struct LookupFormsView: Sendable {
+    /// The type, URL-encoded for the form actions.
+    var typePath: String
+    /// The version to keep (a hidden field), when the page shows an explicit one.
+    var version: Int64?
+    var hasKey: Bool
+    var keyFields: [String]
+    var fields: [String]
+}
+
+struct DocumentView: Sendable {
+    struct Refresh: Sendable {
+        var version: Int64
+        var milliseconds: Int
+    }
+    var title: String
+    /// The page template's output (already escaped).
+    var body: String
+    var footer: Bool
+    var refresh: Refresh?
+}
+
+struct ErrorView: Sendable {
+    var code: Int
+    var reason: String
+    var message: String
+}
+
+struct StatusView: Sendable {
+    var json: String
+}
+
+struct OverviewView: Sendable {
+    var version: Int64
+    var picker: VersionPickerView
+    var store: String
+    var namespace: String
+    var typeCount: Int
+    var memory: String
+    var jsonHref: String
+    var types: TableView
+    var tags: TableView
+}
+
+struct TypeView: Sendable {
+    struct Object: Sendable {
+        var primaryKey: String?
+        var fields: TableView
+    }
+    struct Collection: Sendable {
+        /// `LIST of`, `SET of` or `MAP`.
+        var heading: String
+        var types: [Part]
+        var hasHashKey: Bool
+        var hashKey: String?
+    }
+    var type: String
+    var kind: String
+    var version: Int64
+    var count: Int
+    var maxOrdinal: Int
+    var memory: String
+    var recordsHref: String
+    var jsonHref: String
+    var object: Object?
+    var collection: Collection?
+    var find: LookupFormsView?
+}
+
+struct RecordsView: Sendable {
+    var type: String
+    var typeHref: String
+    var version: Int64
+    var first: Int
+    var last: Int
+    var total: Int
+    var nav: [Part]
+    var jsonHref: String
+    var records: TableView
+}
+
+struct RecordPageView: Sendable {
+    var type: String
+    var typeHref: String
+    var ordinal: Int
+    var version: Int64
+    var historyHref: String?
+    var jsonHref: String
+    var record: RecordView
+}
+
+struct SearchView: Sendable {
+    var type: String
+    var typeHref: String
+    var field: String
+    var match: String
+    var value: String
+    var version: Int64
+    var total: Int
+    var shown: Int?
+    var jsonHref: String
+    var records: TableView
+    var find: LookupFormsView?
+}
+
+struct VersionsView: Sendable {
+    var count: Int
+    var store: String
+    var announced: Int64?
+    var versions: TableView
+}
+
+struct DiffFormView: Sendable {
+    struct Option: Sendable {
+        var value: Int64
+        var selected: Bool
+    }
+    var from: [Option]
+    var to: [Option]
+}
+
+struct DiffView: Sendable {
+    struct TypeDetails: Sendable {
+        var type: String
+        var added: Int
+        var removed: Int
+        var changed: Int
+        var matchedBy: String
+        var tables: [TableView]
+    }
+    var from: Int64
+    var to: Int64
+    var jsonHref: String
+    var summary: TableView?
+    var details: [TypeDetails]
+}
+
+struct HistoryView: Sendable {
+    var type: String
+    var key: String
+    var count: Int
+    var jsonHref: String
+    var history: TableView
+}
+
+struct MetricsView: Sendable {
+    struct Chart: Sendable {
+        /// HollowCharts' SVG: inserted unescaped (it escaped its own texts).
+        var svg: String
+    }
+    struct Source: Sendable {
+        var source: String
+        var timestamp: String
+        var charts: [Chart]
+    }
+    var picker: VersionPickerView
+    var sourceCount: Int
+    var jsonHref: String
+    var follows: Bool
+    var totals: [Chart]
+    var sources: [Source]
+}
+
+struct OperationsView: Sendable {
+    var namespace: String
+    var announced: String
+    var pins: TableView?
+    var fleetCount: Int
+    var fleet: TableView
+    var canPin: Bool
+}
