@@ -216,11 +216,15 @@ public struct BarChart: Sendable, Hashable {
     }
 }
 
-/// One bucket of a histogram: the values `lower...upper` were seen `count` times.
+/// One bucket of a histogram: `count` values fell in `lower...upper`.
 public struct HistogramBucket: Sendable, Hashable {
+    /// Smallest value counted in this bucket (inclusive).
     public var lower: Int64
+    /// Largest value counted in this bucket (inclusive).
     public var upper: Int64
+    /// Number of values that fell in this bucket.
     public var count: Int64
+    /// Creates a bucket.
     public init(lower: Int64, upper: Int64, count: Int64) {
         self.lower = lower
         self.upper = upper

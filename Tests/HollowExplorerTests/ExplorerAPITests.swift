@@ -262,6 +262,9 @@ struct ExplorerErrorTests {
         ("/api/diff?from=1&to=77", 404, "version 77"),
         ("/api/types/Movie/history?key=1&key=2", 400, "1 field(s)"),
         ("/api/ops", 404, "no broker is configured"),
+        ("/api/types/Movie/records/0?depth=99", 400, "bad depth '99'"),
+        ("/api/diff?from=x&to=2", 400, "bad from 'x'"),
+        ("/api/types/Movie/search?field=title&match=fuzzy", 400, "bad match 'fuzzy'"),
     ])
     func apiErrors(uri: String, status: Int, message: String) async throws {
         try await Harness.app(Harness.explorer(Fixtures.store("kitchensink"))).test(.router) { client in
@@ -278,6 +281,13 @@ struct ExplorerErrorTests {
             let r = try await Harness.get(client, "/types/NoSuchType")
             #expect(r.status == 404)
             #expect(r.text.contains("<p class=\"err\" id=\"error\">unknown type &#39;NoSuchType&#39;"))
+            let ordinal = try await Harness.get(client, "/types/Movie/records/abc")
+            #expect(ordinal.status == 400)
+            #expect(ordinal.text.contains("<h1>400 Bad Request</h1>"))
+            #expect(ordinal.text.contains("bad ordinal &#39;abc&#39;"))
+            let version = try await Harness.get(client, "/types/Movie?version=abc")
+            #expect(version.status == 400)
+            #expect(version.text.contains("bad version &#39;abc&#39;"))
         }
     }
 
@@ -358,7 +368,11 @@ struct ExplorerOperationsTests {
         try await Harness.app(explorer).test(.router) { client in
             let html = try await Harness.get(client, "/ops")
             #expect(html.text.contains("action=\"/ops/pin\""))
-            #expect(try await Harness.post(client, "/api/ops/pin", form: "version=1&reason=x&confirm=yes").status == 401)
+            let unauthorized = try await client.execute(
+                uri: "/api/ops/pin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "version=1&reason=x&confirm=yes"))
+            #expect(unauthorized.status == .unauthorized)
+            #expect(unauthorized.headers[.wwwAuthenticate] == "Basic realm=\"hollow explorer operator\"")
             #expect(try await Harness.post(client, "/api/ops/pin", form: "version=1&reason=x&confirm=yes", auth: "op:wrong").status == 403)
             #expect(try await Harness.post(client, "/api/ops/pin", form: "version=1&reason=x", auth: "op:secret").status == 400)
             #expect(try await Harness.post(client, "/api/ops/pin", form: "version=1&confirm=yes", auth: "op:secret").status == 400)
