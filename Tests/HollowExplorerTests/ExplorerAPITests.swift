@@ -262,7 +262,7 @@ struct ExplorerErrorTests {
         ("/api/diff?from=1&to=77", 404, "version 77"),
         ("/api/types/Movie/history?key=1&key=2", 400, "1 field(s)"),
         ("/api/ops", 404, "no broker is configured"),
-        ("/api/types/Movie/records/0?depth=99", 400, "bad depth '99'"),
+        ("/api/types/Movie/records/0?version=1&depth=99", 400, "bad depth '99'"),
         ("/api/diff?from=x&to=2", 400, "bad from 'x'"),
         ("/api/types/Movie/search?field=title&match=fuzzy", 400, "bad match 'fuzzy'"),
     ])
