@@ -146,14 +146,23 @@ public final class MQTTClient: Sendable {
 
     deinit {
         let state = lifecycle.withLock { $0 }
+        nonisolated(unsafe) let handle = self.handle  // destroyed once, after the network thread is done with it
+        let bridge = self.bridge
+        let release: @Sendable () -> Void = {
+            mosquitto_destroy(handle)
+            bridge.close()
+            Unmanaged.passUnretained(bridge).release()  // the +1 taken in init for libmosquitto's userdata
+        }
         if state == .started {
+            // Released without shutdown(): the network thread may still be in mosquitto_loop (up to a second).
+            // It destroys the handle itself when it ends, so this deinit, perhaps on a cooperative-pool thread,
+            // never blocks waiting for it.
             loop.requestStop()
             mosquitto_disconnect(handle)
-            loop.joinBlocking()
+            loop.whenFinished(release)
+        } else {
+            release()
         }
-        mosquitto_destroy(handle)
-        bridge.close()
-        Unmanaged.passUnretained(bridge).release()  // the +1 taken in init for libmosquitto's userdata
     }
 
     /// Starts connecting in the background (the client's network thread); idempotent. If no broker is reachable

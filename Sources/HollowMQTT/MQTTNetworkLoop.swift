@@ -31,7 +31,12 @@ final class MQTTNetworkLoop: Sendable {
     private let logger: Logger
     private let clientID: String
     private let stopRequested = Atomic<Bool>(false)
-    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let finished = Mutex<Finished>(Finished())
+    private struct Finished {
+        var done = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var cleanup: (@Sendable () -> Void)?
+    }
     /// The endpoint the client uses (or tries) now.
     let currentEndpoint: Mutex<MQTTEndpoint>
 
@@ -67,13 +72,16 @@ final class MQTTNetworkLoop: Sendable {
     /// Asks the thread to stop (it notices within a second, or at once after a DISCONNECT or a closed socket).
     func requestStop() { stopRequested.store(true, ordering: .releasing) }
 
-    /// Blocks the calling (non-async) thread until the loop has ended, polling every millisecond (deinit only).
-    func joinBlocking() {
-        var spins = 0
-        while !finished.withLock({ $0.done }) && spins < 5_000 {  // bounded: 5 s
-            usleep(1_000)
-            spins += 1
+    /// Runs `cleanup` once the loop has ended: at once if it has, else on the loop's own thread as it ends. The
+    /// client's deinit hands it the handle's destruction, so a deinit never waits for the network thread (it may
+    /// run on a cooperative-pool thread).
+    func whenFinished(_ cleanup: @escaping @Sendable () -> Void) {
+        let runNow = finished.withLock { f -> Bool in
+            if f.done { return true }
+            f.cleanup = cleanup
+            return false
         }
+        if runNow { cleanup() }
     }
 
     /// Waits until the loop has ended.
@@ -151,12 +159,13 @@ final class MQTTNetworkLoop: Sendable {
             sleep(delay)
             delay = min(delay * 2, delayMax)
         }
-        let waiters = finished.withLock { f in
+        let (waiters, cleanup) = finished.withLock { f in
             f.done = true
-            defer { f.waiters = [] }
-            return f.waiters
+            defer { f.waiters = []; f.cleanup = nil }
+            return (f.waiters, f.cleanup)
         }
         for w in waiters { w.resume() }
+        cleanup?()
     }
 
     /// Sleeps `duration` in steps of 20 ms, returning early when a stop is requested.

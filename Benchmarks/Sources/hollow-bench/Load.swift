@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchmarkData
 import Foundation
 import HollowCore
+import Subprocess
 
 #if canImport(Glibc)
 import Glibc
@@ -9,8 +10,9 @@ import Glibc
 
 /// `hollow-bench load`: loads a snapshot and applies a delta (a store of yours, or a synthetic 200k-movie data set),
 /// in-process warm and as whole fresh processes, with resident memory and loaded-state size; side by side with a
-/// fresh JVM running Java Hollow when a classpath is given (`--java-classpath` or `$HOLLOW_JAVA_CLASSPATH`).
-struct BenchLoad: ParsableCommand {
+/// fresh JVM running Java Hollow (Benchmarks/java/LoadBench.java, compiled here at run time) when a classpath is
+/// given (`--java-classpath` or `$HOLLOW_JAVA_CLASSPATH`).
+struct BenchLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
         abstract: "Load a snapshot and apply a delta: warm in-process and fresh-process medians, RSS, state bytes, JVM side by side.")
@@ -25,12 +27,12 @@ struct BenchLoad: ParsableCommand {
     var delta = "delta-1-2"
     @Option(help: "Runs per measurement (medians are reported).")
     var runs = 7
-    @Option(help: "Classpath of Java Hollow plus a compiled LoadBench class for the side-by-side JVM run (default: $HOLLOW_JAVA_CLASSPATH; skipped without one).")
+    @Option(help: "Classpath of Java Hollow for the side-by-side JVM run; Benchmarks/java/LoadBench.java is compiled against it (default: $HOLLOW_JAVA_CLASSPATH; skipped without one).")
     var javaClasspath: String?
     @Option(help: "Internal: run once in this process and print one result line (load | load+delta).")
     var child: String?
 
-    func run() throws {
+    func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var synthetic: String?
         let store: String
@@ -82,13 +84,15 @@ struct BenchLoad: ParsableCommand {
         print("this process (all runs, blobs in memory): VmRSS \(rss / 1024) MiB, VmHWM \(hwm / 1024) MiB")
 
         // Fresh processes.
-        let exe = selfExecutable()
+        let exe = try ownExecutable()
         var results: [String: [Double]] = [:]
         var childLines: [String: [[Double]]] = [:]
         for mode in ["load", "load+delta"] {
             for _ in 0..<runs {
                 let t0 = now()
-                let out = try spawn([exe, "load", "--store", store, "--snapshot", snapshot, "--delta", delta, "--child", mode])
+                let out = try await spawn(
+                    .name(exe.name), ["load", "--store", store, "--snapshot", snapshot, "--delta", delta, "--child", mode],
+                    path: exe.directory)
                 results[mode, default: []].append(now() - t0)
                 let numbers = out.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap {
                     $0.split(separator: "=").last.flatMap { Double($0) }
@@ -103,30 +107,37 @@ struct BenchLoad: ParsableCommand {
             print("fresh hollow process, \(mode): wall \(f(median(wall))) ms (min \(f(wall.min() ?? 0)), max \(f(wall.max() ?? 0))); inside: read+load \(f(column(0))) ms, delta \(f(column(1))) ms; peak RSS \(f(column(2) / 1024)) MiB")
         }
 
-        // A fresh JVM, side by side.
+        // A fresh JVM, side by side: LoadBench.java compiled here against the given Java Hollow.
         guard let classpath = javaClasspath ?? environment["HOLLOW_JAVA_CLASSPATH"], !classpath.isEmpty else {
-            print("JVM comparison skipped: no Java classpath (pass --java-classpath or set HOLLOW_JAVA_CLASSPATH to Java Hollow's jar plus a directory holding LoadBench.class)")
+            print("JVM comparison skipped: no Java classpath (pass --java-classpath or set HOLLOW_JAVA_CLASSPATH to Java Hollow's jar)")
             return
         }
-        guard access("/usr/bin/java", X_OK) == 0 else {
-            print("JVM comparison skipped: /usr/bin/java is not installed")
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("java/LoadBench.java").path
+        let classes = NSTemporaryDirectory() + "hollow-bench-load-java-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: classes) }
+        do {
+            _ = try await spawn(.name("javac"), ["-nowarn", "-cp", classpath, "-d", classes, source])
+        } catch {
+            print("JVM comparison skipped: \(error)")
             return
         }
         for mode in ["load", "load+delta"] {
             var wall: [Double] = []
             var inner: [[Double]] = []
             for _ in 0..<runs {
-                var args = ["/usr/bin/java", "-cp", classpath, "LoadBench", snapshotPath]
+                var args = ["-cp", "\(classpath):\(classes)", "LoadBench", snapshotPath]
                 if mode == "load+delta" { args.append(deltaPath) }
                 let t0 = now()
-                let out = try spawn(args)
+                let out = try await spawn(.name("java"), args)
                 wall.append(now() - t0)
-                inner.append(out.split(separator: " ").compactMap { $0.split(separator: "=").last.flatMap { Double($0.filter { "0123456789.".contains($0) }) } })
+                inner.append(out.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap {
+                    $0.split(separator: "=").last.flatMap { Double($0) }
+                })
             }
             let mine = median(results[mode] ?? [])
-            let innerLoad = median(inner.compactMap { $0.first })
-            let innerDelta = median(inner.compactMap { $0.count > 1 ? $0[1] : nil })
-            print("fresh JVM (Java Hollow), \(mode): wall \(f(median(wall))) ms (min \(f(wall.min() ?? 0)), max \(f(wall.max() ?? 0))); inside: load \(f(innerLoad)) ms, delta \(f(innerDelta)) ms; hollow/JVM wall ratio \(f(mine / median(wall), 3))")
+            let column = { (i: Int) in median(inner.compactMap { $0.count > i ? $0[i] : nil }) }
+            print("fresh JVM (Java Hollow), \(mode): wall \(f(median(wall))) ms (min \(f(wall.min() ?? 0)), max \(f(wall.max() ?? 0))); inside: read+load \(f(column(0))) ms, delta \(f(column(1))) ms; peak RSS \(f(column(2) / 1024)) MiB; hollow/JVM wall ratio \(f(mine / median(wall), 3))")
         }
     }
 
@@ -176,46 +187,18 @@ private func memory() -> (rss: Int, hwm: Int) {
     return (rss, hwm)
 }
 
-private func selfExecutable() -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard n > 0 else { return CommandLine.arguments[0] }
-    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
-/// Runs `args` (absolute executable first), returning its standard output; throws on a non-zero exit.
-private func spawn(_ args: [String]) throws -> String {
-    var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw BenchError("pipe failed") }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-    posix_spawn_file_actions_addclose(&actions, fds[0])
-    let devnull = open("/dev/null", O_WRONLY)
-    if devnull >= 0 { posix_spawn_file_actions_adddup2(&actions, devnull, 2) }
-    var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-    defer { for p in argv { free(p) } }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, args[0], &actions, nil, &argv, environ)
-    close(fds[1])
-    if devnull >= 0 { close(devnull) }
-    guard rc == 0 else {
-        close(fds[0])
-        throw BenchError("cannot start \(args[0]): error \(rc)")
+/// Runs `executable` with `arguments` (swift-subprocess), returning its standard output; throws with its standard
+/// error on a non-zero exit.
+/// `path` replaces PATH to find the executable (this one, started again as a child).
+private func spawn(_ executable: Executable, _ arguments: [String], path: String? = nil) async throws -> String {
+    let environment: Environment = path.map { .inherit.updating(["PATH": $0]) } ?? .inherit
+    let r = try await Subprocess.run(
+        executable, arguments: Arguments(arguments), environment: environment, input: .none,
+        output: .string(limit: 1 << 20), error: .string(limit: 1 << 16))
+    guard r.terminationStatus.isSuccess else {
+        throw BenchError("\(executable) \(arguments.joined(separator: " ")) failed (\(r.terminationStatus)): \(r.standardError ?? "")")
     }
-    var output: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
-        if n <= 0 { break }
-        output += chunk[0..<n]
-    }
-    close(fds[0])
-    var status: Int32 = 0
-    waitpid(pid, &status, 0)
-    guard status == 0 else { throw BenchError("\(args[0]) exited with status \(status)") }
-    return String(decoding: output, as: UTF8.self)
+    return r.standardOutput ?? ""
 }
 
 /// The bytes of the file at `path`.

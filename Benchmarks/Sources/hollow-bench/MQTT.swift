@@ -250,16 +250,6 @@ private func writeLine(_ line: String) {
     }
 }
 
-private func ownExecutable() throws -> (name: String, directory: String) {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard n > 0 else { throw BenchError("cannot find the hollow-bench executable (/proc/self/exe)") }
-    let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let slash = path.lastIndex(of: "/")!
-    return (String(path[path.index(after: slash)...]), String(path[..<slash]))
-}
-
-
 /// Gathers the workers' lines: readiness, and per version the trigger times of every watcher.
 private final class Collector: Sendable {
     private struct State {
