@@ -1,3 +1,5 @@
+import Mustache
+
 /// The view models the templates (`Templates.swift`) render: plain values, no HTML. Each page builds one from the
 /// same data as its JSON twin.
 
@@ -257,4 +259,67 @@ struct OperationsView: Sendable {
     var fleetCount: Int
     var fleet: TableView
     var canPin: Bool
+}
+
+// MARK: Fast lookups for the models of every table cell
+
+// Mustache looks names up with `Mirror` unless a model answers them itself; the models repeated for every cell
+// (a records page has thousands) answer directly, which makes pages about ten times faster to render.
+
+extension Part: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "text": text
+        case "href": href
+        case "style": style
+        case "code": code
+        case "ref": ref
+        case "lineBreak": lineBreak
+        default: nil
+        }
+    }
+}
+
+extension CellView: MustacheParent {
+    func child(named name: String) -> Any? { name == "parts" ? parts : nil }
+}
+
+extension RowView: MustacheParent {
+    func child(named name: String) -> Any? { name == "cells" ? cells : nil }
+}
+
+extension TableView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "headers": headers
+        case "rows": rows
+        default: nil
+        }
+    }
+}
+
+extension RefView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "href": href
+        case "label": label
+        case "display": display
+        case "record": record
+        default: nil
+        }
+    }
+}
+
+extension RecordView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "unpopulated": unpopulated
+        case "fields": fields
+        case "collection": collection
+        case "map": map
+        case "other": other
+        default: nil
+        }
+    }
 }
