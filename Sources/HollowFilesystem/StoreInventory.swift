@@ -1,4 +1,4 @@
-import HollowCore
+public import HollowCore
 
 /// What a filesystem store holds: its blobs with sizes, the announced version, delta chains and gaps
 /// (used by `hollow store`).
@@ -55,6 +55,8 @@ public struct StoreInventory: Sendable {
     public var announcedVersion: Int64?
     /// Why `announced.version` could not be read, if it could not.
     public var announcementProblem: String?
+    /// Whether the directory holds a `blobs.index` (``StoreIndex``).
+    public var hasIndex = false
     /// Left-over temp files of interrupted writes (`.snapshot-3.tmp-<pid>-<random>`).
     public var temporaryFiles: [String] = []
     /// Sub-directories: blob namespaces.
@@ -122,6 +124,8 @@ public struct StoreInventory: Sendable {
                 } catch {
                     inventory.announcementProblem = error.message
                 }
+            case .index:
+                inventory.hasIndex = true
             case .temporary:
                 inventory.temporaryFiles.append(name)
             case .ignored(let reason):
