@@ -148,6 +148,11 @@ public struct StoreInventory: Sendable {
                 }
             }
         }
+        sort(&inventory)
+        return inventory
+    }
+
+    private static func sort(_ inventory: inout StoreInventory) {
         func order(_ a: File, _ b: File) -> Bool {
             ((a.name.fromVersion ?? a.name.toVersion), a.name.toVersion, a.fileName)
                 < ((b.name.fromVersion ?? b.name.toVersion), b.name.toVersion, b.fileName)
@@ -156,6 +161,25 @@ public struct StoreInventory: Sendable {
         inventory.deltas.sort(by: order)
         inventory.reverseDeltas.sort(by: order)
         inventory.headers.sort(by: order)
-        return inventory
+    }
+}
+
+extension StoreInventory {
+    /// The inventory of a store listed by other means (e.g. a store served over HTTP, from its `blobs.index`):
+    /// `blobs` whose names are not blob names are skipped.
+    public init(location: String, blobs: [StoredBlob], announcedVersion: Int64?) {
+        directory = location
+        self.announcedVersion = announcedVersion
+        for blob in blobs {
+            guard let name = BlobFileName.parse(blob.name) else { continue }
+            let file = File(name: name, size: blob.size, modified: blob.modified)
+            switch name.type {
+            case .snapshot: snapshots.append(file)
+            case .delta: deltas.append(file)
+            case .reverseDelta: reverseDeltas.append(file)
+            case .header: headers.append(file)
+            }
+        }
+        Self.sort(&self)
     }
 }
