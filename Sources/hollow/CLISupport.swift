@@ -64,8 +64,15 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The store root and namespace.
+    /// - Throws: ``CLIError`` when `--store` is a URL: only watch, dump, store and explore read a store over HTTP.
     var location: FilesystemStoreLocation {
-        get throws { try FilesystemStoreLocation(path: store, namespace: namespace) }
+        get throws {
+            if isHTTP {
+                throw CLIError(
+                    "--store \(store) is a URL: this command needs the store directory (watch, dump, store and explore read a URL)")
+            }
+            return try FilesystemStoreLocation(path: store, namespace: namespace)
+        }
     }
 
     /// The location, after checking that the store and the namespace directory exist.
@@ -96,8 +103,7 @@ struct StoreOptions: ParsableArguments {
 
     /// A retriever over the existing store, reading plain and compressed blobs.
     func retriever() throws -> FilesystemBlobRetriever {
-        if isHTTP { throw CLIError("this command reads a store directory, not a URL: \(store)") }
-        return try existingLocation().retriever(decompressors: Self.decompressors)
+        try existingLocation().retriever(decompressors: Self.decompressors)
     }
 
     /// Whether `--store` is an http(s):// URL.
