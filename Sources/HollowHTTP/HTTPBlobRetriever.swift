@@ -13,8 +13,8 @@ import Synchronization
 /// the greatest snapshot at or below a version, the delta leaving a version and its target, and the size of every
 /// blob; blob URLs are the store URL plus the blob's file name (``BlobFileName``), the same names the filesystem
 /// store uses. The index is fetched on the first lookup and fetched again (a conditional GET, answered `304` when
-/// unchanged) when a lookup misses: a delta or header that is not listed, or a snapshot that is not the exact
-/// version asked for. A version is announced after its blobs and the index are written, so a consumer that follows
+/// unchanged; unconditionally if that still misses) when a lookup misses: a delta or header that is not listed, or
+/// a snapshot that is not the exact version asked for. A version is announced after its blobs and the index are written, so a consumer that follows
 /// announcements always finds them.
 ///
 /// Requests that fail with a connection error, a timeout or a 5xx status are retried with exponential backoff
@@ -282,18 +282,25 @@ public final class HTTPBlobRetriever: BlobStore {
         }
         var (found, hit) = body(index)
         if !hit && !fetched {
+            let before = index.index
             index = try await fetchIndex()
             (found, hit) = body(index)
+            if !hit && index.index == before {
+                // A `304` (or the same index) and still a miss: nginx's ETag is mtime seconds and size, so an index
+                // rewritten within a second at the same size looks unchanged. Ask once without the ETag.
+                index = try await fetchIndex(conditional: false)
+                (found, hit) = body(index)
+            }
         }
         return found.map(makeBlob)
     }
 
     /// Fetches `blobs.index` (conditionally, when one is cached) and caches it.
-    private func fetchIndex() async throws -> Index {
+    private func fetchIndex(conditional: Bool = true) async throws -> Index {
         let url = url(of: StoreIndex.fileName)
         let (cached, etag) = state.withLock { ($0.index, $0.etag) }
         counters.indexFetches.add(1, ordering: .relaxed)
-        switch try await get(url, etag: cached == nil ? nil : etag) {
+        switch try await get(url, etag: cached == nil || !conditional ? nil : etag) {
         case .notModified:
             if let cached { return cached }
             throw HTTPBlobError(code: .badIndex, message: "\(url) answered 304 Not Modified to an unconditional GET", url: url)
