@@ -25,6 +25,7 @@ let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hum
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mustache")
+let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 
 let package = Package(
     name: "swift-hollow",
@@ -34,6 +35,7 @@ let package = Package(
         .library(name: "HollowConsumer", targets: ["HollowConsumer"]),
         .library(name: "HollowFilesystem", targets: ["HollowFilesystem"]),
         .library(name: "HollowZstd", targets: ["HollowZstd"]),
+        .library(name: "HollowHTTP", targets: ["HollowHTTP"]),
         .library(name: "HollowMQTT", targets: ["HollowMQTT"]),
         .library(name: "HollowCharts", targets: ["HollowCharts"]),
         .library(name: "KeaEdge", targets: ["KeaEdge"]),
@@ -55,6 +57,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Pure Swift: format, engines, read API, indexes, mapper, and the protocols infrastructure implements.
@@ -67,6 +71,14 @@ let package = Package(
         .target(name: "HollowFilesystem", dependencies: ["HollowCore", log, lifecycle], swiftSettings: strictSettings),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "HollowZstd", dependencies: ["HollowCore", "CZstd"], swiftSettings: strictSettings),
+        // Reading a store published by HollowFilesystem from any HTTP server (nginx, a CDN) with async-http-client.
+        .target(
+            name: "HollowHTTP",
+            dependencies: [
+                "HollowCore", asyncHTTPClient, log, .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .target(
             name: "HollowMQTT", dependencies: ["HollowCore", "CMosquitto", log, metrics, lifecycle],
@@ -127,6 +139,7 @@ let package = Package(
             name: "hollow",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowMQTT",
+                "HollowHTTP",
                 argumentParser, log, lifecycle, unixSignals, subprocess, "HollowExplorer", "KeaEdge", hummingbird,
                 "HollowOperations",
                 "HollowCodeGen",
@@ -175,6 +188,15 @@ let package = Package(
         .testTarget(
             name: "HollowMQTTIntegrationTests",
             dependencies: ["HollowCore", "HollowMQTT", "HollowConsumer", "HollowFilesystem", "HollowTestSupport", subprocess],
+            swiftSettings: strictSettings
+        ),
+        // A store served by a real nginx, followed over MQTT (real mosquitto).
+        .testTarget(
+            name: "HollowHTTPTests",
+            dependencies: [
+                "HollowHTTP", "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd",
+                "HollowMQTT", "HollowTestSupport", subprocess,
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

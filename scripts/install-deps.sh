@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --browser  plus headless Chromium for the explorer's browser test (make test: via --kea)
 set -euo pipefail
 core=(pkg-config libzstd-dev zstd libmosquitto-dev mosquitto mosquitto-clients nats-server libbpf-dev libelf-dev
-      zlib1g-dev clang llvm bpftool iproute2 prometheus)
+      zlib1g-dev clang llvm bpftool iproute2 prometheus nginx)
 kea=(kea-dhcp4-server kea-admin socat busybox isc-dhcp-client)
 browser=(chromium)
 want=("${core[@]}")
@@ -20,7 +20,7 @@ echo "install-deps: installing ${missing[*]}"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# The Debian mosquitto, nats-server and prometheus packages start system services (ports 1883, 4222, 9090); the tests start their
+# The Debian mosquitto, nats-server, prometheus and nginx packages start system services (ports 1883, 4222, 9090, 80); the tests start their
 # own on free ports. Without a policy-rc.d of the machine's own, deny service starts during the install.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
@@ -30,5 +30,5 @@ if [ ! -e "$policy" ]; then
 fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  $SUDO systemctl disable --now mosquitto prometheus nats-server >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now mosquitto prometheus nats-server nginx >/dev/null 2>&1 || true
 fi

@@ -42,12 +42,7 @@ public struct Blob: Sendable {
 
     /// The file name Java's `HollowFilesystemPublisher` gives this blob (`snapshot-3`, `delta-2-3`,
     /// `reversedelta-3-2`, `header-3`).
-    public var fileName: String {
-        switch type {
-        case .snapshot, .header: "\(type.rawValue)-\(toVersion)"
-        case .delta, .reverseDelta: "\(type.rawValue)-\(fromVersion ?? 0)-\(toVersion)"
-        }
-    }
+    public var fileName: String { BlobFileName(blob: self).baseName }
 }
 
 /// Stores the blobs a producer writes (Java: `HollowProducer.Publisher`).

@@ -1,137 +1,21 @@
-public import HollowCore
+import HollowCore
 
-/// A blob file name in a filesystem store, parsed: `snapshot-5`, `delta-4-5.zst`, `reversedelta-5-4`, `header-5`.
-public struct BlobFileName: Hashable, Sendable, CustomStringConvertible {
-    /// The blob kind.
-    public var type: BlobType
-    /// The version a (reverse) delta starts from; nil for snapshots and headers.
-    public var fromVersion: Int64?
-    /// The version the blob produces.
-    public var toVersion: Int64
-    /// The compression suffix without the dot (`zst`), or nil for a plain file.
-    public var compressionExtension: String?
-
-    /// Creates a name.
-    public init(type: BlobType, fromVersion: Int64? = nil, toVersion: Int64, compressionExtension: String? = nil) {
-        self.type = type
-        self.fromVersion = fromVersion
-        self.toVersion = toVersion
-        self.compressionExtension = compressionExtension
-    }
-
-    /// The name of `blob`'s file, with `compressionExtension` appended when given.
-    public init(blob: Blob, compressionExtension: String? = nil) {
-        self.init(
-            type: blob.type, fromVersion: blob.fromVersion, toVersion: blob.toVersion,
-            compressionExtension: compressionExtension)
-    }
-
-    /// The name without the compression suffix: Java's file name (`delta-4-5`).
-    public var baseName: String {
-        switch type {
-        case .snapshot, .header: "\(type.rawValue)-\(toVersion)"
-        case .delta, .reverseDelta: "\(type.rawValue)-\(fromVersion ?? 0)-\(toVersion)"
-        }
-    }
-
-    /// The full file name (`delta-4-5.zst`).
-    public var fileName: String {
-        compressionExtension.map { "\(baseName).\($0)" } ?? baseName
-    }
-
-    public var description: String { fileName }
-
-    /// Parses a directory entry. Returns nil with `reason` set when `name` is not a blob name.
-    ///
-    /// Versions are canonical non-negative decimals (as Java's `%d` writes them); a delta must go forward
-    /// (`from < to`) and a reverse delta backward. The suffix, if any, must be 1-16 letters or digits.
-    public static func parse(_ name: String, reason: inout String) -> BlobFileName? {
-        var base = Substring(name)
-        var ext: String?
-        if let dot = name.lastIndex(of: ".") {
-            let suffix = name[name.index(after: dot)...]
-            guard !suffix.isEmpty, suffix.count <= 16, suffix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
-            else {
-                reason = "unexpected suffix"
-                return nil
-            }
-            ext = String(suffix)
-            base = name[..<dot]
-        }
-        let type: BlobType
-        if base.hasPrefix("snapshot-") {
-            type = .snapshot
-        } else if base.hasPrefix("reversedelta-") {
-            type = .reverseDelta
-        } else if base.hasPrefix("delta-") {
-            type = .delta
-        } else if base.hasPrefix("header-") {
-            type = .header
-        } else if base.hasPrefix("snapshot_") || base.hasPrefix("delta_") || base.hasPrefix("reversedelta_") {
-            reason = "optional blob part (not supported)"
-            return nil
-        } else {
-            reason = "not a blob name"
-            return nil
-        }
-        let numbers = base.dropFirst(type.rawValue.count + 1).split(separator: "-", omittingEmptySubsequences: false)
-        var versions: [Int64] = []
-        for text in numbers {
-            guard let version = canonicalVersion(text) else {
-                reason = "bad version \"\(text)\""
-                return nil
-            }
-            versions.append(version)
-        }
-        switch type {
-        case .snapshot, .header:
-            guard versions.count == 1 else {
-                reason = "expected \(type.rawValue)-<version>"
-                return nil
-            }
-            return BlobFileName(type: type, toVersion: versions[0], compressionExtension: ext)
-        case .delta, .reverseDelta:
-            guard versions.count == 2 else {
-                reason = "expected \(type.rawValue)-<from>-<to>"
-                return nil
-            }
-            if type == .delta && versions[0] >= versions[1] {
-                reason = "a delta must go to a newer version"
-                return nil
-            }
-            if type == .reverseDelta && versions[0] <= versions[1] {
-                reason = "a reverse delta must go to an older version"
-                return nil
-            }
-            return BlobFileName(type: type, fromVersion: versions[0], toVersion: versions[1], compressionExtension: ext)
-        }
-    }
-
-    /// Parses a directory entry, or returns nil.
-    public static func parse(_ name: String) -> BlobFileName? {
-        var reason = ""
-        return parse(name, reason: &reason)
-    }
-
-    private static func canonicalVersion(_ text: Substring) -> Int64? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-            return nil
-        }
-        if text.count > 1 && text.first == "0" { return nil }
-        return Int64(text)
-    }
-}
+// The store's directory entries and namespace directories. The pure naming (BlobFileName, StoreLayout, StoreIndex)
+// lives in HollowCore, so that readers of a store over HTTP use the same names.
 
 /// What a directory entry of a store is.
 enum StoreEntry {
     case blob(BlobFileName)
     case announcement
+    case index
     case temporary
     case ignored(reason: String)
 
     init(name: String) {
-        if name == FilesystemAnnouncer.announcementFileName {
+        if name == StoreLayout.announcementFileName {
             self = .announcement
+        } else if name == StoreIndex.fileName {
+            self = .index
         } else if name.hasPrefix(".") && name.contains(Posix.tempMarker)
             || name == FilesystemAnnouncer.announcementFileName + ".tmp"
         {
@@ -154,18 +38,8 @@ enum StoreDirectory {
             throw FilesystemStoreError(code: .invalidArgument, message: "the store path is empty")
         }
         guard let namespace else { return root }
-        let components = namespace.split(separator: "/", omittingEmptySubsequences: false)
-        for component in components {
-            let valid =
-                !component.isEmpty && !component.hasPrefix(".")
-                && component.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
-            if !valid {
-                throw FilesystemStoreError(
-                    code: .invalidArgument,
-                    message:
-                        "bad namespace \"\(namespace)\": use /-separated names of letters, digits, '-', '_', '.' not starting with '.'"
-                )
-            }
+        if let problem = StoreLayout.namespaceProblem(namespace) {
+            throw FilesystemStoreError(code: .invalidArgument, message: problem)
         }
         return Posix.join(root, namespace)
     }

@@ -6,7 +6,7 @@ public import HollowCore
 /// (temp file, fsync, rename, directory fsync), so watchers never read a partial number.
 public struct FilesystemAnnouncer: Announcer {
     /// The name of the announcement file, `announced.version`.
-    public static let announcementFileName = "announced.version"
+    public static let announcementFileName = StoreLayout.announcementFileName
 
     /// The directory holding `announced.version`.
     public let directory: String
@@ -47,18 +47,9 @@ public struct FilesystemAnnouncer: Announcer {
     /// Parses the content of `announced.version`: a decimal `Int64`; surrounding ASCII whitespace is tolerated
     /// (Java writes none, but a hand-written `echo 5 > announced.version` adds a newline).
     static func parseAnnouncement(_ bytes: [UInt8], path: String) throws(FilesystemStoreError) -> Int64 {
-        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
-        let trimmed = bytes.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
-        let text = String(decoding: trimmed, as: UTF8.self)
-        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-        if !digits.isEmpty, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let version = Int64(text) {
-            return version
-        }
-        let excerpt = String(decoding: bytes.prefix(40), as: UTF8.self).unicodeScalars
-            .map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "\\u{\(String($0.value, radix: 16))}" }
-            .joined()
-        let what = bytes.isEmpty ? "it is empty" : "found \"\(excerpt)\"\(bytes.count > 40 ? "…" : "")"
+        var problem = ""
+        if let version = StoreLayout.parseAnnouncedVersion(bytes, problem: &problem) { return version }
         throw FilesystemStoreError(
-            code: .badAnnouncement, message: "\(path) does not hold a decimal version: \(what)", path: path)
+            code: .badAnnouncement, message: "\(path) does not hold a decimal version: \(problem)", path: path)
     }
 }

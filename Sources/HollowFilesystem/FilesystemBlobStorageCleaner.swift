@@ -69,6 +69,8 @@ public struct FilesystemBlobStorageCleaner: Sendable {
             if now - status.modificationSeconds > maxAge { report.deletedFiles.append(name) }
         }
         if !dryRun {
+            // The index drops the blobs first, so readers that go by it (HTTP) stop asking for them.
+            if !plan.delete.isEmpty { try StoreInventory.writeIndex(directory: directory, excluding: Set(plan.delete)) }
             for name in report.deletedFiles { try Posix.unlink(Posix.join(directory, name)) }
             if !report.deletedFiles.isEmpty { try Posix.fsyncDirectory(directory) }
         }

@@ -8,6 +8,9 @@ public import HollowCore
 /// are used, so this works on NFS.
 ///
 /// With a compressor, files carry its suffix (`snapshot-3.zst`) and a plain file of the same blob is removed.
+///
+/// After each blob the publisher rewrites `blobs.index` (``StoreIndex``), the list of the store's blobs that
+/// readers without directory listings (``StoreIndex``, HollowHTTP) use.
 public struct FilesystemPublisher: Publisher {
     /// The directory the blobs go to (the store path, plus the namespace sub-directory if any).
     public let directory: String
@@ -43,5 +46,7 @@ public struct FilesystemPublisher: Publisher {
             // A plain file of the same blob (from an earlier configuration) would be stale now.
             try Posix.unlink(Posix.join(directory, name.baseName))
         }
+        // The index is written after the blob is in place (and before any announcement of it).
+        try StoreInventory.writeIndex(directory: directory)
     }
 }

@@ -1,4 +1,4 @@
-import HollowCore
+public import HollowCore
 
 /// What a filesystem store holds: its blobs with sizes, the announced version, delta chains and gaps
 /// (used by `hollow store`).
@@ -55,6 +55,8 @@ public struct StoreInventory: Sendable {
     public var announcedVersion: Int64?
     /// Why `announced.version` could not be read, if it could not.
     public var announcementProblem: String?
+    /// Whether the directory holds a `blobs.index` (``StoreIndex``).
+    public var hasIndex = false
     /// Left-over temp files of interrupted writes (`.snapshot-3.tmp-<pid>-<random>`).
     public var temporaryFiles: [String] = []
     /// Sub-directories: blob namespaces.
@@ -122,6 +124,8 @@ public struct StoreInventory: Sendable {
                 } catch {
                     inventory.announcementProblem = error.message
                 }
+            case .index:
+                inventory.hasIndex = true
             case .temporary:
                 inventory.temporaryFiles.append(name)
             case .ignored(let reason):
@@ -144,6 +148,11 @@ public struct StoreInventory: Sendable {
                 }
             }
         }
+        sort(&inventory)
+        return inventory
+    }
+
+    private static func sort(_ inventory: inout StoreInventory) {
         func order(_ a: File, _ b: File) -> Bool {
             ((a.name.fromVersion ?? a.name.toVersion), a.name.toVersion, a.fileName)
                 < ((b.name.fromVersion ?? b.name.toVersion), b.name.toVersion, b.fileName)
@@ -152,6 +161,25 @@ public struct StoreInventory: Sendable {
         inventory.deltas.sort(by: order)
         inventory.reverseDeltas.sort(by: order)
         inventory.headers.sort(by: order)
-        return inventory
+    }
+}
+
+extension StoreInventory {
+    /// The inventory of a store listed by other means (e.g. a store served over HTTP, from its `blobs.index`):
+    /// `blobs` whose names are not blob names are skipped.
+    public init(location: String, blobs: [StoredBlob], announcedVersion: Int64?) {
+        directory = location
+        self.announcedVersion = announcedVersion
+        for blob in blobs {
+            guard let name = BlobFileName.parse(blob.name) else { continue }
+            let file = File(name: name, size: blob.size, modified: blob.modified)
+            switch name.type {
+            case .snapshot: snapshots.append(file)
+            case .delta: deltas.append(file)
+            case .reverseDelta: reverseDeltas.append(file)
+            case .header: headers.append(file)
+            }
+        }
+        Self.sort(&self)
     }
 }

@@ -4,8 +4,10 @@ import ArgumentParser
 import Glibc
 import HollowCore
 import HollowFilesystem
+import HollowHTTP
 import HollowMQTT
 import HollowZstd
+import Logging
 
 /// A command failure printed as `Error: message` with exit code 1.
 struct CLIError: Error, CustomStringConvertible {
@@ -29,12 +31,15 @@ func median(_ values: [Double]) -> Double {
 
 /// `--store ROOT [--namespace NS] [--topic-namespace NAME]`: how every `hollow` command names a store.
 ///
+/// `--store` may also be an `http://` or `https://` URL: the same store served by a web server, read through its
+/// `blobs.index` (HollowHTTP's ``HTTPBlobRetriever``); `watch`, `dump`, `store` and `explore` accept it.
+///
 /// `--store` is the store root; `--namespace` picks a dataset in a sub-directory of it and is optional (absent:
 /// the dataset sits at the root, Java's layout). The MQTT topic segment (`PREFIX/SEGMENT/announced`) is
 /// `--topic-namespace`, else the namespace, else ``MQTTTopics/rootTopicNamespace`` (`default`), the same for
 /// producers and consumers.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The store root directory (local or NFS).")
+    @Option(help: "The store root directory (local or NFS), or its http(s):// URL on a web server (watch, dump, store, explore).")
     var store: String
 
     @Option(help: "The dataset's sub-directory of the store (default: none, the blobs sit at the store root).")
@@ -44,8 +49,12 @@ struct StoreOptions: ParsableArguments {
     var topicNamespace: String?
 
     func validate() throws {
-        do { _ = try FilesystemStoreLocation(path: store, namespace: namespace) } catch {
-            throw ValidationError(error.message)
+        if isHTTP {
+            do { _ = try HTTPBlobRetriever(url: store, namespace: namespace) } catch { throw ValidationError(error.message) }
+        } else {
+            do { _ = try FilesystemStoreLocation(path: store, namespace: namespace) } catch {
+                throw ValidationError(error.message)
+            }
         }
         if let topicNamespace {
             do { _ = try MQTTTopics(namespace: topicNamespace) } catch {
@@ -55,8 +64,15 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The store root and namespace.
+    /// - Throws: ``CLIError`` when `--store` is a URL: only watch, dump, store and explore read a store over HTTP.
     var location: FilesystemStoreLocation {
-        get throws { try FilesystemStoreLocation(path: store, namespace: namespace) }
+        get throws {
+            if isHTTP {
+                throw CLIError(
+                    "--store \(store) is a URL: this command needs the store directory (watch, dump, store and explore read a URL)")
+            }
+            return try FilesystemStoreLocation(path: store, namespace: namespace)
+        }
     }
 
     /// The location, after checking that the store and the namespace directory exist.
@@ -88,6 +104,22 @@ struct StoreOptions: ParsableArguments {
     /// A retriever over the existing store, reading plain and compressed blobs.
     func retriever() throws -> FilesystemBlobRetriever {
         try existingLocation().retriever(decompressors: Self.decompressors)
+    }
+
+    /// Whether `--store` is an http(s):// URL.
+    var isHTTP: Bool { HTTPBlobRetriever.isHTTPURL(store) }
+
+    /// The store as a browsable ``BlobStore``: the directory, or the URL through its `blobs.index`.
+    func blobStore(logger: Logger = .hollowDisabled) throws -> any BlobStore {
+        if isHTTP { return try httpRetriever(logger: logger) }
+        return try retriever()
+    }
+
+    /// The retriever of an http(s):// store (reading plain and compressed blobs).
+    func httpRetriever(logger: Logger = .hollowDisabled) throws -> HTTPBlobRetriever {
+        do {
+            return try HTTPBlobRetriever(url: store, namespace: namespace, decompressors: Self.decompressors, logger: logger)
+        } catch { throw CLIError(error.message) }
     }
 }
 

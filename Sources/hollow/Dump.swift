@@ -1,6 +1,7 @@
 import ArgumentParser
 import HollowCore
 import HollowFilesystem
+import HollowHTTP
 
 /// `hollow dump --store STORE [--namespace NS] [--version V] [--from U]`: prints a state of a store as canonical
 /// JSON.
@@ -33,8 +34,8 @@ struct Dump: AsyncParsableCommand {
     /// Loads `version` (default: the announced one) of the store, from snapshot `from` when given.
     /// - Throws: ``CLIError`` naming the store and the problem.
     static func load(_ location: StoreOptions, version: Int64?, from: Int64?) async throws -> StateLoader.Loaded {
-        let retriever = try location.retriever()
-        let store = retriever.directory
+        let retriever = try location.blobStore()
+        let store = retriever.location
         let target: Int64
         if let version {
             target = version
@@ -45,6 +46,8 @@ struct Dump: AsyncParsableCommand {
                 }
                 target = announced
             } catch let error as FilesystemStoreError {
+                throw CLIError(error.message)
+            } catch let error as HTTPBlobError {
                 throw CLIError(error.message)
             }
         }

@@ -41,8 +41,8 @@ struct Explore: AsyncParsableCommand {
             (0...65535).contains(port)
         else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
         let host = String(listen[..<colon])
-        let store: FilesystemBlobRetriever
-        do { store = try location.retriever() } catch let error as CLIError { throw failure(error.description) }
+        let store: any BlobStore
+        do { store = try location.blobStore() } catch let error as CLIError { throw failure(error.description) }
 
         var credentials: String?
         if let file = operatorCredentialsFile {
@@ -76,7 +76,7 @@ struct Explore: AsyncParsableCommand {
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "hollow-explore"),
             onServerRunning: { _ in
-                print("hollow explore: serving \(store.directory) on http://\(host):\(port)/", readOnly ? "(read only)" : "(operator pinning enabled)")
+                print("hollow explore: serving \(store.location) on http://\(host):\(port)/", readOnly ? "(read only)" : "(operator pinning enabled)")
             },
             logger: logger
         )

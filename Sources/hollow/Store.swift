@@ -1,6 +1,7 @@
 import ArgumentParser
 import HollowCore
 import HollowFilesystem
+import HollowHTTP
 import HollowProducer
 
 /// `hollow store --store STORE [--namespace NS] [--check] [--clean [--keep N] [--dry-run]]`: what a filesystem
@@ -25,13 +26,21 @@ struct Store: AsyncParsableCommand {
     @Flag(help: "With --clean: only print what would be deleted.")
     var dryRun = false
 
+    @Flag(help: "Rewrite the store's blobs.index from its directory (for a store written before the index existed).")
+    var reindex = false
+
     func validate() throws {
         guard keep >= 1 else { throw ValidationError("--keep must be at least 1, not \(keep)") }
         guard clean || !dryRun else { throw ValidationError("--dry-run only applies to --clean") }
         guard !(clean && check) else { throw ValidationError("--check and --clean go in separate runs") }
+        guard !(reindex && (clean || check)) else { throw ValidationError("--reindex goes in a run of its own") }
+        if location.isHTTP && (clean || reindex) {
+            throw ValidationError("--clean and --reindex work on the store directory, not on its URL \(location.store)")
+        }
     }
 
     func run() async throws {
+        if location.isHTTP { return try await runOverHTTP() }
         let store: FilesystemStoreLocation
         do { store = try location.existingLocation() } catch let error as CLIError { throw failure(error.description) }
         if clean {
@@ -41,10 +50,36 @@ struct Store: AsyncParsableCommand {
             print(Self.render(report, directory: cleaner.directory, dryRun: dryRun), terminator: "")
             return
         }
+        if reindex {
+            let index = try StoreInventory.writeIndex(path: store.root, namespace: store.namespace)
+            print("wrote \(store.directory)/\(StoreIndex.fileName): \(index.entries.count) blobs")
+            return
+        }
         let inventory = try StoreInventory.scan(path: store.root, namespace: store.namespace)
         print(Self.render(inventory), terminator: "")
         if check {
             let report = try await Self.check(inventory.versions, StateLoader(retriever: location.retriever()))
+            print(report.text, terminator: "")
+            if report.failures > 0 { throw ExitCode.failure }
+        }
+    }
+
+    /// `hollow store --store http(s)://...`: the listing comes from the store's `blobs.index` and `announced.version`.
+    private func runOverHTTP() async throws {
+        let retriever: HTTPBlobRetriever
+        let inventory: StoreInventory
+        do {
+            retriever = try location.httpRetriever()
+            let blobs = try await retriever.inventory()
+            inventory = StoreInventory(location: retriever.location, blobs: blobs, announcedVersion: try await retriever.announcedVersion())
+        } catch let error as HTTPBlobError {
+            throw failure(error.message)
+        } catch let error as CLIError {
+            throw failure(error.description)
+        }
+        print(Self.render(inventory), terminator: "")
+        if check {
+            let report = try await Self.check(inventory.versions, StateLoader(retriever: retriever))
             print(report.text, terminator: "")
             if report.failures > 0 { throw ExitCode.failure }
         }

@@ -33,7 +33,7 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Broker user name when the URL has none. Default: $HOLLOW_MQTT_USERNAME.") var username: String?
     @Option(help: "PEM CA file for mqtts://.") var caFile: String?
     @Option(help: "MQTT topic prefix.") var prefix: String = MQTTTopics.defaultPrefix
-    @Option(help: "Refresh after a random delay up to this many milliseconds (spreads a fleet's NFS reads).")
+    @Option(help: "Refresh after a random delay up to this many milliseconds (spreads a fleet's NFS or HTTP reads).")
     var jitterMs: Int = 0
     @Option(help: "Seconds between polls of announced.version when there is no broker.") var pollInterval: Double = 1
     @Option(help: "Local blob cache directory.") var cache: String?
@@ -41,6 +41,10 @@ struct Watch: AsyncParsableCommand {
     @OptionGroup var metricsOptions: MetricsOptions
 
     func validate() throws {
+        if location.isHTTP && broker.isEmpty {
+            throw ValidationError(
+                "--store \(location.store) is a URL: follow it with --broker (polling announced.version works on a directory only)")
+        }
         guard jitterMs >= 0 else { throw ValidationError("--jitter-ms must not be negative") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
     }
@@ -49,13 +53,18 @@ struct Watch: AsyncParsableCommand {
         let logger = logging.bootstrap(label: "hollow.watch")
         let registry = metricsOptions.bootstrap()
         let consumerID = id ?? "hollow-watch-\(getpid())"
-        let storeLocation = try location.location
-        if !storeLocation.exists {
+        let storeLocation: FilesystemStoreLocation? = location.isHTTP ? nil : try location.location
+        if let storeLocation, !storeLocation.exists {
             // Waiting for a first publish is intended; say where, once, so a wrong path does not wait silently.
             writeStderr("hollow watch: \(storeLocation.directory) does not exist yet; waiting for a first publish there "
                 + "(--store names the store root, --namespace a sub-directory of it)\n")
         }
-        var retriever: any BlobRetriever = try storeLocation.retriever(decompressors: StoreOptions.decompressors)
+        var retriever: any BlobRetriever =
+            if let storeLocation {
+                try storeLocation.retriever(decompressors: StoreOptions.decompressors)
+            } else {
+                try location.httpRetriever(logger: logger)
+            }
         if let cache { retriever = try CachingBlobRetriever(upstream: retriever, directory: cache) }
         let printer = RefreshPrinter(id: consumerID)
         let jitter: Duration? = jitterMs > 0 ? .milliseconds(jitterMs) : nil
@@ -76,13 +85,15 @@ struct Watch: AsyncParsableCommand {
             reporter = statusReporter
             let mqttWatcher = try MQTTAnnouncementWatcher(
                 client: client, namespace: location.topicSegment, group: group, prefix: prefix, refreshJitter: jitter,
-                store: try Self.storeReader(store: storeLocation.root, namespace: storeLocation.namespace, group: group),
+                // Over HTTP there are no pin files to seed from: the broker's retained messages alone decide.
+                store: try storeLocation.map { try Self.storeReader(store: $0.root, namespace: $0.namespace, group: self.group) },
                 logger: logger)
             // Shut down in reverse order: the watcher stops, the reporter publishes the final status (offline, last
             // version), then the client disconnects cleanly so the broker does not send the will.
             services += [client, statusReporter, mqttWatcher]
             watcher = mqttWatcher
         } else {
+            guard let storeLocation else { throw CLIError("polling needs a store directory") }  // validate() refused a URL
             let fsWatcher = try FilesystemAnnouncementWatcher(
                 path: storeLocation.root, namespace: storeLocation.namespace, pollInterval: .milliseconds(Int64(pollInterval * 1000)), logger: logger)
             services.append(fsWatcher)

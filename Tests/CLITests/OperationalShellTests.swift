@@ -82,7 +82,10 @@ struct WatchShellTests {
             try await broker.mosquittoPub(["-r", "-q", "1", "-t", "hollow/movies/announced", "-m", "1"])
             let loaded = await BackgroundProcess.eventually { OperationalShell.refreshed(watch, to: 1) }
             try #require(loaded, "no refresh to version 1; stdout: \(watch.standardOutput) stderr: \(watch.standardError)")
-            // The watcher's metrics: the announcement it received, exported with the consumer's.
+            // The watcher's metrics: the announcement it received, exported with the consumer's. The exporter is a
+            // service of its own and may bind its port after the first refresh: wait until it answers.
+            let serving = await BackgroundProcess.eventually { (try? await httpGet(port: metricsPort, path: "/metrics")) != nil }
+            try #require(serving, "the metrics endpoint never answered; stderr: \(watch.standardError)")
             let metrics = try await httpGet(port: metricsPort, path: "/metrics").body
             #expect(metrics.contains(#"hollow_watcher_messages_total{namespace="movies",topic_kind="announced"} 1"#), "\(metrics)")
             #expect(metrics.contains(#"hollow_consumer_version{namespace="movies"} 1"#), "\(metrics)")

@@ -31,7 +31,7 @@ import Testing
         #expect(report.retainedVersions == [8, 9, 10])
         #expect(
             try listNames(dir.path) == [
-                "announced.version", "delta-8-9", "delta-9-10", "header-10", "header-8", "header-9",
+                "announced.version", "blobs.index", "delta-8-9", "delta-9-10", "header-10", "header-8", "header-9",
                 "reversedelta-10-9", "reversedelta-9-8", "snapshot-10", "snapshot-8", "snapshot-9",
             ])
         // Idempotent.
