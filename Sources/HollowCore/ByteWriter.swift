@@ -30,6 +30,19 @@ public struct ByteWriter: Sendable {
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8((u >> UInt64(shift)) & 0xFF)) }
     }
 
+    /// Writes `count` 64-bit words big-endian (as `writeInt64` each), the words of `words` then zeros.
+    public mutating func writeInt64s(_ words: [UInt64], count: Int) {
+        guard count > 0 else { return }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: count &* 8))
+        let n = Swift.min(count, words.count)
+        bytes.withUnsafeMutableBytes { raw in
+            words.withUnsafeBufferPointer { src in
+                for i in 0..<n { raw.storeBytes(of: src[i].bigEndian, toByteOffset: start &+ i &* 8, as: UInt64.self) }
+            }
+        }
+    }
+
     /// Writes a VarInt exactly as Java's `VarInt.writeVInt` (negative values take 5 bytes).
     public mutating func writeVarInt(_ v: Int32) {
         let u = UInt32(bitPattern: v)

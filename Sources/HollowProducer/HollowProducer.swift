@@ -34,10 +34,12 @@ public actor HollowProducer {
 
         /// Adds a record that writes itself (``HollowRecord``, no Codable) and the records it references.
         @discardableResult
+        @inlinable
         public func add<T: HollowRecord>(_ value: T) throws -> Int { try objectMapper.add(value) }
 
         /// Adds a value that is both ``HollowRecord`` and `Encodable` through its ``HollowRecord`` conformance.
         @discardableResult
+        @inlinable
         public func add<T: HollowRecord & Encodable>(_ value: T) throws -> Int { try objectMapper.add(value) }
     }
 
@@ -61,6 +63,8 @@ public actor HollowProducer {
     /// The last announced state and version.
     public private(set) var readState: ReadState?
     public private(set) var lastAnnouncedVersion: Int64?
+    /// The checksum of `readState`, when a cycle computed it (the next cycle's integrity check reuses it).
+    private var readStateChecksum: StateChecksum?
     private var statesSinceSnapshot = 0
 
     /// Creates a producer.
@@ -143,6 +147,7 @@ public actor HollowProducer {
         let state = loaded.state
         try rebuildEngine(from: state)
         readState = state
+        readStateChecksum = nil
         lastAnnouncedVersion = version
         // The restored version is `transitions.count` deltas past its snapshot: keep the snapshot spacing (a
         // version reached back from a newer snapshot starts a new spacing).
@@ -196,7 +201,7 @@ public actor HollowProducer {
                 return current
             }
             setHeaderTags(version: version)
-            let blobs = try writeAndCheck(version: version)
+            let blobs = try await writeAndCheck(version: version)
             phase.end(.write)
             let pending = blobs.pending
             try validate(pending)
@@ -215,6 +220,7 @@ public actor HollowProducer {
                 for l in listeners { l.announcementCompleted(version: version) }
             }
             readState = pending
+            readStateChecksum = blobs.pendingChecksum
             lastAnnouncedVersion = version
             statesSinceSnapshot = blobs.snapshotPublished ? 0 : statesSinceSnapshot + 1
             let duration = ContinuousClock.now - start
@@ -251,35 +257,48 @@ public actor HollowProducer {
     private struct WrittenBlobs {
         var toPublish: [Blob]
         var pending: ReadState
+        /// Nil when there was no previous state to check against.
+        var pendingChecksum: StateChecksum?
         var snapshotPublished: Bool
     }
 
     /// Writes the cycle's blobs and checks them: previous + delta == pending, pending + reverse == previous.
-    private func writeAndCheck(version: Int64) throws -> WrittenBlobs {
+    private func writeAndCheck(version: Int64) async throws -> WrittenBlobs {
         let snapshot = engine.writeSnapshot()
         let header = engine.writeHeader()
-        let pending = try ReadState.load(snapshot: snapshot)
+        // The pending state is loaded on another core while the deltas are written and applied.
+        async let loading = ReadState.load(snapshot: snapshot)
         var toPublish: [Blob] = []
+        var pendingSum: StateChecksum?
         let snapshotDue = lastAnnouncedVersion == nil || statesSinceSnapshot >= numStatesBetweenSnapshots
         if let previous = readState, let from = lastAnnouncedVersion {
             let delta = engine.writeDelta()
             let reverse = engine.writeReverseDelta()
             let forward = try previous.applying(delta: delta)
-            let pendingSum = StateChecksum(pending)
-            guard StateChecksum(forward) == pendingSum else {
+            let backward = try forward.applying(reverseDelta: reverse)
+            let pending = try await loading
+            // Java's four checksums (current, pending, current + delta, pending + reverse delta), hashed in
+            // parallel; the current state's is the one computed as the pending state's in the last cycle.
+            var states = [pending, forward, backward]
+            if readStateChecksum == nil { states.append(previous) }
+            let sums = await StateChecksum.of(states)
+            let previousSum = readStateChecksum ?? sums[3]
+            guard sums[1] == sums[0] else {
                 throw IntegrityCheckFailure(message: "state \(from) + delta-\(from)-\(version) differs from snapshot-\(version)")
             }
-            guard StateChecksum(try forward.applying(reverseDelta: reverse)) == StateChecksum(previous) else {
+            guard sums[2] == previousSum else {
                 throw IntegrityCheckFailure(message: "state \(version) + reversedelta-\(version)-\(from) differs from state \(from)")
             }
+            pendingSum = sums[0]
             toPublish.append(Blob(type: .delta, fromVersion: from, toVersion: version, bytes: delta))
             toPublish.append(Blob(type: .reverseDelta, fromVersion: version, toVersion: from, bytes: reverse))
         }
+        let pending = try await loading
         if snapshotDue { toPublish.append(Blob(type: .snapshot, toVersion: version, bytes: snapshot)) }
         toPublish.append(Blob(type: .header, toVersion: version, bytes: header))
         // Snapshot before deltas: a consumer that sees the delta can always find a snapshot chain too.
         toPublish.sort { order($0.type) < order($1.type) }
-        return WrittenBlobs(toPublish: toPublish, pending: pending, snapshotPublished: snapshotDue)
+        return WrittenBlobs(toPublish: toPublish, pending: pending, pendingChecksum: pendingSum, snapshotPublished: snapshotDue)
     }
 
     private func order(_ type: BlobType) -> Int {

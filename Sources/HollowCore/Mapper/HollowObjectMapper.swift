@@ -41,6 +41,19 @@ public final class HollowObjectMapper {
 
     func returnScratch(_ b: [UInt8]) { scratchPool.append(b) }
 
+    private var ordinalsPool: [[Int]] = []
+
+    /// An empty ordinal buffer with capacity, from a pool (give it back with `returnOrdinals`).
+    @usableFromInline
+    func takeOrdinals() -> [Int] {
+        guard var b = ordinalsPool.popLast() else { return [] }
+        b.removeAll(keepingCapacity: true)
+        return b
+    }
+
+    @usableFromInline
+    func returnOrdinals(_ b: [Int]) { ordinalsPool.append(b) }
+
     /// Creates a mapper that adds records to `engine`.
     public init(engine: HollowWriteStateEngine) {
         self.engine = engine
@@ -478,13 +491,18 @@ public final class HollowObjectMapper {
 }
 
 /// How the mapper writes one Swift type.
+@usableFromInline
 final class MapperType {
     enum Kind { case boxed(HollowFieldType), enumName, object, list, set, map }
     let name: String
     let kind: Kind
     var schema: HollowSchema = .list(HollowListSchema(name: "", elementType: ""))
     var swiftType: ObjectIdentifier?
-    var fields: [MapperField] = []
+    var fields: [MapperField] = [] {
+        didSet { fieldTypes = fields.map(\.type) }
+    }
+    /// The types of `fields`, for the per-field checks of ``HollowRecordWriter``.
+    private(set) var fieldTypes: [HollowFieldType] = []
     var fieldIndex: [String: Int] = [:]
     var primaryKey: [String]?
     var element: MapperType?
@@ -505,6 +523,15 @@ final class MapperType {
     init(name: String, kind: Kind) {
         self.name = name
         self.kind = kind
+    }
+
+    /// True if this is the record type of the ``HollowRecord`` type `id`.
+    @usableFromInline
+    func writes(_ id: ObjectIdentifier) -> Bool { swiftType == id && isRecordSchema }
+
+    @usableFromInline
+    func cannotWrite(_ t: Any.Type) -> HollowWriteError {
+        HollowWriteError(.schemaMismatch, "a \(t) cannot be written as \(name)")
     }
 
     /// Checks once that values of `t` can be written as this type and remembers how.

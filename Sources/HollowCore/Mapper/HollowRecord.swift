@@ -66,6 +66,7 @@ public struct HollowElementType: Sendable {
 
 extension HollowRecord {
     public static var hollowElementType: HollowElementType { .record(Self.self) }
+    @inlinable
     public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.add(self) }
 }
 
@@ -172,27 +173,43 @@ public struct HollowRecordSchema {
 }
 
 // MARK: - Writing
+//
+// The generic entry points (`reference`, `list`, `set`, `map`, `HollowElementWriter.add`, `writeRecord`)
+// are `@inlinable`: they are specialized in the module that declares the record types, so writing a
+// record's references and collections calls the element types' `hollowWrite(to:)` directly, with no
+// generic metadata instantiated per call. Everything they do beyond iterating the caller's values is in
+// the non-generic `@usableFromInline` helpers below them.
 
 /// Writes the fields of one record, in schema order, straight into its encoding. Each call writes the next
 /// declared field and checks that it has the declared kind.
 public struct HollowRecordWriter {
-    let mapper: HollowObjectMapper
-    let type: MapperType
-    var buffer: [UInt8]
-    var next = 0
+    @usableFromInline let mapper: HollowObjectMapper
+    @usableFromInline let type: MapperType
+    @usableFromInline var buffer: [UInt8]
+    @usableFromInline var next = 0
 
+    init(mapper: HollowObjectMapper, type: MapperType, buffer: [UInt8]) {
+        self.mapper = mapper
+        self.type = type
+        self.buffer = buffer
+    }
+
+    /// Checks that the next declared field has kind `kind`, and moves past it; returns its index.
     @inline(__always)
-    private mutating func nextField(_ kind: HollowFieldType, _ call: StaticString) throws(HollowWriteError) -> MapperField {
+    @usableFromInline
+    mutating func nextField(_ kind: HollowFieldType, _ call: StaticString) throws(HollowWriteError) -> Int {
+        let i = next
+        guard i < type.fieldTypes.count, type.fieldTypes[i] == kind else { throw fieldMismatch(kind, call) }
+        next = i &+ 1
+        return i
+    }
+
+    private func fieldMismatch(_ kind: HollowFieldType, _ call: StaticString) -> HollowWriteError {
         guard next < type.fields.count else {
-            throw HollowWriteError(.schemaMismatch, "\(type.name) declares \(type.fields.count) fields; \(call) writes one more")
+            return HollowWriteError(.schemaMismatch, "\(type.name) declares \(type.fields.count) fields; \(call) writes one more")
         }
         let f = type.fields[next]
-        guard f.type == kind else {
-            throw HollowWriteError(
-                .schemaMismatch, "field \(type.name).\(f.name) is \(f.type.rawValue); \(call) writes \(kind.rawValue)")
-        }
-        next += 1
-        return f
+        return HollowWriteError(.schemaMismatch, "field \(type.name).\(f.name) is \(f.type.rawValue); \(call) writes \(kind.rawValue)")
     }
 
     /// Writes the next field, an `INT` (nil and `Int32.min` are null).
@@ -250,52 +267,139 @@ public struct HollowRecordWriter {
     }
 
     /// Writes the next field, a reference: adds `value` as a record of the referenced type (nil is null).
+    @inlinable
     public mutating func reference<E: HollowElement>(_ value: E?) throws {
-        let f = try nextField(.reference, "reference")
-        guard let value else { return FieldEncoding.null(&buffer, .reference) }
-        let o = try value.hollowAdd(to: HollowElementWriter(mapper: mapper, type: f.ref!))
-        FieldEncoding.reference(&buffer, o)
+        let target = try referenceField()
+        guard let value else { return putNull() }
+        putReference(try value.hollowAdd(to: target))
     }
 
     /// Writes the next field, a reference to a LIST of `elements`, in order (nil is null).
+    @inlinable
     public mutating func list<S: Sequence>(_ elements: S?) throws where S.Element: HollowElement {
-        let f = try nextField(.reference, "list")
-        guard let elements else { return FieldEncoding.null(&buffer, .reference) }
-        let o = try mapper.writeCollection(f, .list, elements)
-        FieldEncoding.reference(&buffer, o)
+        let target = try collectionField(.list, "list")
+        guard let elements else { return putNull() }
+        var ordinals = mapper.takeOrdinals()
+        for e in elements { ordinals.append(try e.hollowAdd(to: target)) }
+        try putCollection(.list, &ordinals)
     }
 
     /// Writes the next field, a reference to a SET of `elements` (nil is null). The elements are added in
     /// the order given, which decides the ordinals of new element records.
+    @inlinable
     public mutating func set<S: Sequence>(_ elements: S?) throws where S.Element: HollowElement {
-        let f = try nextField(.reference, "set")
-        guard let elements else { return FieldEncoding.null(&buffer, .reference) }
-        let o = try mapper.writeCollection(f, .set, elements)
-        FieldEncoding.reference(&buffer, o)
+        let target = try collectionField(.set, "set")
+        guard let elements else { return putNull() }
+        var ordinals = mapper.takeOrdinals()
+        for e in elements { ordinals.append(try e.hollowAdd(to: target)) }
+        try putCollection(.set, &ordinals)
     }
 
     /// Writes the next field, a reference to a MAP of `entries` (nil is null). Keys and values are added
     /// entry by entry in the order given (a `Dictionary` in its iteration order).
+    @inlinable
     public mutating func map<S: Sequence, K: HollowElement, V: HollowElement>(_ entries: S?) throws
     where S.Element == (key: K, value: V) {
-        let f = try nextField(.reference, "map")
-        guard let entries else { return FieldEncoding.null(&buffer, .reference) }
-        let o = try mapper.writeMap(f, entries)
-        FieldEncoding.reference(&buffer, o)
+        let (keys, values) = try mapField()
+        guard let entries else { return putNull() }
+        var ordinals = mapper.takeOrdinals()
+        for e in entries {
+            ordinals.append(try e.key.hollowAdd(to: keys))
+            ordinals.append(try e.value.hollowAdd(to: values))
+        }
+        try putMap(&ordinals)
+    }
+
+    // Non-generic parts of the generic writes.
+
+    /// Moves past the next field, a reference; returns the writer of the referenced type.
+    @usableFromInline
+    mutating func referenceField() throws(HollowWriteError) -> HollowElementWriter {
+        let i = try nextField(.reference, "reference")
+        return HollowElementWriter(mapper: mapper, type: type.fields[i].ref!)
+    }
+
+    /// Moves past the next field, a reference to a LIST or SET; returns the writer of its element type.
+    @usableFromInline
+    mutating func collectionField(_ kind: HollowSchema.Kind, _ call: StaticString) throws(HollowWriteError) -> HollowElementWriter {
+        let i = try nextField(.reference, call)
+        let mt = type.fields[i].ref!
+        guard mt.schema.kind == kind, let element = mt.element else {
+            throw HollowWriteError(.schemaMismatch, "field \(type.fields[i].name) references \(mt.name), not a \(kind.rawValue)")
+        }
+        return HollowElementWriter(mapper: mapper, type: element)
+    }
+
+    /// Moves past the next field, a reference to a MAP; returns the writers of its key and value types.
+    @usableFromInline
+    mutating func mapField() throws(HollowWriteError) -> (HollowElementWriter, HollowElementWriter) {
+        let i = try nextField(.reference, "map")
+        let mt = type.fields[i].ref!
+        guard case .map = mt.kind, let keyType = mt.key, let valueType = mt.value else {
+            throw HollowWriteError(.schemaMismatch, "field \(type.fields[i].name) references \(mt.name), not a MAP")
+        }
+        return (HollowElementWriter(mapper: mapper, type: keyType), HollowElementWriter(mapper: mapper, type: valueType))
+    }
+
+    /// Writes a null reference for the field just moved past.
+    @usableFromInline
+    mutating func putNull() { FieldEncoding.null(&buffer, .reference) }
+
+    /// Writes the ordinal of the field just moved past.
+    @usableFromInline
+    mutating func putReference(_ ordinal: Int) { FieldEncoding.reference(&buffer, ordinal) }
+
+    /// Adds the LIST or SET record of the field just moved past from its element ordinals (a buffer of
+    /// ``HollowObjectMapper/takeOrdinals()``, given back here) and writes its ordinal.
+    @usableFromInline
+    mutating func putCollection(_ kind: HollowSchema.Kind, _ ordinals: inout [Int]) throws {
+        defer {
+            mapper.returnOrdinals(ordinals)
+            ordinals = []
+        }
+        let mt = type.fields[next &- 1].ref!
+        var buf = mapper.takeScratch()
+        defer { mapper.returnScratch(buf) }
+        if kind == .list {
+            HollowWriteStateEngine.encodeList(ordinals, into: &buf)
+        } else {
+            HollowWriteStateEngine.encodeSet(sorting: &ordinals, into: &buf)
+        }
+        putReference(try mapper.engine.addEncoded(buf, to: mapper.writeState(mt)))
+    }
+
+    /// Adds the MAP record of the field just moved past from its key and value ordinals, alternating, and
+    /// writes its ordinal.
+    @usableFromInline
+    mutating func putMap(_ ordinals: inout [Int]) throws {
+        defer {
+            mapper.returnOrdinals(ordinals)
+            ordinals = []
+        }
+        let mt = type.fields[next &- 1].ref!
+        var buf = mapper.takeScratch()
+        defer { mapper.returnScratch(buf) }
+        HollowWriteStateEngine.encodeMap(pairs: &ordinals, into: &buf)
+        putReference(try mapper.engine.addEncoded(buf, to: mapper.writeState(mt)))
     }
 }
 
 /// Adds an element (a record, a collection element, key or value) as a record of one Hollow type.
 public struct HollowElementWriter {
-    let mapper: HollowObjectMapper
-    let type: MapperType
+    @usableFromInline let mapper: HollowObjectMapper
+    @usableFromInline let type: MapperType
+
+    @usableFromInline
+    init(mapper: HollowObjectMapper, type: MapperType) {
+        self.mapper = mapper
+        self.type = type
+    }
 
     /// Adds a record of a ``HollowRecord`` type; returns its ordinal.
     /// - Throws: ``HollowWriteError`` `.schemaMismatch` if the declared type is another one.
+    @inlinable
     public func add<R: HollowRecord>(_ record: R) throws -> Int {
-        guard type.swiftType == ObjectIdentifier(R.self), type.isRecordSchema else {
-            throw HollowWriteError(.schemaMismatch, "a \(R.self) cannot be written as \(type.name)")
-        }
+        guard type.writes(ObjectIdentifier(R.self)) else { throw type.cannotWrite(R.self) }
         return try mapper.writeRecord(record, as: type)
     }
 
@@ -314,12 +418,14 @@ extension HollowObjectMapper {
     /// - Throws: ``HollowWriteError`` if its schema cannot be registered, a write does not fit the declared
     ///   fields, or the engine is not accepting records.
     @discardableResult
+    @inlinable
     public func add<T: HollowRecord>(_ value: T) throws -> Int {
         try writeRecord(value, as: recordType(T.self))
     }
 
     /// Adds a value that is both ``HollowRecord`` and `Encodable` through its ``HollowRecord`` conformance.
     @discardableResult
+    @inlinable
     public func add<T: HollowRecord & Encodable>(_ value: T) throws -> Int {
         try writeRecord(value, as: recordType(T.self))
     }
@@ -338,6 +444,7 @@ extension HollowObjectMapper {
     }
 
     /// The mapper type of a ``HollowRecord`` type, registering it (and what it references) on first use.
+    @usableFromInline
     func recordType<R: HollowRecord>(_ t: R.Type) throws -> MapperType {
         if let known = knownType(t), known.isRecordSchema { return known }
         var schema = HollowRecordSchema(typeName: Self.defaultName(t))
@@ -393,22 +500,44 @@ extension HollowObjectMapper {
     }
 
     /// Writes one record through its ``HollowRecord/hollowWrite(to:)`` into a buffer of this nesting depth.
+    @inlinable
     func writeRecord<R: HollowRecord>(_ record: R, as mt: MapperType) throws -> Int {
+        var w = beginRecord(mt)
+        do {
+            try record.hollowWrite(to: &w)
+        } catch {
+            endRecord(&w)
+            throw error
+        }
+        return try finishRecord(&w, R.self)
+    }
+
+    /// A writer for a record of `mt` over the reused buffer of the next nesting depth.
+    @usableFromInline
+    func beginRecord(_ mt: MapperType) -> HollowRecordWriter {
         if recordDepth == recordBuffers.count { recordBuffers.append([]) }
-        let depth = recordDepth
         var w = HollowRecordWriter(mapper: self, type: mt, buffer: [])
-        swap(&w.buffer, &recordBuffers[depth])
+        swap(&w.buffer, &recordBuffers[recordDepth])
         w.buffer.removeAll(keepingCapacity: true)
         recordDepth += 1
-        defer {
-            recordDepth -= 1
-            swap(&w.buffer, &recordBuffers[depth])
+        return w
+    }
+
+    /// Gives the writer's buffer back to its nesting depth.
+    @usableFromInline
+    func endRecord(_ w: inout HollowRecordWriter) {
+        recordDepth -= 1
+        swap(&w.buffer, &recordBuffers[recordDepth])
+    }
+
+    /// Checks that every field was written and adds the record to the engine; returns its ordinal.
+    @usableFromInline
+    func finishRecord(_ w: inout HollowRecordWriter, _ t: Any.Type) throws -> Int {
+        defer { endRecord(&w) }
+        guard w.next == w.type.fieldTypes.count else {
+            throw HollowWriteError(.schemaMismatch, "\(t) wrote \(w.next) of the \(w.type.fields.count) fields of \(w.type.name)")
         }
-        try record.hollowWrite(to: &w)
-        guard w.next == mt.fields.count else {
-            throw HollowWriteError(.schemaMismatch, "\(R.self) wrote \(w.next) of the \(mt.fields.count) fields of \(mt.name)")
-        }
-        return try engine.addEncoded(w.buffer, to: writeState(mt))
+        return try engine.addEncoded(w.buffer, to: writeState(w.type))
     }
 
     /// Writes a boxed scalar record.
@@ -417,48 +546,6 @@ extension HollowObjectMapper {
         var buf = takeScratch()
         defer { returnScratch(buf) }
         try encodeScalar(value, as: ft, nullNaN: true, into: &buf) { "\(mt.name).value" }
-        return try engine.addEncoded(buf, to: writeState(mt))
-    }
-
-    /// Writes the LIST or SET record of field `f` (elements first, in order).
-    func writeCollection<S: Sequence>(_ f: MapperField, _ kind: HollowSchema.Kind, _ elements: S) throws -> Int
-    where S.Element: HollowElement {
-        let mt = f.ref!
-        guard mt.schema.kind == kind, let element = mt.element else {
-            throw HollowWriteError(.schemaMismatch, "field \(f.name) references \(mt.name), not a \(kind.rawValue)")
-        }
-        let sink = HollowElementWriter(mapper: self, type: element)
-        var ordinals: [Int] = []
-        ordinals.reserveCapacity(elements.underestimatedCount)
-        for e in elements { ordinals.append(try e.hollowAdd(to: sink)) }
-        var buf = takeScratch()
-        defer { returnScratch(buf) }
-        if kind == .list {
-            HollowWriteStateEngine.encodeList(ordinals, into: &buf)
-        } else {
-            HollowWriteStateEngine.encodeSet(ordinals, into: &buf)
-        }
-        return try engine.addEncoded(buf, to: writeState(mt))
-    }
-
-    /// Writes the MAP record of field `f` (keys and values first, entry by entry).
-    func writeMap<S: Sequence, K: HollowElement, V: HollowElement>(_ f: MapperField, _ entries: S) throws -> Int
-    where S.Element == (key: K, value: V) {
-        let mt = f.ref!
-        guard case .map = mt.kind, let keyType = mt.key, let valueType = mt.value else {
-            throw HollowWriteError(.schemaMismatch, "field \(f.name) references \(mt.name), not a MAP")
-        }
-        let keys = HollowElementWriter(mapper: self, type: keyType)
-        let values = HollowElementWriter(mapper: self, type: valueType)
-        var pairs: [(key: Int, value: Int)] = []
-        pairs.reserveCapacity(entries.underestimatedCount)
-        for e in entries {
-            let k = try e.key.hollowAdd(to: keys)
-            pairs.append((key: k, value: try e.value.hollowAdd(to: values)))
-        }
-        var buf = takeScratch()
-        defer { returnScratch(buf) }
-        HollowWriteStateEngine.encodeMap(pairs, into: &buf)
         return try engine.addEncoded(buf, to: writeState(mt))
     }
 }

@@ -191,6 +191,35 @@ public final class HollowWriteStateEngine {
         }
     }
 
+    /// A SET record from element ordinals that may be reordered (sorted in place): as ``encodeSet(_:into:)``.
+    static func encodeSet(sorting elements: inout [Int], into buf: inout [UInt8]) {
+        elements.sort()
+        appendVarInt(&buf, UInt32(elements.count))
+        var prev = 0
+        for e in elements {
+            appendVarInt(&buf, UInt32(e - prev))
+            prev = e
+        }
+    }
+
+    /// A MAP record from key and value ordinals alternating (`[k0, v0, k1, v1, ...]`, overwritten): as
+    /// ``encodeMap(_:into:)``.
+    static func encodeMap(pairs: inout [Int], into buf: inout [UInt8]) {
+        let n = pairs.count / 2
+        // Ordinals are below 2^31: key << 32 | value sorts by key, then value.
+        for i in 0..<n { pairs[i] = pairs[2 * i] << 32 | pairs[2 * i + 1] }
+        pairs.removeLast(pairs.count - n)
+        pairs.sort()
+        appendVarInt(&buf, UInt32(n))
+        var prev = 0
+        for e in pairs {
+            let key = e >> 32
+            appendVarInt(&buf, UInt32(key - prev))
+            appendVarInt(&buf, UInt32(e & 0xFFFF_FFFF))
+            prev = key
+        }
+    }
+
     /// A MAP record: size, then entries sorted by key, then value (repeats kept, as Java's
     /// `HollowMapWriteRecord` keeps them), keys as deltas.
     static func encodeMap(_ entries: [(key: Int, value: Int)], into buf: inout [UInt8]) {

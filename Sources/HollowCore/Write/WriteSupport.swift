@@ -41,9 +41,7 @@ struct WriteBitArray {
     /// Writes `VarLong numWords` then the first `numWords` words big-endian.
     func write(to w: inout ByteWriter, numWords: Int) {
         w.writeVarLong(Int64(numWords))
-        for i in 0..<numWords {
-            w.writeInt64(Int64(bitPattern: i < words.count ? words[i] : 0))
-        }
+        w.writeInt64s(words, count: numWords)
     }
 }
 
@@ -114,9 +112,7 @@ struct WriteBitSet: Equatable {
         let segments = maxBit < 0 ? 1 : (maxBit >> 14) + 1
         let numWords = segments * 256
         w.writeInt32(Int32(numWords))
-        for i in 0..<numWords {
-            w.writeInt64(Int64(bitPattern: i < words.count ? words[i] : 0))
-        }
+        w.writeInt64s(words, count: numWords)
     }
 }
 
