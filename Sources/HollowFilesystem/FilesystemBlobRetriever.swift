@@ -62,6 +62,25 @@ public final class FilesystemBlobRetriever: BlobRetriever {
         }
     }
 
+    /// The digests recorded with `version`: the header tags of its header blob, completed by its digest file
+    /// (`digests-5`), which also serves when the header blob is gone. Nil when neither records any.
+    /// - Throws: ``FilesystemStoreError`` when a file exists but cannot be read, ``BlobDigestError`` for a
+    ///   malformed digest file.
+    public func retrieveBlobDigests(version: Int64) async throws -> BlobDigests? {
+        var fromHeader: BlobDigests?
+        if let header = try await retrieveHeaderBlob(desiredVersion: version) {
+            fromHeader = BlobDigests(headerBlob: try await header.bytes(), version: version)
+        }
+        let directory = directory
+        let fromFile = try await BlockingIO.run { try FilesystemDigestFile.read(directory: directory, version: version) }
+        switch (fromHeader, fromFile) {
+        case (nil, nil): return nil
+        case (let header?, nil): return header.byBlobName.isEmpty ? nil : header
+        case (nil, let file?): return file
+        case (let header?, let file?): return file.merging(header)  // the header blob's tags win
+        }
+    }
+
     /// The blob stored under `name` (`snapshot-3`, `delta-2-3`, or with its suffix `snapshot-3.zst`), or nil.
     /// Without a suffix a plain or a compressed file is found alike.
     /// - Throws: ``FilesystemStoreError`` `.invalidArgument` when `name` is not a blob name.

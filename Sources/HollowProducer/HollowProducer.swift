@@ -201,6 +201,8 @@ public actor HollowProducer {
             let pending = blobs.pending
             try validate(pending)
             phase.end(.validate)
+            // The digest record goes first: by the time a blob is visible, its digest can be checked.
+            try await publisher.publishDigests(blobs.digests)
             for blob in blobs.toPublish {
                 try await publisher.publish(blob)
                 let size = try await blob.bytes().count
@@ -252,14 +254,17 @@ public actor HollowProducer {
         var toPublish: [Blob]
         var pending: ReadState
         var snapshotPublished: Bool
+        /// The digests of the published snapshot, delta and reverse delta (also in the header blob's tags).
+        var digests: BlobDigests
     }
 
     /// Writes the cycle's blobs and checks them: previous + delta == pending, pending + reverse == previous.
+    /// The header blob records the digests of the others in its tags (``BlobDigests``).
     private func writeAndCheck(version: Int64) throws -> WrittenBlobs {
         let snapshot = engine.writeSnapshot()
-        let header = engine.writeHeader()
         let pending = try ReadState.load(snapshot: snapshot)
         var toPublish: [Blob] = []
+        var written: [(blob: Blob, bytes: [UInt8])] = []
         let snapshotDue = lastAnnouncedVersion == nil || statesSinceSnapshot >= numStatesBetweenSnapshots
         if let previous = readState, let from = lastAnnouncedVersion {
             let delta = engine.writeDelta()
@@ -272,14 +277,18 @@ public actor HollowProducer {
             guard StateChecksum(try forward.applying(reverseDelta: reverse)) == StateChecksum(previous) else {
                 throw IntegrityCheckFailure(message: "state \(version) + reversedelta-\(version)-\(from) differs from state \(from)")
             }
-            toPublish.append(Blob(type: .delta, fromVersion: from, toVersion: version, bytes: delta))
-            toPublish.append(Blob(type: .reverseDelta, fromVersion: version, toVersion: from, bytes: reverse))
+            written.append((Blob(type: .delta, fromVersion: from, toVersion: version, bytes: delta), delta))
+            written.append((Blob(type: .reverseDelta, fromVersion: version, toVersion: from, bytes: reverse), reverse))
         }
-        if snapshotDue { toPublish.append(Blob(type: .snapshot, toVersion: version, bytes: snapshot)) }
+        if snapshotDue { written.append((Blob(type: .snapshot, toVersion: version, bytes: snapshot), snapshot)) }
+        toPublish = written.map(\.blob)
+        var digests = BlobDigests(version: version)
+        for (blob, bytes) in written { digests.byBlobName[blob.fileName] = BlobDigest(of: bytes) }
+        let header = engine.writeHeader(extraTags: digests.headerTags)
         toPublish.append(Blob(type: .header, toVersion: version, bytes: header))
         // Snapshot before deltas: a consumer that sees the delta can always find a snapshot chain too.
         toPublish.sort { order($0.type) < order($1.type) }
-        return WrittenBlobs(toPublish: toPublish, pending: pending, snapshotPublished: snapshotDue)
+        return WrittenBlobs(toPublish: toPublish, pending: pending, snapshotPublished: snapshotDue, digests: digests)
     }
 
     private func order(_ type: BlobType) -> Int {
