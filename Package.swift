@@ -149,6 +149,7 @@ let package = Package(
             name: "HollowLifecycleTests",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowTestSupport",
+                subprocess,
             ],
             swiftSettings: strictSettings
         ),
