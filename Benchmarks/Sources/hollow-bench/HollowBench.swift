@@ -14,6 +14,7 @@ struct HollowBench: AsyncParsableCommand {
             BenchKeaBPF.self,
             BenchLoad.self,
             BenchMQTT.self,
+            BenchVerify.self,
         ]
     )
 }
