@@ -59,9 +59,9 @@ struct BenchVerify: AsyncParsableCommand {
             var a = 0.0, b = 0.0
             if run % 2 == 0 {
                 a = try await timed { _ = try await plain.load(version: version) }
-                b = try await timed { precondition(try await verifying.load(version: version).verification == .verified) }
+                b = try await timed { try await loadVerified(verifying) }
             } else {
-                b = try await timed { precondition(try await verifying.load(version: version).verification == .verified) }
+                b = try await timed { try await loadVerified(verifying) }
                 a = try await timed { _ = try await plain.load(version: version) }
             }
             _ = state
@@ -76,6 +76,11 @@ struct BenchVerify: AsyncParsableCommand {
         print("ReadState.load (in memory):     \(fmt(l)) ms = \(fmt(megabytes / l * 1000, 0)) MB/s; digest/load \(fmt(d / l, 3))")
         print("StateLoader.load, no verify:    \(fmt(p)) ms (file read + load)")
         print("StateLoader.load, verified:     \(fmt(v)) ms (+ digest record read + XXH3); verified/unverified \(fmt(v / p, 3))")
+    }
+
+    private func loadVerified(_ loader: StateLoader) async throws {
+        let loaded = try await loader.load(version: version)
+        guard loaded.verification == .verified else { throw ValidationError("the snapshot was not verified") }
     }
 
     private func timed(_ body: () async throws -> Void) async throws -> Double {
