@@ -19,6 +19,7 @@ public struct Blob: Sendable {
     /// The version the blob produces (for a reverse delta, the older version).
     public let toVersion: Int64
     private let loader: @Sendable () async throws -> [UInt8]
+    private let digestingLoader: (@Sendable () async throws -> (bytes: [UInt8], digest: BlobDigest))?
 
     /// A blob whose bytes are already in memory.
     public init(type: BlobType, fromVersion: Int64? = nil, toVersion: Int64, bytes: [UInt8]) {
@@ -30,15 +31,34 @@ public struct Blob: Sendable {
         type: BlobType, fromVersion: Int64? = nil, toVersion: Int64,
         loader: @escaping @Sendable () async throws -> [UInt8]
     ) {
+        self.init(type: type, fromVersion: fromVersion, toVersion: toVersion, loader: loader, digestingLoader: nil)
+    }
+
+    /// A blob whose bytes `loader` reads on demand, and which `digestingLoader` reads while computing their
+    /// ``BlobDigest`` on the way (e.g. chunk by chunk as a file is read, while each chunk is still in cache).
+    public init(
+        type: BlobType, fromVersion: Int64? = nil, toVersion: Int64,
+        loader: @escaping @Sendable () async throws -> [UInt8],
+        digestingLoader: (@Sendable () async throws -> (bytes: [UInt8], digest: BlobDigest))?
+    ) {
         precondition((fromVersion == nil) == (type == .snapshot || type == .header), "fromVersion is for deltas only")
         self.type = type
         self.fromVersion = fromVersion
         self.toVersion = toVersion
         self.loader = loader
+        self.digestingLoader = digestingLoader
     }
 
     /// The uncompressed blob bytes.
     public func bytes() async throws -> [UInt8] { try await loader() }
+
+    /// The uncompressed blob bytes and their digest, computed while reading where the retriever can (else
+    /// after reading).
+    public func bytesWithDigest() async throws -> (bytes: [UInt8], digest: BlobDigest) {
+        if let digestingLoader { return try await digestingLoader() }
+        let bytes = try await loader()
+        return (bytes, BlobDigest(of: bytes))
+    }
 
     /// The file name Java's `HollowFilesystemPublisher` gives this blob (`snapshot-3`, `delta-2-3`,
     /// `reversedelta-3-2`, `header-3`).

@@ -193,13 +193,12 @@ extension BlobRetriever {
         } catch {
             return .damaged("the digest record of \(blob.fileName) cannot be read: \(error)")
         }
-        let bytes: [UInt8]
+        let computed: BlobDigest
         do {
-            bytes = try await blob.bytes()
+            computed = try await blob.bytesWithDigest().digest
         } catch {
             return .damaged("\(blob.fileName) cannot be read: \(error)")
         }
-        let computed = BlobDigest(of: bytes)
         guard let recorded else { return .unverified(computed: computed) }
         if computed == recorded { return .verified(recorded) }
         return .damaged(BlobDigestError.mismatch(blobName: blob.fileName, recorded: recorded, computed: computed).message)

@@ -163,21 +163,22 @@ public struct StateLoader: Sendable {
         _ blob: Blob, requested: Int64, _ body: ([UInt8]) throws -> ReadState
     ) async throws -> (ReadState, Bool) {
         let recorded = verifiesDigests ? try await recordedDigest(of: blob, requested: requested) : nil
-        func bytes() async throws -> [UInt8] {
+        func bytes() async throws -> (bytes: [UInt8], digest: BlobDigest?) {
             do {
-                return try await blob.bytes()
+                // With a recorded digest, hash while reading (no second pass over a large blob in memory).
+                if recorded != nil { return try await blob.bytesWithDigest() }
+                return (try await blob.bytes(), nil)
             } catch {
                 throw RefreshError(.retrievalFailed, "could not read \(blob.fileName): \(error)", requestedVersion: requested)
             }
         }
-        var data = try await bytes()
-        if let recorded {
-            var computed = BlobDigest(of: data)
+        var (data, digest) = try await bytes()
+        if let recorded, var computed = digest {
             if computed != recorded {
                 // Drop a cached copy and read the blob again from its source.
                 await retriever.blobFailedVerification(blob)
-                data = try await bytes()
-                computed = BlobDigest(of: data)
+                (data, digest) = try await bytes()
+                computed = digest ?? BlobDigest(of: data)
                 if computed != recorded {
                     await retriever.blobFailedVerification(blob)
                     let error = BlobDigestError.mismatch(blobName: blob.fileName, recorded: recorded, computed: computed)
