@@ -51,7 +51,7 @@ struct BenchVerify: AsyncParsableCommand {
         var sink: UInt64 = 0
         for run in 0...runs {
             let t0 = cpuMilliseconds()
-            sink ^= XXH3.hash(bytes)
+            sink &+= XXH3.hash(bytes)
             let t1 = cpuMilliseconds()
             let state = try ReadState.load(snapshot: bytes)
             let t2 = cpuMilliseconds()
@@ -72,7 +72,7 @@ struct BenchVerify: AsyncParsableCommand {
             storeVerified.append(b)
         }
         let d = median(digest), l = median(load), p = median(storePlain), v = median(storeVerified)
-        print("XXH3-64 digest:                 \(fmt(d)) ms = \(fmt(megabytes / d * 1000, 0)) MB/s (checksum \(String(sink, radix: 16)))")
+        print("XXH3-64 digest:                 \(fmt(d)) ms = \(fmt(megabytes / d * 1000, 0)) MB/s (digest \(BlobDigest(of: bytes)), sum \(String(sink, radix: 16)))")
         print("ReadState.load (in memory):     \(fmt(l)) ms = \(fmt(megabytes / l * 1000, 0)) MB/s; digest/load \(fmt(d / l, 3))")
         print("StateLoader.load, no verify:    \(fmt(p)) ms (file read + load)")
         print("StateLoader.load, verified:     \(fmt(v)) ms (+ digest record read + XXH3); verified/unverified \(fmt(v / p, 3))")
