@@ -172,6 +172,7 @@ let package = Package(
             name: "HollowLifecycleTests",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowConsumer", "HollowFilesystem", "HollowZstd", "HollowTestSupport",
+                subprocess,
             ],
             swiftSettings: strictSettings
         ),

@@ -33,6 +33,18 @@ public struct CachingBlobRetriever: BlobRetriever {
         try await upstream.retrieveHeaderBlob(desiredVersion: desiredVersion)
     }
 
+    /// The digests the upstream store recorded (read from upstream each time, never cached, so a damaged local
+    /// copy is always checked against the source's record).
+    public func retrieveBlobDigests(version: Int64) async throws -> BlobDigests? {
+        try await upstream.retrieveBlobDigests(version: version)
+    }
+
+    /// Drops the cached copy of `blob`, so the next read fetches it from upstream again.
+    public func blobFailedVerification(_ blob: Blob) async {
+        try? FileManager.default.removeItem(atPath: directory + "/" + blob.fileName)
+        await upstream.blobFailedVerification(blob)
+    }
+
     private func cached(_ blob: Blob) -> Blob {
         let path = directory + "/" + blob.fileName
         return Blob(type: blob.type, fromVersion: blob.fromVersion, toVersion: blob.toVersion) {

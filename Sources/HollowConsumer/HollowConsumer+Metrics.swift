@@ -28,6 +28,8 @@ struct ConsumerInstruments: Sendable {
     let secondsSinceLastSuccess: Gauge
     let snapshotLoads: Counter
     let deltasApplied: Counter
+    let stateVerified: Gauge
+    let damagedBlobRefusals: Counter
 
     init(dimensions: [(String, String)]) {
         version = Gauge(label: "hollow_consumer_version", dimensions: dimensions)
@@ -40,12 +42,19 @@ struct ConsumerInstruments: Sendable {
         secondsSinceLastSuccess = Gauge(label: "hollow_consumer_seconds_since_last_success", dimensions: dimensions)
         snapshotLoads = Counter(label: "hollow_consumer_snapshot_loads_total", dimensions: dimensions)
         deltasApplied = Counter(label: "hollow_consumer_deltas_applied_total", dimensions: dimensions)
+        stateVerified = Gauge(label: "hollow_consumer_state_verified", dimensions: dimensions)
+        damagedBlobRefusals = Counter(label: "hollow_consumer_damaged_blob_refusals_total", dimensions: dimensions)
         // Counters appear at zero from the start, so rates and alerts work before the first event.
-        for counter in [refreshSuccesses, refreshFailures, snapshotLoads, deltasApplied] { counter.increment(by: 0) }
+        for counter in [refreshSuccesses, refreshFailures, snapshotLoads, deltasApplied, damagedBlobRefusals] {
+            counter.increment(by: 0)
+        }
     }
 
-    func recordSuccess(version v: Int64, pinned isPinned: Bool, duration: Duration, snapshots: Int, deltas: Int) {
+    func recordSuccess(
+        version v: Int64, pinned isPinned: Bool, duration: Duration, snapshots: Int, deltas: Int, verified: Bool
+    ) {
         version.record(Double(v))
+        stateVerified.record(verified ? 1 : 0)
         pinned.record(isPinned ? 1 : 0)
         refreshDuration.record(duration: duration)
         refreshSuccesses.increment()
@@ -55,8 +64,9 @@ struct ConsumerInstruments: Sendable {
         if deltas > 0 { deltasApplied.increment(by: deltas) }
     }
 
-    func recordFailure() {
+    func recordFailure(damagedBlob: Bool) {
         refreshFailures.increment()
+        if damagedBlob { damagedBlobRefusals.increment() }
     }
 
     /// Seconds since the Unix epoch (wall clock), as Prometheus timestamps are.

@@ -35,6 +35,12 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
         public var snapshotLoads: Int = 0
         /// Deltas and reverse deltas applied since start.
         public var deltasApplied: Int = 0
+        /// Whether the current state was verified: its snapshot and every delta applied since matched the
+        /// digests the producer recorded. `.unverified` when some blob had no digest (a Java-written store); nil
+        /// before the first successful refresh.
+        public var stateVerification: BlobVerification?
+        /// Refreshes refused because a blob did not match its recorded digest, since start.
+        public var damagedBlobRefusals: Int = 0
 
         /// Time since the last successful refresh, nil if there was none.
         public var timeSinceLastSuccess: Duration? { lastSuccess.map { ContinuousClock.now - $0 } }
@@ -65,6 +71,8 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
     ///     ``triggerRefresh()`` goes to the newest snapshot the retriever has, and you call ``triggerRefreshTo(_:)``.
     ///   - refreshListeners: observers of every refresh (status reporting, metrics).
     ///   - maxDeltasBeforeDoubleSnapshot: longer delta chains are replaced by a snapshot.
+    ///   - verifiesBlobDigests: check every blob against the digest the producer recorded before applying it
+    ///     (a mismatch fails the refresh; blobs without a digest load unverified).
     ///   - logger: where refreshes are logged.
     ///   - metricsDimensions: dimensions (Prometheus labels) of the consumer's swift-metrics instruments, e.g.
     ///     `[("namespace", "movies")]` to tell several consumers in one process apart (see docs/metrics.md).
@@ -73,11 +81,14 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
         announcementWatcher: (any AnnouncementWatcher)? = nil,
         refreshListeners: [any RefreshListener] = [],
         maxDeltasBeforeDoubleSnapshot: Int = 32,
+        verifiesBlobDigests: Bool = true,
         logger: Logger = .hollowDisabled,
         metricsDimensions: [(String, String)] = []
     ) {
         self.instruments = ConsumerInstruments(dimensions: metricsDimensions)
-        self.loader = StateLoader(retriever: blobRetriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot)
+        self.loader = StateLoader(
+            retriever: blobRetriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot,
+            verifiesDigests: verifiesBlobDigests)
         self.watcher = announcementWatcher
         self.listeners = refreshListeners
         self.logger = logger
@@ -95,6 +106,9 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
 
     /// Whether the loaded version was chosen by a pin.
     public var isPinned: Bool { metricsState.withLock { $0.isPinned } }
+
+    /// Whether the current state was checked against recorded blob digests (nil before the first refresh).
+    public var stateVerification: BlobVerification? { metricsState.withLock { $0.stateVerification } }
 
     /// The figures users watch (version, durations, failures, pinned).
     public var metrics: Metrics { metricsState.withLock { $0 } }
@@ -213,15 +227,23 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
                 } else {
                     plan = try await loader.planner.planToLatest(from: beforeVersion)
                 }
-                let steps = try await loader.applyStepwise(plan, to: before)
+                let applied = try await loader.applyVerifying(plan, to: before)
+                let steps = applied.steps
                 guard let state = steps.last?.to ?? before else {
                     throw RefreshError(.versionNotFound, "no snapshot to start from", requestedVersion: version)
                 }
+                // A delta chain keeps the state verified only if the state it started from was.
+                let previous = metricsState.withLock { $0.stateVerification }
+                let verification: BlobVerification =
+                    steps.isEmpty
+                    ? (previous ?? .unverified)
+                    : plan.snapshot == nil && previous != .verified ? .unverified : applied.verification
                 let duration = ContinuousClock.now - start
                 current.withLock { $0 = state }
                 instruments.recordSuccess(
                     version: plan.destinationVersion, pinned: pinned, duration: duration,
-                    snapshots: plan.snapshot == nil ? 0 : 1, deltas: plan.transitions.count)
+                    snapshots: plan.snapshot == nil ? 0 : 1, deltas: plan.transitions.count,
+                    verified: verification == .verified)
                 let followers = transitionListeners.withLock { $0 }
                 for f in followers {
                     for step in steps {
@@ -238,6 +260,7 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
                     m.lastError = nil
                     m.snapshotLoads += plan.snapshot == nil ? 0 : 1
                     m.deltasApplied += plan.transitions.count
+                    m.stateVerification = verification
                 }
                 logger.debug(
                     "refresh succeeded",
@@ -245,8 +268,10 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
                         "hollow.version.from": "\(beforeVersion.map(String.init) ?? "none")",
                         "hollow.version": "\(plan.destinationVersion)", "hollow.pinned": "\(pinned)",
                         "hollow.refresh.ms": "\(duration.milliseconds)",
+                        "hollow.verification": "\(verification.rawValue)",
                     ])
                 for l in listeners {
+                    l.stateVerification(version: plan.destinationVersion, verification)
                     l.refreshSuccessful(
                         beforeVersion: beforeVersion, version: plan.destinationVersion, requestedVersion: version,
                         duration: duration, isPinned: pinned)
@@ -261,8 +286,10 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
 
     private func report(failure error: any Error, requested: Int64) {
         let beforeVersion = currentVersion
-        instruments.recordFailure()
+        let damaged = (error as? RefreshError)?.code == .blobDamaged
+        instruments.recordFailure(damagedBlob: damaged)
         metricsState.withLock { m in
+            if damaged { m.damagedBlobRefusals += 1 }
             m.consecutiveFailures += 1
             m.refreshFailures += 1
             m.lastError = "\(error)"

@@ -19,6 +19,7 @@ public struct Blob: Sendable {
     /// The version the blob produces (for a reverse delta, the older version).
     public let toVersion: Int64
     private let loader: @Sendable () async throws -> [UInt8]
+    private let digestingLoader: (@Sendable () async throws -> (bytes: [UInt8], digest: BlobDigest))?
 
     /// A blob whose bytes are already in memory.
     public init(type: BlobType, fromVersion: Int64? = nil, toVersion: Int64, bytes: [UInt8]) {
@@ -30,15 +31,34 @@ public struct Blob: Sendable {
         type: BlobType, fromVersion: Int64? = nil, toVersion: Int64,
         loader: @escaping @Sendable () async throws -> [UInt8]
     ) {
+        self.init(type: type, fromVersion: fromVersion, toVersion: toVersion, loader: loader, digestingLoader: nil)
+    }
+
+    /// A blob whose bytes `loader` reads on demand, and which `digestingLoader` reads while computing their
+    /// ``BlobDigest`` on the way (e.g. chunk by chunk as a file is read, while each chunk is still in cache).
+    public init(
+        type: BlobType, fromVersion: Int64? = nil, toVersion: Int64,
+        loader: @escaping @Sendable () async throws -> [UInt8],
+        digestingLoader: (@Sendable () async throws -> (bytes: [UInt8], digest: BlobDigest))?
+    ) {
         precondition((fromVersion == nil) == (type == .snapshot || type == .header), "fromVersion is for deltas only")
         self.type = type
         self.fromVersion = fromVersion
         self.toVersion = toVersion
         self.loader = loader
+        self.digestingLoader = digestingLoader
     }
 
     /// The uncompressed blob bytes.
     public func bytes() async throws -> [UInt8] { try await loader() }
+
+    /// The uncompressed blob bytes and their digest, computed while reading where the retriever can (else
+    /// after reading).
+    public func bytesWithDigest() async throws -> (bytes: [UInt8], digest: BlobDigest) {
+        if let digestingLoader { return try await digestingLoader() }
+        let bytes = try await loader()
+        return (bytes, BlobDigest(of: bytes))
+    }
 
     /// The file name Java's `HollowFilesystemPublisher` gives this blob (`snapshot-3`, `delta-2-3`,
     /// `reversedelta-3-2`, `header-3`).
@@ -49,6 +69,14 @@ public struct Blob: Sendable {
 public protocol Publisher: Sendable {
     /// Stores `blob` durably under its name; replaces a blob of the same name (a re-published delta).
     func publish(_ blob: Blob) async throws
+    /// Stores the digests of the blobs a cycle publishes, where the store keeps them besides the header blob's
+    /// tags (a filesystem store writes a digest file). Called before the cycle's blobs are published.
+    func publishDigests(_ digests: BlobDigests) async throws
+}
+
+extension Publisher {
+    /// Keeps no digest record besides the header blob's tags.
+    public func publishDigests(_ digests: BlobDigests) async throws {}
 }
 
 /// Finds the blobs a consumer needs (Java: `HollowConsumer.BlobRetriever`).
@@ -61,6 +89,35 @@ public protocol BlobRetriever: Sendable {
     func retrieveReverseDeltaBlob(currentVersion: Int64) async throws -> Blob?
     /// The header blob of exactly `desiredVersion`, or nil.
     func retrieveHeaderBlob(desiredVersion: Int64) async throws -> Blob?
+    /// The blob digests the producer recorded with `version` (see ``BlobDigests``), or nil when there is no
+    /// record (a store written by Java Hollow or an older swift-hollow).
+    func retrieveBlobDigests(version: Int64) async throws -> BlobDigests?
+    /// Told when `blob` did not match its recorded digest, before the consumer retries it: a retriever with a
+    /// local copy drops it, so the retry reads the blob again from its source.
+    func blobFailedVerification(_ blob: Blob) async
+}
+
+extension BlobRetriever {
+    /// Reads the digests from the header tags of `version`'s header blob; nil when there is no header blob of
+    /// exactly that version or it cannot be parsed.
+    /// - Throws: when the header blob exists but cannot be read.
+    public func retrieveBlobDigests(version: Int64) async throws -> BlobDigests? {
+        guard let blob = try await retrieveHeaderBlob(desiredVersion: version), blob.toVersion == version else {
+            return nil
+        }
+        return BlobDigests(headerBlob: try await blob.bytes(), version: version)
+    }
+
+    /// Keeps no local copies: nothing to drop.
+    public func blobFailedVerification(_ blob: Blob) async {}
+}
+
+extension BlobDigests {
+    /// The digests in the header tags of a header blob's bytes; nil when the bytes are not a blob header.
+    public init?(headerBlob bytes: [UInt8], version: Int64) {
+        guard let header = try? HollowBlobHeader.read(bytes) else { return nil }
+        self.init(version: version, headerTags: header.headerTags)
+    }
 }
 
 /// One blob file of a store, as a listing names it (no bytes: retrieve those through the ``BlobRetriever``).
@@ -147,10 +204,14 @@ public protocol RefreshListener: Sendable {
     func refreshSuccessful(beforeVersion: Int64?, version: Int64, requestedVersion: Int64, duration: Duration, isPinned: Bool)
     /// A refresh failed; the consumer still holds `currentVersion`.
     func refreshFailed(currentVersion: Int64?, requestedVersion: Int64, error: any Error)
+    /// Told just before ``refreshSuccessful(beforeVersion:version:requestedVersion:duration:isPinned:)`` whether
+    /// the new state was verified against the blob digests the producer recorded.
+    func stateVerification(version: Int64, _ verification: BlobVerification)
 }
 
 extension RefreshListener {
     public func refreshStarted(currentVersion: Int64?, requestedVersion: Int64) {}
     public func refreshSuccessful(beforeVersion: Int64?, version: Int64, requestedVersion: Int64, duration: Duration, isPinned: Bool) {}
     public func refreshFailed(currentVersion: Int64?, requestedVersion: Int64, error: any Error) {}
+    public func stateVerification(version: Int64, _ verification: BlobVerification) {}
 }

@@ -62,6 +62,25 @@ public final class FilesystemBlobRetriever: BlobRetriever {
         }
     }
 
+    /// The digests recorded with `version`: the header tags of its header blob, completed by its digest file
+    /// (`digests-5`), which also serves when the header blob is gone. Nil when neither records any.
+    /// - Throws: ``FilesystemStoreError`` when a file exists but cannot be read, ``BlobDigestError`` for a
+    ///   malformed digest file.
+    public func retrieveBlobDigests(version: Int64) async throws -> BlobDigests? {
+        var fromHeader: BlobDigests?
+        if let header = try await retrieveHeaderBlob(desiredVersion: version) {
+            fromHeader = BlobDigests(headerBlob: try await header.bytes(), version: version)
+        }
+        let directory = directory
+        let fromFile = try await BlockingIO.run { try FilesystemDigestFile.read(directory: directory, version: version) }
+        switch (fromHeader, fromFile) {
+        case (nil, nil): return nil
+        case (let header?, nil): return header.byBlobName.isEmpty ? nil : header
+        case (nil, let file?): return file
+        case (let header?, let file?): return file.merging(header)  // the header blob's tags win
+        }
+    }
+
     /// The blob stored under `name` (`snapshot-3`, `delta-2-3`, or with its suffix `snapshot-3.zst`), or nil.
     /// Without a suffix a plain or a compressed file is found alike.
     /// - Throws: ``FilesystemStoreError`` `.invalidArgument` when `name` is not a blob name.
@@ -208,15 +227,21 @@ public final class FilesystemBlobRetriever: BlobRetriever {
         let directory = directory
         let decompressors = decompressors
         let names = files.names
-        return Blob(type: files.key.type, fromVersion: files.key.from, toVersion: files.key.to) {
-            try Self.load(directory: directory, names: names, decompressors: decompressors)
-        }
+        return Blob(
+            type: files.key.type, fromVersion: files.key.from, toVersion: files.key.to,
+            loader: { try Self.load(directory: directory, names: names, decompressors: decompressors).bytes },
+            digestingLoader: {
+                let (bytes, digest) = try Self.load(
+                    directory: directory, names: names, decompressors: decompressors, digesting: true)
+                return (bytes, digest ?? BlobDigest(of: bytes))
+            })
     }
 
-    /// Reads a blob's file (the newest if there are several copies) and decompresses it.
-    private static func load(directory: String, names: [String], decompressors: [String: any BlobCompressor]) throws
-        -> [UInt8]
-    {
+    /// Reads a blob's file (the newest if there are several copies) and decompresses it; with `digesting`, also
+    /// its digest (of a plain file computed chunk by chunk as it is read).
+    private static func load(
+        directory: String, names: [String], decompressors: [String: any BlobCompressor], digesting: Bool = false
+    ) throws -> (bytes: [UInt8], digest: BlobDigest?) {
         var name = names[0]
         if names.count > 1 {
             // A plain and a compressed copy: the most recently written one is current.
@@ -232,7 +257,9 @@ public final class FilesystemBlobRetriever: BlobRetriever {
         }
         let path = Posix.join(directory, name)
         let bytes: [UInt8]
-        switch Result(catching: { () throws(FilesystemStoreError) in try Posix.readFile(path) }) {
+        let compressed = BlobFileName.parse(name)?.compressionExtension != nil
+        var hasher: XXH3Hasher? = digesting && !compressed ? XXH3Hasher() : nil
+        switch Result(catching: { () throws(FilesystemStoreError) in try Posix.readFile(path, hashing: &hasher) }) {
         case .success(let read): bytes = read
         case .failure(let error) where error.code == .notFound:
             throw FilesystemStoreError(
@@ -240,12 +267,15 @@ public final class FilesystemBlobRetriever: BlobRetriever {
                 errno: error.errno)
         case .failure(let error): throw error
         }
-        guard let ext = BlobFileName.parse(name)?.compressionExtension else { return bytes }
+        guard let ext = BlobFileName.parse(name)?.compressionExtension else {
+            return (bytes, hasher.map { BlobDigest(xxh3: $0.digest()) })
+        }
         guard let decompressor = decompressors[ext] else {
             throw FilesystemStoreError(code: .unknownCompression, message: "no decompressor for \(path)", path: path)
         }
         do {
-            return try decompressor.decompress(bytes)
+            let content = try decompressor.decompress(bytes)
+            return (content, digesting ? BlobDigest(of: content) : nil)
         } catch {
             throw FilesystemStoreError(
                 code: .decompressionFailed, message: "cannot decompress \(path): \(error)", path: path)

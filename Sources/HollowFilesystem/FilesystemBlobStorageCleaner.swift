@@ -109,6 +109,9 @@ public struct FilesystemBlobStorageCleaner: Sendable {
         for file in inventory.headers where !retained.contains(file.name.toVersion) && !mentionsAnnounced(file.name) {
             delete.append(file.fileName)
         }
+        for file in inventory.digestFiles where !retained.contains(file.version) && file.version != announced {
+            delete.append(file.fileName)
+        }
         for file in inventory.deltas where !retained.contains(file.name.fromVersion!) && !mentionsAnnounced(file.name) {
             delete.append(file.fileName)
         }

@@ -37,6 +37,11 @@ public struct FilesystemPublisher: Publisher {
         try await BlockingIO.run { try self.publish(blob, bytes: bytes) }
     }
 
+    /// Writes the version's digest file (`digests-5`, plain text, never compressed) durably, replacing any.
+    public func publishDigests(_ digests: BlobDigests) async throws {
+        try await BlockingIO.run { try FilesystemDigestFile.write(digests, directory: self.directory) }
+    }
+
     /// Writes `bytes` as `blob`'s content (for callers that already hold the bytes).
     public func publish(_ blob: Blob, bytes: [UInt8]) throws {
         let name = BlobFileName(blob: blob, compressionExtension: compressor?.fileExtension)
@@ -48,5 +53,25 @@ public struct FilesystemPublisher: Publisher {
         }
         // The index is written after the blob is in place (and before any announcement of it).
         try StoreInventory.writeIndex(directory: directory)
+    }
+}
+
+/// Reads and writes digest files (`digests-5`, see ``DigestFileName``).
+enum FilesystemDigestFile {
+    static func write(_ digests: BlobDigests, directory: String) throws(FilesystemStoreError) {
+        try Posix.writeFileAtomically(
+            directory: directory, name: DigestFileName(version: digests.version).fileName, bytes: Array(digests.text.utf8))
+    }
+
+    /// The digests in `directory`'s digest file of `version`; nil when there is none.
+    static func read(directory: String, version: Int64) throws -> BlobDigests? {
+        let path = Posix.join(directory, DigestFileName(version: version).fileName)
+        let bytes: [UInt8]
+        switch Result(catching: { () throws(FilesystemStoreError) in try Posix.readFile(path) }) {
+        case .success(let read): bytes = read
+        case .failure(let error) where error.code == .notFound: return nil
+        case .failure(let error): throw error
+        }
+        return try BlobDigests(version: version, text: String(decoding: bytes, as: UTF8.self))
     }
 }

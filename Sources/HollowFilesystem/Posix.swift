@@ -1,6 +1,8 @@
 // Thin throwing wrappers over the POSIX calls the store needs (open/write/fsync/rename, readdir, stat).
 // Foundation has no fsync of a directory, and we want exact control over what is synced when.
 
+import HollowCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -142,6 +144,12 @@ enum Posix {
 
     /// Reads the whole file at `path`.
     static func readFile(_ path: String) throws(FilesystemStoreError) -> [UInt8] {
+        var none: XXH3Hasher?
+        return try readFile(path, hashing: &none)
+    }
+
+    /// Reads the whole file at `path`, feeding each chunk to `hasher` (if any) while it is still in cache.
+    static func readFile(_ path: String, hashing hasher: inout XXH3Hasher?) throws(FilesystemStoreError) -> [UInt8] {
         let fd = try open(path, O_RDONLY)
         defer { _ = Glibc.close(fd) }
         var st = stat()
@@ -160,6 +168,7 @@ enum Posix {
                 throw failure("cannot read", path)
             }
             if n == 0 { return result }
+            if hasher != nil { buffer.withUnsafeBytes { hasher!.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
             result.append(contentsOf: buffer[0..<n])
         }
     }

@@ -51,6 +51,8 @@ public struct StoreInventory: Sendable {
     public var reverseDeltas: [File] = []
     /// Headers, ascending by version.
     public var headers: [File] = []
+    /// Digest files (`digests-5`), ascending by version.
+    public var digestFiles: [DigestFileName] = []
     /// The announced version, if `announced.version` holds one.
     public var announcedVersion: Int64?
     /// Why `announced.version` could not be read, if it could not.
@@ -105,6 +107,13 @@ public struct StoreInventory: Sendable {
         return versions.dropFirst().filter { !origins.contains($0) }
     }
 
+    /// The digests recorded for the blobs of `version` in its digest file, or nil when it has none.
+    /// - Throws: ``FilesystemStoreError`` when the file exists but cannot be read, ``BlobDigestError`` when it is
+    ///   malformed.
+    public func recordedDigests(version: Int64) throws -> BlobDigests? {
+        try FilesystemDigestFile.read(directory: directory, version: version)
+    }
+
     /// Scans the store at `path` (and `namespace`).
     /// - Throws: ``FilesystemStoreError`` if the directory does not exist or cannot be listed.
     public static func scan(path: String, namespace: String? = nil) throws -> StoreInventory {
@@ -128,6 +137,8 @@ public struct StoreInventory: Sendable {
                 inventory.hasIndex = true
             case .temporary:
                 inventory.temporaryFiles.append(name)
+            case .digests(let digests):
+                inventory.digestFiles.append(digests)
             case .ignored(let reason):
                 if let status = try Posix.status(Posix.join(directory, name)), status.isDirectory {
                     if !name.hasPrefix(".") { inventory.namespaces.append(name) }
@@ -161,6 +172,7 @@ public struct StoreInventory: Sendable {
         inventory.deltas.sort(by: order)
         inventory.reverseDeltas.sort(by: order)
         inventory.headers.sort(by: order)
+        inventory.digestFiles.sort { $0.version < $1.version }
     }
 }
 

@@ -24,6 +24,9 @@ public struct MQTTConsumerStatus: Sendable, Hashable, Codable {
     public var lastRefreshAt: String?
     /// How long the last successful refresh took, in milliseconds.
     public var lastRefreshDurationMs: Double?
+    /// Whether the held state was verified against the blob digests the producer recorded (false for a store
+    /// written without digests, e.g. by Java Hollow); nil before the first refresh.
+    public var verified: Bool?
     /// The error of the last refresh, nil once a refresh succeeded again.
     public var lastError: String?
     /// When this status was published (ISO 8601).
@@ -31,7 +34,7 @@ public struct MQTTConsumerStatus: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case consumerID = "consumerId", namespace, group, online, version, requestedVersion, pinned, lastRefreshAt,
-            lastRefreshDurationMs, lastError, updatedAt
+            lastRefreshDurationMs, verified, lastError, updatedAt
     }
 
     public init(consumerID: String, namespace: String? = nil, group: String? = nil, online: Bool = true) {
@@ -52,6 +55,7 @@ public struct MQTTConsumerStatus: Sendable, Hashable, Codable {
         if let pinned { m["pinned"] = .bool(pinned) }
         if let lastRefreshAt { m["lastRefreshAt"] = .string(lastRefreshAt) }
         if let lastRefreshDurationMs { m["lastRefreshDurationMs"] = .double(lastRefreshDurationMs) }
+        if let verified { m["verified"] = .bool(verified) }
         if let lastError { m["lastError"] = .string(lastError) }
         if let updatedAt { m["updatedAt"] = .string(updatedAt) }
         return Array(JSONValue(sortingKeys: m).serialized().utf8)
@@ -117,6 +121,10 @@ public final class MQTTConsumerStatusReporter: RefreshListener {
             s.lastRefreshDurationMs = (Double(c.seconds) * 1000 + Double(c.attoseconds) / 1e15 * 1000).rounded() / 1000
             s.lastError = nil
         }
+    }
+
+    public func stateVerification(version: Int64, _ verification: BlobVerification) {
+        status.withLock { $0.verified = verification == .verified }  // published with refreshSuccessful next
     }
 
     public func refreshFailed(currentVersion: Int64?, requestedVersion: Int64, error: any Error) {

@@ -206,6 +206,8 @@ public actor HollowProducer {
             let pending = blobs.pending
             try validate(pending)
             phase.end(.validate)
+            // The digest record goes first: by the time a blob is visible, its digest can be checked.
+            try await publisher.publishDigests(blobs.digests)
             for blob in blobs.toPublish {
                 try await publisher.publish(blob)
                 let size = try await blob.bytes().count
@@ -260,15 +262,17 @@ public actor HollowProducer {
         /// Nil when there was no previous state to check against.
         var pendingChecksum: StateChecksum?
         var snapshotPublished: Bool
+        /// The digests of the published snapshot, delta and reverse delta (also in the header blob's tags).
+        var digests: BlobDigests
     }
 
     /// Writes the cycle's blobs and checks them: previous + delta == pending, pending + reverse == previous.
+    /// The header blob records the digests of the others in its tags (``BlobDigests``).
     private func writeAndCheck(version: Int64) async throws -> WrittenBlobs {
         let snapshot = engine.writeSnapshot()
-        let header = engine.writeHeader()
         // The pending state is loaded on another core while the deltas are written and applied.
         async let loading = ReadState.load(snapshot: snapshot)
-        var toPublish: [Blob] = []
+        var written: [(blob: Blob, bytes: [UInt8])] = []
         var pendingSum: StateChecksum?
         let snapshotDue = lastAnnouncedVersion == nil || statesSinceSnapshot >= numStatesBetweenSnapshots
         if let previous = readState, let from = lastAnnouncedVersion {
@@ -290,15 +294,21 @@ public actor HollowProducer {
                 throw IntegrityCheckFailure(message: "state \(version) + reversedelta-\(version)-\(from) differs from state \(from)")
             }
             pendingSum = sums[0]
-            toPublish.append(Blob(type: .delta, fromVersion: from, toVersion: version, bytes: delta))
-            toPublish.append(Blob(type: .reverseDelta, fromVersion: version, toVersion: from, bytes: reverse))
+            written.append((Blob(type: .delta, fromVersion: from, toVersion: version, bytes: delta), delta))
+            written.append((Blob(type: .reverseDelta, fromVersion: version, toVersion: from, bytes: reverse), reverse))
         }
         let pending = try await loading
-        if snapshotDue { toPublish.append(Blob(type: .snapshot, toVersion: version, bytes: snapshot)) }
+        if snapshotDue { written.append((Blob(type: .snapshot, toVersion: version, bytes: snapshot), snapshot)) }
+        var toPublish = written.map(\.blob)
+        var digests = BlobDigests(version: version)
+        for (blob, bytes) in written { digests.byBlobName[blob.fileName] = BlobDigest(of: bytes) }
+        let header = engine.writeHeader(extraTags: digests.headerTags)
         toPublish.append(Blob(type: .header, toVersion: version, bytes: header))
         // Snapshot before deltas: a consumer that sees the delta can always find a snapshot chain too.
         toPublish.sort { order($0.type) < order($1.type) }
-        return WrittenBlobs(toPublish: toPublish, pending: pending, pendingChecksum: pendingSum, snapshotPublished: snapshotDue)
+        return WrittenBlobs(
+            toPublish: toPublish, pending: pending, pendingChecksum: pendingSum, snapshotPublished: snapshotDue,
+            digests: digests)
     }
 
     private func order(_ type: BlobType) -> Int {

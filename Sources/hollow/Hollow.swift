@@ -10,6 +10,7 @@ struct Hollow: AsyncParsableCommand {
             Dump.self,
             Inspect.self,
             Store.self,
+            Verify.self,
             Publish.self,
             Pin.self,
             Unpin.self,

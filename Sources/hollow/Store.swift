@@ -5,7 +5,8 @@ import HollowHTTP
 import HollowProducer
 
 /// `hollow store --store STORE [--namespace NS] [--check] [--clean [--keep N] [--dry-run]]`: what a filesystem
-/// store holds, whether every version loads, and deleting the blobs no longer needed.
+/// store holds (each blob marked verified, unverified or DAMAGED against its recorded digest), whether every
+/// version loads, and deleting the blobs no longer needed.
 struct Store: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
@@ -56,7 +57,8 @@ struct Store: AsyncParsableCommand {
             return
         }
         let inventory = try StoreInventory.scan(path: store.root, namespace: store.namespace)
-        print(Self.render(inventory), terminator: "")
+        let checks = await Verify.check(inventory, try location.retriever())
+        print(Self.render(inventory, checks: checks), terminator: "")
         if check {
             let report = try await Self.check(inventory.versions, StateLoader(retriever: location.retriever()))
             print(report.text, terminator: "")
@@ -96,7 +98,7 @@ struct Store: AsyncParsableCommand {
                 let path = loaded.plan.snapshot.map { "snapshot \($0.toVersion)" } ?? "no snapshot"
                 let steps = loaded.plan.transitions.count
                 let via = steps == 0 ? "" : " + \(steps) \(loaded.plan.transitions[0].type == .delta ? "delta" : "reverse delta")\(steps == 1 ? "" : "s")"
-                out += "  \(version): ok, \(path)\(via), \(records) records, checksum \(String(StateChecksum(loaded.state).value, radix: 16))\n"
+                out += "  \(version): ok, \(path)\(via), \(records) records, checksum \(String(StateChecksum(loaded.state).value, radix: 16)), \(loaded.verification.rawValue)\n"
             } catch let error as RefreshError where error.code == .versionNotFound {
                 out += "  \(version): not loadable from scratch (\(error.message))\n"
             } catch {
@@ -107,7 +109,9 @@ struct Store: AsyncParsableCommand {
         return (out, failures)
     }
 
-    static func render(_ inventory: StoreInventory) -> String {
+    /// The listing; `checks` (by file name, from ``Verify/check(_:_:)``) marks each blob verified, unverified or
+    /// DAMAGED against its recorded digest.
+    static func render(_ inventory: StoreInventory, checks: [String: BlobCheckResult] = [:]) -> String {
         var out = "store: \(inventory.directory)\n"
         if let problem = inventory.announcementProblem {
             out += "announced: unreadable (\(problem))\n"
@@ -127,6 +131,7 @@ struct Store: AsyncParsableCommand {
                 return files.map { file in
                     (showTarget ? "→\(file.name.toVersion) " : "") + formatSize(file.size)
                         + (file.name.compressionExtension.map { " .\($0)" } ?? "")
+                        + (checks[file.fileName].map { " \($0.label)" } ?? "")
                 }.joined(separator: ", ")
             }
             var rows = [["version", "snapshot", "header", "delta", "reverse delta"]]
@@ -164,6 +169,14 @@ struct Store: AsyncParsableCommand {
         }
         if !inventory.temporaryFiles.isEmpty {
             out += "temp files of interrupted writes: \(inventory.temporaryFiles.joined(separator: ", "))\n"
+        }
+        if !checks.isEmpty {
+            let damaged = checks.filter { $0.value.isDamaged }.sorted { $0.key < $1.key }
+            let verified = checks.values.filter { if case .verified = $0 { true } else { false } }.count
+            out += "digests: \(verified) of \(checks.count) blobs verified"
+            out += inventory.digestFiles.isEmpty ? "" : ", \(inventory.digestFiles.count) digest files"
+            out += damaged.isEmpty ? "\n" : "; \(damaged.count) DAMAGED (details: hollow verify):\n"
+            for (name, result) in damaged { out += "  \(name): \(result)\n" }
         }
         for ignored in inventory.ignored {
             out += "ignored: \(ignored.name) (\(ignored.reason))\n"

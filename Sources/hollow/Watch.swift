@@ -18,7 +18,7 @@ struct Watch: AsyncParsableCommand {
             With --broker the consumer subscribes to PREFIX/SEGMENT/announced and the pin topics and refreshes the moment
             a message arrives; it keeps PREFIX/SEGMENT/consumers/ID current (SEGMENT: --topic-namespace, else the
             namespace, else 'default'). Without --broker it polls announced.version in the store (STORE or STORE/NS).
-            Output lines: {"event":"refresh","id":...,"version":N,"pinned":B,"ms":F,"epochMs":T} and
+            Output lines: {"event":"refresh","id":...,"version":N,"pinned":B,"ms":F,"epochMs":T,"verified":B} and
             {"event":"error","id":...,"requested":N,"error":"..."}. Stops on SIGTERM or SIGINT.
             """)
 
@@ -120,13 +120,19 @@ struct Watch: AsyncParsableCommand {
 /// Prints one JSON line per completed refresh or failure, flushed at once (for pipes and the demo's timeline).
 final class RefreshPrinter: RefreshListener {
     let id: String
+    private let verified = Mutex<Bool?>(nil)
     init(id: String) { self.id = id }
+
+    func stateVerification(version: Int64, _ verification: BlobVerification) {
+        verified.withLock { $0 = verification == .verified }
+    }
 
     func refreshSuccessful(beforeVersion: Int64?, version: Int64, requestedVersion: Int64, duration: Duration, isPinned: Bool) {
         let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         emit([
             "event": "refresh", "id": .string(id), "version": .int(version), "pinned": .bool(isPinned),
             "ms": .number(String(format: "%.3f", ms)), "epochMs": .int(epochMillis()),
+            "verified": verified.withLock { $0 }.map { .bool($0) } ?? .null,
         ])
     }
 

@@ -28,13 +28,14 @@ struct PublishTests {
         let r1 = try await PublishCLI.publish(dir, data: "v1.json")
         #expect(r1.status == 0, "\(r1.stderr)")
         #expect(r1.stdout.contains("published version 1: 2 Movie records"))
-        #expect(try PublishCLI.files(dir) == ["announced.version", "blobs.index", "header-1", "snapshot-1"])
+        #expect(try PublishCLI.files(dir) == ["announced.version", "blobs.index", "digests-1", "header-1", "snapshot-1"])
         #expect(try PublishCLI.read(dir, "store/announced.version") == "1")
 
         let r2 = try await PublishCLI.publish(dir, data: "v2.json")
         #expect(r2.status == 0, "\(r2.stderr)")
         #expect(try PublishCLI.files(dir) == [
-            "announced.version", "blobs.index", "delta-1-2", "header-1", "header-2", "reversedelta-2-1", "snapshot-1", "snapshot-2",
+            "announced.version", "blobs.index", "delta-1-2", "digests-1", "digests-2", "header-1", "header-2",
+            "reversedelta-2-1", "snapshot-1", "snapshot-2",
         ])
         #expect(try PublishCLI.read(dir, "store/announced.version") == "2")
 
@@ -42,7 +43,7 @@ struct PublishTests {
         let r3 = try await PublishCLI.publish(dir, data: "v2.json")
         #expect(r3.status == 0)
         #expect(r3.stdout.contains("no change since version 2"))
-        #expect(try PublishCLI.files(dir).count == 8)
+        #expect(try PublishCLI.files(dir).count == 10)
 
         // An explicit version.
         let r4 = try await PublishCLI.publish(dir, data: "v1.json", extra: ["--version", "10"])

@@ -18,6 +18,7 @@ struct HollowBench: AsyncParsableCommand {
             BenchKeaBPF.self,
             BenchLoad.self,
             BenchMQTT.self,
+            BenchVerify.self,
         ]
     )
 }

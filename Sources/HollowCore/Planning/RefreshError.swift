@@ -2,7 +2,7 @@
 public struct RefreshError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Hashable, Sendable {
-            case noVersionKnown, versionNotFound, blobMissing, blobInvalid, retrievalFailed
+            case noVersionKnown, versionNotFound, blobMissing, blobInvalid, blobDamaged, retrievalFailed
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -14,6 +14,8 @@ public struct RefreshError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let blobMissing = Code(.blobMissing)
         /// A blob was corrupt, truncated, of the wrong kind, or did not originate from the loaded state.
         public static let blobInvalid = Code(.blobInvalid)
+        /// A blob's bytes did not match the digest the producer recorded for it, also when read a second time.
+        public static let blobDamaged = Code(.blobDamaged)
         /// The retriever failed (I/O error, decompression error, ...).
         public static let retrievalFailed = Code(.retrievalFailed)
         public var description: String { value.rawValue }

@@ -10,12 +10,18 @@ public struct StateLoader: Sendable {
     /// The retriever blobs come from.
     public var retriever: any BlobRetriever { planner.retriever }
 
+    /// Whether blobs are checked against the digests the producer recorded (see ``BlobDigests``).
+    public let verifiesDigests: Bool
+
     /// Creates a loader.
     /// - Parameters:
     ///   - retriever: where blobs come from (a filesystem store, a cache, any other retriever).
     ///   - maxDeltasBeforeDoubleSnapshot: longer delta chains from a loaded state are replaced by a snapshot.
-    public init(retriever: any BlobRetriever, maxDeltasBeforeDoubleSnapshot: Int = 32) {
+    ///   - verifiesDigests: check every blob against its recorded digest before applying it (blobs without one
+    ///     load unverified); false skips the check.
+    public init(retriever: any BlobRetriever, maxDeltasBeforeDoubleSnapshot: Int = 32, verifiesDigests: Bool = true) {
         planner = UpdatePlanner(retriever: retriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot)
+        self.verifiesDigests = verifiesDigests
     }
 
     /// A loaded version with the plan that reached it.
@@ -24,6 +30,8 @@ public struct StateLoader: Sendable {
         public var state: ReadState
         /// The blobs applied to reach it.
         public var plan: UpdatePlan
+        /// Whether every blob of the plan matched a recorded digest.
+        public var verification: BlobVerification
         /// The version loaded.
         public var version: Int64 { plan.destinationVersion }
     }
@@ -34,7 +42,7 @@ public struct StateLoader: Sendable {
     ///   `.blobInvalid` when a blob cannot be read or applied).
     public func load(version: Int64) async throws -> Loaded {
         let plan = try await planner.plan(from: nil, to: version)
-        return Loaded(state: try await apply(plan, to: nil), plan: plan)
+        return try await loaded(plan, from: nil)
     }
 
     /// Loads `version` starting from the snapshot of exactly `snapshotVersion`, then deltas forward or reverse
@@ -53,7 +61,7 @@ public struct StateLoader: Sendable {
                 requestedVersion: version)
         }
         let plan = UpdatePlan(snapshot: snapshot, transitions: chain, destinationVersion: version)
-        return Loaded(state: try await apply(plan, to: nil), plan: plan)
+        return try await loaded(plan, from: nil)
     }
 
     /// Moves `current` (at `currentVersion`, nil when nothing is loaded) to `version` the cheapest way: deltas,
@@ -62,7 +70,15 @@ public struct StateLoader: Sendable {
         let plan = try await planner.plan(
             from: current == nil ? nil : currentVersion,
             currentSchemaHash: current?.headerTags[HollowHeaderTag.schemaHash], to: version)
-        return Loaded(state: try await apply(plan, to: current), plan: plan)
+        return try await loaded(plan, from: current)
+    }
+
+    private func loaded(_ plan: UpdatePlan, from base: ReadState?) async throws -> Loaded {
+        let applied = try await applyVerifying(plan, to: base)
+        guard let state = applied.steps.last?.to ?? base else {
+            throw RefreshError(.versionNotFound, "no snapshot to start from", requestedVersion: plan.destinationVersion)
+        }
+        return Loaded(state: state, plan: plan, verification: applied.verification)
     }
 
     /// Applies `plan` to `base` (ignored when the plan starts with a snapshot) and returns the new state; `base`
@@ -85,11 +101,32 @@ public struct StateLoader: Sendable {
     /// delta).
     /// - Throws: ``RefreshError`` as ``apply(_:to:)``.
     public func applyStepwise(_ plan: UpdatePlan, to base: ReadState?) async throws -> [Step] {
+        try await applyVerifying(plan, to: base).steps
+    }
+
+    /// The states reached by applying a plan, and whether every blob applied matched a recorded digest.
+    public struct AppliedPlan: Sendable {
+        /// Every state reached, as ``applyStepwise(_:to:)`` returns them.
+        public var steps: [Step]
+        /// `.verified` when every blob of the plan (at least one) matched its recorded digest.
+        public var verification: BlobVerification
+    }
+
+    /// Like ``applyStepwise(_:to:)``, and also says whether the plan's blobs were verified.
+    ///
+    /// Each blob is checked against the digest recorded with it (``BlobRetriever/retrieveBlobDigests(version:)``)
+    /// before it is applied. On a mismatch the retriever is told (``BlobRetriever/blobFailedVerification(_:)``,
+    /// a cache drops its copy) and the blob is read once more; a second mismatch fails with `.blobDamaged`.
+    /// - Throws: ``RefreshError`` as ``apply(_:to:)``, and `.blobDamaged` naming the blob and both digests.
+    public func applyVerifying(_ plan: UpdatePlan, to base: ReadState?) async throws -> AppliedPlan {
         var steps: [Step] = []
         var state: ReadState
+        var verified = true
         let requested = plan.destinationVersion
         if let snapshot = plan.snapshot {
-            state = try await Self.read(snapshot, requested: requested) { try ReadState.load(snapshot: $0) }
+            let (loaded, ok) = try await read(snapshot, requested: requested) { try ReadState.load(snapshot: $0) }
+            state = loaded
+            verified = verified && ok
             steps.append((nil, state))
         } else if let base {
             state = base
@@ -98,25 +135,60 @@ public struct StateLoader: Sendable {
         }
         for blob in plan.transitions {
             let from = state
-            state = try await Self.read(blob, requested: requested) { bytes in
+            let (next, ok) = try await read(blob, requested: requested) { bytes in
                 blob.type == .delta ? try from.applying(delta: bytes) : try from.applying(reverseDelta: bytes)
             }
+            state = next
+            verified = verified && ok
             steps.append((from, state))
         }
-        return steps
+        return AppliedPlan(steps: steps, verification: verified && !steps.isEmpty ? .verified : .unverified)
     }
 
-    private static func read(
-        _ blob: Blob, requested: Int64, _ body: ([UInt8]) throws -> ReadState
-    ) async throws -> ReadState {
-        let bytes: [UInt8]
+    /// The digest recorded for `blob`, or nil.
+    /// - Throws: ``RefreshError`` `.retrievalFailed` when the record exists but cannot be read.
+    public func recordedDigest(of blob: Blob, requested: Int64? = nil) async throws -> BlobDigest? {
         do {
-            bytes = try await blob.bytes()
+            return try await retriever.retrieveBlobDigests(version: BlobDigests.recordingVersion(of: blob))?[blob]
         } catch {
-            throw RefreshError(.retrievalFailed, "could not read \(blob.fileName): \(error)", requestedVersion: requested)
+            throw RefreshError(
+                .retrievalFailed, "could not read the recorded digest of \(blob.fileName): \(error)",
+                requestedVersion: requested)
+        }
+    }
+
+    /// Reads `blob`, checks it against its recorded digest, and hands the bytes to `body`; returns the result
+    /// and whether the blob was verified.
+    private func read(
+        _ blob: Blob, requested: Int64, _ body: ([UInt8]) throws -> ReadState
+    ) async throws -> (ReadState, Bool) {
+        let recorded = verifiesDigests ? try await recordedDigest(of: blob, requested: requested) : nil
+        func bytes() async throws -> (bytes: [UInt8], digest: BlobDigest?) {
+            do {
+                // With a recorded digest, hash while reading (no second pass over a large blob in memory).
+                if recorded != nil { return try await blob.bytesWithDigest() }
+                return (try await blob.bytes(), nil)
+            } catch {
+                throw RefreshError(.retrievalFailed, "could not read \(blob.fileName): \(error)", requestedVersion: requested)
+            }
+        }
+        var (data, digest) = try await bytes()
+        if let recorded, var computed = digest {
+            if computed != recorded {
+                // Drop a cached copy and read the blob again from its source.
+                await retriever.blobFailedVerification(blob)
+                (data, digest) = try await bytes()
+                computed = digest ?? BlobDigest(of: data)
+                if computed != recorded {
+                    await retriever.blobFailedVerification(blob)
+                    let error = BlobDigestError.mismatch(blobName: blob.fileName, recorded: recorded, computed: computed)
+                    throw RefreshError(
+                        .blobDamaged, "\(error.message) (read twice; the state was not changed)", requestedVersion: requested)
+                }
+            }
         }
         do {
-            return try body(bytes)
+            return (try body(data), recorded != nil)
         } catch {
             throw RefreshError(.blobInvalid, "\(blob.fileName) was refused: \(error)", requestedVersion: requested)
         }

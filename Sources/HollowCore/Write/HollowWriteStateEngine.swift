@@ -294,7 +294,9 @@ public final class HollowWriteStateEngine {
 
     // MARK: Blobs
 
-    private func writeHeaderPart(_ w: inout ByteWriter, schemas: [HollowSchema], reverse: Bool) {
+    private func writeHeaderPart(
+        _ w: inout ByteWriter, schemas: [HollowSchema], reverse: Bool, extraTags: [String: String] = [:]
+    ) {
         w.writeInt32(1030)
         w.writeInt64(reverse ? nextRandomizedTag : previousRandomizedTag)
         w.writeInt64(reverse ? previousRandomizedTag : nextRandomizedTag)
@@ -304,7 +306,7 @@ public final class HollowWriteStateEngine {
         w.writeVarInt(Int32(sw.count + 1))
         w.writeBytes(sw.bytes)
         w.writeVarInt(0)
-        let tags = reverse ? previousHeaderTags : headerTags
+        let tags = (reverse ? previousHeaderTags : headerTags).merging(extraTags) { $1 }
         w.writeInt16(Int16(truncatingIfNeeded: tags.count))
         for key in tags.keys.sorted() {
             w.writeUTF(key)
@@ -343,10 +345,11 @@ public final class HollowWriteStateEngine {
     }
 
     /// Writes the header blob of the current state (header and schemas, no type data).
-    public func writeHeader() -> [UInt8] {
+    /// - Parameter extraTags: tags written in this blob only, besides ``headerTags`` (the producer's blob digests).
+    public func writeHeader(extraTags: [String: String] = [:]) -> [UInt8] {
         prepareForWrite()
         var w = ByteWriter()
-        writeHeaderPart(&w, schemas: schemas, reverse: false)
+        writeHeaderPart(&w, schemas: schemas, reverse: false, extraTags: extraTags)
         return w.bytes
     }
 
