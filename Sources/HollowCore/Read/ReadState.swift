@@ -173,7 +173,7 @@ public final class ReadState: Sendable {
 }
 
 /// Java `String.compareTo`: lexicographic over UTF-16 code units.
-func javaLess(_ a: String, _ b: String) -> Bool { a.utf16.lexicographicallyPrecedes(b.utf16) }
+func javaLess(_ a: String, _ b: String) -> Bool { JavaUTF16.javaLess(a, b) }
 
 // MARK: - Delta application per type
 
