@@ -36,13 +36,24 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Refresh after a random delay up to this many milliseconds (spreads a fleet's NFS reads).")
     var jitterMs: Int = 0
     @Option(help: "Seconds between polls of announced.version when there is no broker.") var pollInterval: Double = 1
-    @Option(help: "Local blob cache directory.") var cache: String?
+    @Option(
+        help: ArgumentHelp(
+            "Keep loaded blobs in this local directory (Java: withLocalBlobStore).",
+            discussion: "Local copies are read instead of the shared store's, used when the store is unreachable, and "
+                + "loaded at start when the store's announced version cannot be read (the store is gone)."))
+    var localStore: String?
+    @Option(help: "The size bound of --local-store in MiB (least recently used copies are evicted first).")
+    var localStoreMaxMb: Int64?
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var metricsOptions: MetricsOptions
 
     func validate() throws {
         guard jitterMs >= 0 else { throw ValidationError("--jitter-ms must not be negative") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
+        if let localStoreMaxMb {
+            guard localStore != nil else { throw ValidationError("--local-store-max-mb needs --local-store") }
+            guard localStoreMaxMb > 0 else { throw ValidationError("--local-store-max-mb must be positive") }
+        }
     }
 
     func run() async throws {
@@ -56,7 +67,13 @@ struct Watch: AsyncParsableCommand {
                 + "(--store names the store root, --namespace a sub-directory of it)\n")
         }
         var retriever: any BlobRetriever = try storeLocation.retriever(decompressors: StoreOptions.decompressors)
-        if let cache { retriever = try CachingBlobRetriever(upstream: retriever, directory: cache) }
+        var localBlobStore: CachingBlobRetriever?
+        if let localStore {
+            let store = try retriever.withLocalBlobStore(
+                localStore, maxBytes: localStoreMaxMb.map { $0 << 20 }, logger: logger)
+            localBlobStore = store
+            retriever = store
+        }
         let printer = RefreshPrinter(id: consumerID)
         let jitter: Duration? = jitterMs > 0 ? .milliseconds(jitterMs) : nil
 
@@ -93,6 +110,12 @@ struct Watch: AsyncParsableCommand {
             blobRetriever: retriever, announcementWatcher: watcher, refreshListeners: listeners, logger: logger,
             metricsDimensions: [("namespace", location.topicSegment)])
         services.append(consumer)
+        if let localBlobStore,
+            (try? FilesystemAnnouncer.readAnnouncedVersion(path: storeLocation.root, namespace: storeLocation.namespace))
+                == nil
+        {
+            services.append(LocalStoreStart(consumer: consumer, store: localBlobStore, logger: logger))
+        }
         if let registry, let listen = metricsOptions.metricsListen {
             services.append(try PrometheusExporter.makeService(
                 listen: listen, registry: registry, beforeScrape: { consumer.updateSecondsSinceLastSuccess() },
@@ -100,9 +123,36 @@ struct Watch: AsyncParsableCommand {
         }
 
         let group = ServiceGroup(
-            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                                 logger: logger))
+            configuration: .init(
+                services: services.map {
+                    // The one-shot start from the local store ends early; that must not stop the group.
+                    .init(service: $0, successTerminationBehavior: $0 is LocalStoreStart ? .ignore : .gracefullyShutdownGroup)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+/// Loads the newest version the local blob store reaches, when the shared store's announced version could not be
+/// read at start (the store is gone or unreachable) and nothing else has loaded a version by then.
+struct LocalStoreStart: Service {
+    let consumer: HollowConsumer
+    let store: CachingBlobRetriever
+    let logger: Logger
+
+    func run() async throws {
+        guard consumer.currentVersion == nil else { return }
+        guard let version = try await store.newestLocalVersion() else {
+            writeStderr("hollow watch: the local store \(store.directory) has no snapshot to start from\n")
+            return
+        }
+        guard consumer.currentVersion == nil else { return }
+        writeStderr("hollow watch: the store's announced version cannot be read; loading version \(version) from the local store \(store.directory)\n")
+        do {
+            try await consumer.triggerRefreshTo(version)
+        } catch {
+            // Reported by the consumer to its listeners (an error line); the watcher's announcements still apply.
+        }
     }
 }
 
