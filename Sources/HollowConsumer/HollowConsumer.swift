@@ -65,6 +65,8 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
     ///     ``triggerRefresh()`` goes to the newest snapshot the retriever has, and you call ``triggerRefreshTo(_:)``.
     ///   - refreshListeners: observers of every refresh (status reporting, metrics).
     ///   - maxDeltasBeforeDoubleSnapshot: longer delta chains are replaced by a snapshot.
+    ///   - filter: load only the types and fields it keeps, in snapshots and deltas (Java: `withFilterConfig`);
+    ///     a filter that drops a type a kept type refers to fails the refresh (`RefreshError.Code.filterRefused`).
     ///   - logger: where refreshes are logged.
     ///   - metricsDimensions: dimensions (Prometheus labels) of the consumer's swift-metrics instruments, e.g.
     ///     `[("namespace", "movies")]` to tell several consumers in one process apart (see docs/metrics.md).
@@ -73,11 +75,13 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
         announcementWatcher: (any AnnouncementWatcher)? = nil,
         refreshListeners: [any RefreshListener] = [],
         maxDeltasBeforeDoubleSnapshot: Int = 32,
+        filter: HollowFilterConfig? = nil,
         logger: Logger = .hollowDisabled,
         metricsDimensions: [(String, String)] = []
     ) {
         self.instruments = ConsumerInstruments(dimensions: metricsDimensions)
-        self.loader = StateLoader(retriever: blobRetriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot)
+        self.loader = StateLoader(
+            retriever: blobRetriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot, filter: filter)
         self.watcher = announcementWatcher
         self.listeners = refreshListeners
         self.logger = logger
@@ -89,6 +93,9 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
     /// The current state, nil before the first successful refresh. Hold on to the returned reference for a
     /// consistent view across many reads: it never changes under you.
     public var readState: ReadState? { current.withLock { $0 } }
+
+    /// The filter the consumer loads with, nil when it loads everything.
+    public var filter: HollowFilterConfig? { loader.filter }
 
     /// The loaded version, nil before the first successful refresh.
     public var currentVersion: Int64? { metricsState.withLock { $0.currentVersion } }

@@ -44,6 +44,7 @@ struct Watch: AsyncParsableCommand {
     var localStore: String?
     @Option(help: "The size bound of --local-store in MiB (least recently used copies are evicted first).")
     var localStoreMaxMb: Int64?
+    @OptionGroup var filterOptions: FilterOptions
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var metricsOptions: MetricsOptions
 
@@ -107,7 +108,8 @@ struct Watch: AsyncParsableCommand {
         }
         let listeners: [any RefreshListener] = [printer] + (reporter.map { [$0] } ?? [])
         let consumer = HollowConsumer(
-            blobRetriever: retriever, announcementWatcher: watcher, refreshListeners: listeners, logger: logger,
+            blobRetriever: retriever, announcementWatcher: watcher, refreshListeners: listeners,
+            filter: try filterOptions.filter, logger: logger,
             metricsDimensions: [("namespace", location.topicSegment)])
         services.append(consumer)
         if let localBlobStore,
@@ -126,7 +128,7 @@ struct Watch: AsyncParsableCommand {
             configuration: .init(
                 services: services.map {
                     // The one-shot start from the local store ends early; that must not stop the group.
-                    .init(service: $0, successTerminationBehavior: $0 is LocalStoreStart ? .ignore : .gracefullyShutdownGroup)
+                    .init(service: $0, successTerminationBehavior: $0 is LocalStoreStart ? .ignore : .cancelGroup)
                 },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -140,9 +142,16 @@ struct LocalStoreStart: Service {
     let store: CachingBlobRetriever
     let logger: Logger
 
-    func run() async throws {
+    func run() async {
         guard consumer.currentVersion == nil else { return }
-        guard let version = try await store.newestLocalVersion() else {
+        let newest: Int64?
+        do {
+            newest = try await store.newestLocalVersion()
+        } catch {
+            writeStderr("hollow watch: cannot read the local store \(store.directory): \(error)\n")
+            return
+        }
+        guard let version = newest else {
             writeStderr("hollow watch: the local store \(store.directory) has no snapshot to start from\n")
             return
         }

@@ -10,12 +10,17 @@ public struct StateLoader: Sendable {
     /// The retriever blobs come from.
     public var retriever: any BlobRetriever { planner.retriever }
 
+    /// The filter snapshots are loaded with (deltas follow the loaded state's filter); nil loads everything.
+    public let filter: HollowFilterConfig?
+
     /// Creates a loader.
     /// - Parameters:
     ///   - retriever: where blobs come from (a filesystem store, a cache, any other retriever).
     ///   - maxDeltasBeforeDoubleSnapshot: longer delta chains from a loaded state are replaced by a snapshot.
-    public init(retriever: any BlobRetriever, maxDeltasBeforeDoubleSnapshot: Int = 32) {
+    ///   - filter: load only the types and fields it keeps (Java: `withFilterConfig`).
+    public init(retriever: any BlobRetriever, maxDeltasBeforeDoubleSnapshot: Int = 32, filter: HollowFilterConfig? = nil) {
         planner = UpdatePlanner(retriever: retriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot)
+        self.filter = filter
     }
 
     /// A loaded version with the plan that reached it.
@@ -89,7 +94,8 @@ public struct StateLoader: Sendable {
         var state: ReadState
         let requested = plan.destinationVersion
         if let snapshot = plan.snapshot {
-            state = try await Self.read(snapshot, requested: requested) { try ReadState.load(snapshot: $0) }
+            let filter = self.filter
+            state = try await Self.read(snapshot, requested: requested) { try ReadState.load(snapshot: $0, filter: filter) }
             steps.append((nil, state))
         } else if let base {
             state = base
@@ -117,6 +123,8 @@ public struct StateLoader: Sendable {
         }
         do {
             return try body(bytes)
+        } catch let error as HollowFilterError {
+            throw RefreshError(.filterRefused, "\(blob.fileName): \(error.message)", requestedVersion: requested)
         } catch {
             throw RefreshError(.blobInvalid, "\(blob.fileName) was refused: \(error)", requestedVersion: requested)
         }
