@@ -73,6 +73,8 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
     ///   - maxDeltasBeforeDoubleSnapshot: longer delta chains are replaced by a snapshot.
     ///   - verifiesBlobDigests: check every blob against the digest the producer recorded before applying it
     ///     (a mismatch fails the refresh; blobs without a digest load unverified).
+    ///   - filter: load only the types and fields it keeps, in snapshots and deltas (Java: `withFilterConfig`);
+    ///     a filter that drops a type a kept type refers to fails the refresh (`RefreshError.Code.filterRefused`).
     ///   - logger: where refreshes are logged.
     ///   - metricsDimensions: dimensions (Prometheus labels) of the consumer's swift-metrics instruments, e.g.
     ///     `[("namespace", "movies")]` to tell several consumers in one process apart (see docs/metrics.md).
@@ -82,13 +84,14 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
         refreshListeners: [any RefreshListener] = [],
         maxDeltasBeforeDoubleSnapshot: Int = 32,
         verifiesBlobDigests: Bool = true,
+        filter: HollowFilterConfig? = nil,
         logger: Logger = .hollowDisabled,
         metricsDimensions: [(String, String)] = []
     ) {
         self.instruments = ConsumerInstruments(dimensions: metricsDimensions)
         self.loader = StateLoader(
             retriever: blobRetriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot,
-            verifiesDigests: verifiesBlobDigests)
+            verifiesDigests: verifiesBlobDigests, filter: filter)
         self.watcher = announcementWatcher
         self.listeners = refreshListeners
         self.logger = logger
@@ -100,6 +103,9 @@ public final class HollowConsumer: RefreshTrigger, Sendable {
     /// The current state, nil before the first successful refresh. Hold on to the returned reference for a
     /// consistent view across many reads: it never changes under you.
     public var readState: ReadState? { current.withLock { $0 } }
+
+    /// The filter the consumer loads with, nil when it loads everything.
+    public var filter: HollowFilterConfig? { loader.filter }
 
     /// The loaded version, nil before the first successful refresh.
     public var currentVersion: Int64? { metricsState.withLock { $0.currentVersion } }

@@ -158,7 +158,7 @@ public struct ByteReader: Sendable {
 /// Java's "modified UTF-8" (`DataOutput.writeUTF`): U+0000 as `C0 80`, supplementary characters as two
 /// 3-byte surrogate sequences (CESU-8).
 public enum ModifiedUTF8 {
-    /// Decodes modified UTF-8 bytes; nil if they are malformed. Unpaired surrogates become U+FFFD.
+    /// Decodes modified UTF-8 bytes; nil if they are malformed. Unpaired surrogates are kept (``JavaUTF16``).
     public static func decode<C: Collection>(_ bytes: C) -> String? where C.Element == UInt8 {
         var units: [UInt16] = []
         units.reserveCapacity(bytes.count)
@@ -177,14 +177,14 @@ public enum ModifiedUTF8 {
                 return nil
             }
         }
-        return String(decoding: units, as: UTF16.self)
+        return JavaUTF16.string(units: units)
     }
 
-    /// Encodes a string as modified UTF-8.
+    /// Encodes a string as modified UTF-8 (the lone surrogates it carries, ``JavaUTF16``, as Java writes them).
     public static func encode(_ string: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(string.utf8.count)
-        for u in string.utf16 {
+        JavaUTF16.forEachUnit(string) { u in
             if u != 0 && u < 0x80 {
                 out.append(UInt8(u))
             } else if u < 0x800 {

@@ -22,9 +22,23 @@ struct Dump: AsyncParsableCommand {
     @Option(help: "Start from the snapshot of this version.")
     var from: Int64?
 
+    @OptionGroup var filterOptions: FilterOptions
+
+    @Flag(help: "Print the loaded bytes per type (one JSON line each, then the total) instead of the records.")
+    var footprint = false
+
     func run() async throws {
         do {
-            let loaded = try await Self.load(location, version: version, from: from)
+            let loaded = try await Self.load(location, version: version, from: from, filter: try filterOptions.filter)
+            if footprint {
+                var out = ""
+                for (type, bytes) in loaded.state.footprintByType {
+                    out += JSONValue.object([("type", .string(type)), ("bytes", .int(bytes))]).serialized() + "\n"
+                }
+                out += JSONValue.object([("total", .int(loaded.state.loadedByteCount))]).serialized() + "\n"
+                writeStdout(Array(out.utf8))
+                return
+            }
             loaded.state.writeCanonicalJSON { writeStdout($0) }
         } catch let error as CLIError {
             throw failure(error.description)
@@ -33,7 +47,9 @@ struct Dump: AsyncParsableCommand {
 
     /// Loads `version` (default: the announced one) of the store, from snapshot `from` when given.
     /// - Throws: ``CLIError`` naming the store and the problem.
-    static func load(_ location: StoreOptions, version: Int64?, from: Int64?) async throws -> StateLoader.Loaded {
+    static func load(
+        _ location: StoreOptions, version: Int64?, from: Int64?, filter: HollowFilterConfig? = nil
+    ) async throws -> StateLoader.Loaded {
         let retriever = try location.blobStore()
         let store = retriever.location
         let target: Int64
@@ -51,7 +67,7 @@ struct Dump: AsyncParsableCommand {
                 throw CLIError(error.message)
             }
         }
-        let loader = StateLoader(retriever: retriever)
+        let loader = StateLoader(retriever: retriever, filter: filter)
         do {
             if let from { return try await loader.load(version: target, fromSnapshot: from) }
             return try await loader.load(version: target)

@@ -36,7 +36,15 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Refresh after a random delay up to this many milliseconds (spreads a fleet's NFS or HTTP reads).")
     var jitterMs: Int = 0
     @Option(help: "Seconds between polls of announced.version when there is no broker.") var pollInterval: Double = 1
-    @Option(help: "Local blob cache directory.") var cache: String?
+    @Option(
+        help: ArgumentHelp(
+            "Keep loaded blobs in this local directory (Java: withLocalBlobStore).",
+            discussion: "Local copies are read instead of the shared store's, used when the store is unreachable, and "
+                + "loaded at start when the store's announced version cannot be read (the store is gone)."))
+    var localStore: String?
+    @Option(help: "The size bound of --local-store in MiB (least recently used copies are evicted first).")
+    var localStoreMaxMb: Int64?
+    @OptionGroup var filterOptions: FilterOptions
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var metricsOptions: MetricsOptions
 
@@ -47,6 +55,10 @@ struct Watch: AsyncParsableCommand {
         }
         guard jitterMs >= 0 else { throw ValidationError("--jitter-ms must not be negative") }
         guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
+        if let localStoreMaxMb {
+            guard localStore != nil else { throw ValidationError("--local-store-max-mb needs --local-store") }
+            guard localStoreMaxMb > 0 else { throw ValidationError("--local-store-max-mb must be positive") }
+        }
     }
 
     func run() async throws {
@@ -65,7 +77,13 @@ struct Watch: AsyncParsableCommand {
             } else {
                 try location.httpRetriever(logger: logger)
             }
-        if let cache { retriever = try CachingBlobRetriever(upstream: retriever, directory: cache) }
+        var localBlobStore: CachingBlobRetriever?
+        if let localStore {
+            let store = try retriever.withLocalBlobStore(
+                localStore, maxBytes: localStoreMaxMb.map { $0 << 20 }, logger: logger)
+            localBlobStore = store
+            retriever = store
+        }
         let printer = RefreshPrinter(id: consumerID)
         let jitter: Duration? = jitterMs > 0 ? .milliseconds(jitterMs) : nil
 
@@ -101,9 +119,16 @@ struct Watch: AsyncParsableCommand {
         }
         let listeners: [any RefreshListener] = [printer] + (reporter.map { [$0] } ?? [])
         let consumer = HollowConsumer(
-            blobRetriever: retriever, announcementWatcher: watcher, refreshListeners: listeners, logger: logger,
+            blobRetriever: retriever, announcementWatcher: watcher, refreshListeners: listeners,
+            filter: try filterOptions.filter, logger: logger,
             metricsDimensions: [("namespace", location.topicSegment)])
         services.append(consumer)
+        if let localBlobStore, let storeLocation,
+            (try? FilesystemAnnouncer.readAnnouncedVersion(path: storeLocation.root, namespace: storeLocation.namespace))
+                == nil
+        {
+            services.append(LocalStoreStart(consumer: consumer, store: localBlobStore, logger: logger))
+        }
         if let registry, let listen = metricsOptions.metricsListen {
             services.append(try PrometheusExporter.makeService(
                 listen: listen, registry: registry, beforeScrape: { consumer.updateSecondsSinceLastSuccess() },
@@ -111,9 +136,43 @@ struct Watch: AsyncParsableCommand {
         }
 
         let group = ServiceGroup(
-            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                                 logger: logger))
+            configuration: .init(
+                services: services.map {
+                    // The one-shot start from the local store ends early; that must not stop the group.
+                    .init(service: $0, successTerminationBehavior: $0 is LocalStoreStart ? .ignore : .cancelGroup)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+/// Loads the newest version the local blob store reaches, when the shared store's announced version could not be
+/// read at start (the store is gone or unreachable) and nothing else has loaded a version by then.
+struct LocalStoreStart: Service {
+    let consumer: HollowConsumer
+    let store: CachingBlobRetriever
+    let logger: Logger
+
+    func run() async {
+        guard consumer.currentVersion == nil else { return }
+        let newest: Int64?
+        do {
+            newest = try await store.newestLocalVersion()
+        } catch {
+            writeStderr("hollow watch: cannot read the local store \(store.directory): \(error)\n")
+            return
+        }
+        guard let version = newest else {
+            writeStderr("hollow watch: the local store \(store.directory) has no snapshot to start from\n")
+            return
+        }
+        guard consumer.currentVersion == nil else { return }
+        writeStderr("hollow watch: the store's announced version cannot be read; loading version \(version) from the local store \(store.directory)\n")
+        do {
+            try await consumer.triggerRefreshTo(version)
+        } catch {
+            // Reported by the consumer to its listeners (an error line); the watcher's announcements still apply.
+        }
     }
 }
 

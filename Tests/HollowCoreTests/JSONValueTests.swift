@@ -79,7 +79,7 @@ struct JSONValueTests {
             (#"{"a":1,"a":2}"#, 1, 8, #"member "a" appears twice"#),
             ("[01]", 1, 2, "numbers must not have leading zeros"),
             ("\"abc", 1, 5, "expected '\"' closing the string, found the end of the text"),
-            (#""\ud800""#, 1, 8, "expected the low surrogate of a \\u surrogate pair, found '\"'"),
+            (#""\ud800\uzzzz""#, 1, 10, "expected a hex digit, found 'z'"),
             ("{} x", 1, 4, "expected the end of the text after the JSON value, found 'x'"),
             ("", 1, 1, "expected a JSON value, found the end of the text"),
         ]
@@ -122,10 +122,12 @@ struct JSONValueTests {
         var body = ""
         JSONValue.escape("</script>", into: &body)
         #expect(body == #"\u003c/script\u003e"#)
-        // A Swift String cannot hold a lone surrogate: decoding one gives U+FFFD, which is written as is.
-        let lone = String(decoding: [0xD800] as [UInt16], as: UTF16.self)
-        #expect(lone == "\u{FFFD}")
-        #expect(JSONValue.quoted(lone) == "\"\u{FFFD}\"")
+        // A lone surrogate carried from a Java string (JavaUTF16) is written as Java's dump writes it, and parses
+        // back to the same Java string; so does a real U+10FFFF (which the carrying doubles).
+        let lone = JavaUTF16.string(units: [0x61, 0xD800, 0xDBFF, 0xDFFF, 0xDE00, 0xDBFF] as [UInt16])
+        #expect(JSONValue.quoted(lone) == #""a\ud800"# + "\u{10FFFF}" + #"\ude00\udbff""#)
+        #expect(try JSONValue.parse(JSONValue.quoted(lone)) == .string(lone))
+        #expect(try JSONValue.parse(#""\ud800\u0041\udc00""#) == .string(JavaUTF16.string(units: [0xD800, 0x41, 0xDC00] as [UInt16])))
     }
 
     @Test("parses UTF-8 bytes, escapes and surrogate pairs")

@@ -200,7 +200,7 @@ enum HeapString {
             break
         }
         if ascii { return String(decoding: bytes[start..<end], as: UTF8.self) }
-        return String(decoding: units(bytes, start, end), as: UTF16.self)
+        return JavaUTF16.string(units: units(bytes, start, end))
     }
 }
 
@@ -218,13 +218,6 @@ enum HollowHashing {
         k = k &* 2057
         k ^= k >> 16
         return Int32(bitPattern: k)
-    }
-
-    /// Java `String.hashCode` over UTF-16 units.
-    static func javaStringHash<S: Sequence>(_ units: S) -> Int32 where S.Element == UInt16 {
-        var h: Int32 = 0
-        for u in units { h = h &* 31 &+ Int32(u) }
-        return h
     }
 
     /// x86 32-bit MurmurHash3 with Hollow's seed `0xEAB524B9`.

@@ -128,7 +128,7 @@ enum KeyHasher {
         case .double(let v)?:
             let b = v.bitPattern
             return Int32(truncatingIfNeeded: b ^ (b >> 32))
-        case .string(let v)?: return HollowHashing.javaStringHash(v.utf16)
+        case .string(let v)?: return JavaUTF16.javaHashCode(v)
         case .bytes(let v)?: return HollowHashing.murmur3(v)
         }
     }

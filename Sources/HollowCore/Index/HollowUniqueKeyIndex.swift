@@ -23,7 +23,7 @@ public enum HollowKeyHash {
     /// The field hash of a DOUBLE value.
     public static func field(_ v: Double) -> Int32 { KeyHasher.fieldHash(.double(v)) }
     /// The field hash of a STRING value (Java `String.hashCode`).
-    public static func field(_ v: String) -> Int32 { HollowHashing.javaStringHash(v.utf16) }
+    public static func field(_ v: String) -> Int32 { JavaUTF16.javaHashCode(v) }
     /// The field hash of a BYTES value.
     public static func field(_ v: [UInt8]) -> Int32 { HollowHashing.murmur3(v) }
     /// The field hash of a null value.

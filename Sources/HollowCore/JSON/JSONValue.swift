@@ -223,14 +223,24 @@ extension JSONValue {
     /// - the other control characters (U+0000–U+001F) and DEL (U+007F) as `\u00XX` (lowercase hex);
     /// - `<`, `>` and `&` as `\u003c`, `\u003e` and `\u0026`, so JSON can be embedded in HTML (a `<script>`
     ///   element or an attribute) without further escaping;
-    /// - everything else, non-ASCII included, as is (UTF-8). A Swift `String` holds Unicode scalars only, so
-    ///   there are no lone surrogates to escape.
+    /// - a lone UTF-16 surrogate that the string carries from a Java string (``JavaUTF16``) as `\udxxx`, as
+    ///   Java's dump prints it;
+    /// - everything else, non-ASCII included, as is (UTF-8).
     ///
     /// (`ReadState.canonicalJSON()` keeps its own writer: it reproduces Java Hollow's dump byte for byte,
     /// from UTF-16 units that may be lone surrogates.)
     public static func escape(_ string: String, into out: inout String) {
-        for u in string.unicodeScalars {
+        var scalars = string.unicodeScalars.makeIterator()
+        while let u = scalars.next() {
             switch u {
+            case JavaUTF16.escape:
+                let next = scalars.next()
+                if let next, next.value >= JavaUTF16.loneSurrogateBase, next.value < JavaUTF16.loneSurrogateBase + 0x800 {
+                    out += "\\u" + String(0xD800 + next.value - JavaUTF16.loneSurrogateBase, radix: 16)
+                } else {
+                    out.unicodeScalars.append(u)  // a real U+10FFFF: doubled, or (leniently) alone
+                    if let next, next != JavaUTF16.escape { escape(String(next), into: &out) }
+                }
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
@@ -457,7 +467,11 @@ struct JSONParser {
         var scalars = String.UnicodeScalarView()
         var runStart = i
         func flush(_ p: JSONParser, _ scalars: inout String.UnicodeScalarView, _ from: Int, _ to: Int) {
-            if to > from { scalars.append(contentsOf: String(decoding: p.bytes[from..<to], as: UTF8.self).unicodeScalars) }
+            guard to > from else { return }
+            let text = String(decoding: p.bytes[from..<to], as: UTF8.self)
+            // A literal U+10FFFF is a real one, which a Java string carried in a Swift string doubles (JavaUTF16).
+            scalars.append(
+                contentsOf: (p.bytes[from..<to].contains(0xF4) ? JavaUTF16.string(units: Array(text.utf16)) : text).unicodeScalars)
         }
         while true {
             guard i < bytes.count else { throw error("'\"' closing the string") }
@@ -485,18 +499,23 @@ struct JSONParser {
             case UInt8(ascii: "t"): scalars.append("\t")
             case UInt8(ascii: "u"):
                 var u = try hex4()
-                if (0xD800..<0xDC00).contains(u) {
-                    // A surrogate pair; a lone surrogate cannot be held by a Swift String.
-                    guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
-                        throw error("the low surrogate of a \\u surrogate pair")
-                    }
+                if (0xD800..<0xDC00).contains(u), i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"),
+                    bytes[i + 1] == UInt8(ascii: "u")
+                {
+                    let save = i
                     i += 2
                     let low = try hex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw error("a low surrogate") }
-                    u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
+                    if (0xDC00..<0xE000).contains(low) {
+                        u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        i = save  // a lone high surrogate followed by another escape
+                    }
                 }
-                guard let s = Unicode.Scalar(u) else { throw error("a valid \\u escape (lone surrogates are not supported)") }
-                scalars.append(s)
+                // A lone surrogate is kept as a Java string keeps it (JavaUTF16); so is a real U+10FFFF.
+                let units: [UInt16] =
+                    u > 0xFFFF
+                    ? [UInt16(0xD800 + ((u - 0x10000) >> 10)), UInt16(0xDC00 + ((u - 0x10000) & 0x3FF))] : [UInt16(u)]
+                scalars.append(contentsOf: JavaUTF16.string(units: units).unicodeScalars)
             default:
                 i -= 1
                 throw error("a valid escape")

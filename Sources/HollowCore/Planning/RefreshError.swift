@@ -2,7 +2,7 @@
 public struct RefreshError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Hashable, Sendable {
-            case noVersionKnown, versionNotFound, blobMissing, blobInvalid, blobDamaged, retrievalFailed
+            case noVersionKnown, versionNotFound, blobMissing, blobInvalid, blobDamaged, retrievalFailed, filterRefused
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -18,6 +18,8 @@ public struct RefreshError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let blobDamaged = Code(.blobDamaged)
         /// The retriever failed (I/O error, decompression error, ...).
         public static let retrievalFailed = Code(.retrievalFailed)
+        /// The consumer's filter drops a type that a type it keeps refers to (``HollowFilterError``).
+        public static let filterRefused = Code(.filterRefused)
         public var description: String { value.rawValue }
     }
 

@@ -12,6 +12,8 @@ public struct StateLoader: Sendable {
 
     /// Whether blobs are checked against the digests the producer recorded (see ``BlobDigests``).
     public let verifiesDigests: Bool
+    /// The filter snapshots are loaded with (deltas follow the loaded state's filter); nil loads everything.
+    public let filter: HollowFilterConfig?
 
     /// Creates a loader.
     /// - Parameters:
@@ -19,9 +21,14 @@ public struct StateLoader: Sendable {
     ///   - maxDeltasBeforeDoubleSnapshot: longer delta chains from a loaded state are replaced by a snapshot.
     ///   - verifiesDigests: check every blob against its recorded digest before applying it (blobs without one
     ///     load unverified); false skips the check.
-    public init(retriever: any BlobRetriever, maxDeltasBeforeDoubleSnapshot: Int = 32, verifiesDigests: Bool = true) {
+    ///   - filter: load only the types and fields it keeps (Java: `withFilterConfig`).
+    public init(
+        retriever: any BlobRetriever, maxDeltasBeforeDoubleSnapshot: Int = 32, verifiesDigests: Bool = true,
+        filter: HollowFilterConfig? = nil
+    ) {
         planner = UpdatePlanner(retriever: retriever, maxDeltasBeforeDoubleSnapshot: maxDeltasBeforeDoubleSnapshot)
         self.verifiesDigests = verifiesDigests
+        self.filter = filter
     }
 
     /// A loaded version with the plan that reached it.
@@ -124,7 +131,8 @@ public struct StateLoader: Sendable {
         var verified = true
         let requested = plan.destinationVersion
         if let snapshot = plan.snapshot {
-            let (loaded, ok) = try await read(snapshot, requested: requested) { try ReadState.load(snapshot: $0) }
+            let filter = self.filter
+            let (loaded, ok) = try await read(snapshot, requested: requested) { try ReadState.load(snapshot: $0, filter: filter) }
             state = loaded
             verified = verified && ok
             steps.append((nil, state))
@@ -189,6 +197,8 @@ public struct StateLoader: Sendable {
         }
         do {
             return (try body(data), recorded != nil)
+        } catch let error as HollowFilterError {
+            throw RefreshError(.filterRefused, "\(blob.fileName): \(error.message)", requestedVersion: requested)
         } catch {
             throw RefreshError(.blobInvalid, "\(blob.fileName) was refused: \(error)", requestedVersion: requested)
         }

@@ -144,7 +144,9 @@ enum BlobParser {
 
     /// Parses `bytes` as a blob of `kind` (`.snapshot` or `.delta`; reverse deltas are deltas), validating
     /// every count and length and that nothing trails the last type section.
-    static func parse(_ bytes: [UInt8], as kind: HollowBlobKind) throws(BlobDecodingError) -> ParsedBlob {
+    static func parse(
+        _ bytes: [UInt8], as kind: HollowBlobKind, filter: HollowFilterConfig? = nil
+    ) throws(BlobDecodingError) -> ParsedBlob {
         var r = ByteReader(bytes)
         let header = try HollowBlobHeader.read(from: &r)
         if kind == .header {
@@ -163,7 +165,7 @@ enum BlobParser {
         sections.reserveCapacity(min(count, r.remaining))
         var seen = Set<String>()
         for _ in 0..<count {
-            let section = try parseSection(&r, snapshot: kind == .snapshot)
+            guard let section = try parseSection(&r, snapshot: kind == .snapshot, filter: filter) else { continue }
             guard seen.insert(section.schema.name).inserted else {
                 throw BlobDecodingError(.invalidValue, "type \(section.schema.name) has two sections", offset: section.byteRange.lowerBound)
             }
@@ -183,9 +185,24 @@ enum BlobParser {
         return nil
     }
 
-    private static func parseSection(_ r: inout ByteReader, snapshot: Bool) throws(BlobDecodingError) -> ParsedSection {
+    /// Parses one type section; nil when `filter` drops the type (its data is skipped, not loaded).
+    private static func parseSection(
+        _ r: inout ByteReader, snapshot: Bool, filter: HollowFilterConfig?
+    ) throws(BlobDecodingError) -> ParsedSection? {
         let start = r.offset
-        let schema = try HollowSchema.read(from: &r)
+        let fullSchema = try HollowSchema.read(from: &r)
+        var schema = fullSchema
+        var keptFields: HollowObjectSchema?
+        if let filter {
+            guard let kept = filter.apply(to: fullSchema) else {
+                try skipSection(&r, schema: fullSchema, snapshot: snapshot)
+                return nil
+            }
+            schema = kept
+            if case .object(let o) = kept, case .object(let full) = fullSchema, o.fields.count != full.fields.count {
+                keptFields = o
+            }
+        }
         let name = schema.name
         let envelope = try r.readCount("the shard envelope of \(name)")
         var numShards = 1
@@ -237,8 +254,10 @@ enum BlobParser {
                 recordCount = added.count
             }
             let segment: AnySegment
-            switch schema {
-            case .object(let o): segment = .object(try ObjectSegment.read(from: &r, schema: o, recordCount: recordCount, what))
+            switch fullSchema {
+            case .object(let o):
+                segment = .object(
+                    try ObjectSegment.read(from: &r, schema: o, recordCount: recordCount, what, keeping: keptFields))
             case .list: segment = .list(try ListSegment.read(from: &r, recordCount: recordCount, what))
             case .set: segment = .set(try SetSegment.read(from: &r, recordCount: recordCount, what))
             case .map: segment = .map(try MapSegment.read(from: &r, recordCount: recordCount, what))
@@ -272,5 +291,70 @@ enum BlobParser {
         return ParsedSection(
             schema: schema, numShards: numShards, maxOrdinal: maxOrdinal, shards: shards, populated: populated,
             byteRange: start..<r.offset)
+    }
+
+    /// Reads past the rest of a type section (after its schema) without keeping anything: a filtered type.
+    /// Only the structure is checked (counts and lengths within the blob), not the values.
+    private static func skipSection(
+        _ r: inout ByteReader, schema: HollowSchema, snapshot: Bool
+    ) throws(BlobDecodingError) {
+        let name = schema.name
+        func skipCounted(_ r: inout ByteReader, _ what: String) throws(BlobDecodingError) {
+            let n = try r.readCount("the byte count of \(what)", limit: Int.max >> 8)
+            try r.skip(n, what)
+        }
+        func skipWords(_ r: inout ByteReader, _ what: String) throws(BlobDecodingError) {
+            let n = try r.readCount("the word count of \(what)", limit: Int.max >> 8)
+            try r.skip(n * 8, what)
+        }
+        func skipVarInts(_ r: inout ByteReader, _ n: Int, _ what: String) throws(BlobDecodingError) {
+            for _ in 0..<n { _ = try r.readVarInt(what) }
+        }
+        let envelope = try r.readCount("the shard envelope of \(name)")
+        var numShards = 1
+        if envelope != 0 {
+            let skip = try r.readCount("the forward-compatibility byte count of \(name)", limit: Int.max >> 8)
+            try r.skip(skip, "forward-compatibility bytes of \(name)")
+            let at = r.offset
+            numShards = try r.readCount("the shard count of \(name)", limit: maxShards)
+            guard numShards > 0, numShards & (numShards - 1) == 0 else {
+                throw BlobDecodingError(.invalidValue, "type \(name) has \(numShards) shards, not a power of two", offset: at)
+            }
+        }
+        if numShards > 1 { _ = try r.readVarInt("the max ordinal of \(name)") }
+        for _ in 0..<numShards {
+            _ = try r.readVarInt("the max shard ordinal of \(name)")
+            if !snapshot {
+                try skipCounted(&r, "the removed ordinals of \(name)")
+                try skipCounted(&r, "the added ordinals of \(name)")
+            }
+            switch schema {
+            case .object(let o):
+                try skipVarInts(&r, o.fields.count, "the bit widths of \(name)")
+                try skipWords(&r, "the fixed-length data of \(name)")
+                for _ in o.fields { try skipCounted(&r, "the var-length data of \(name)") }
+            case .list:
+                try skipVarInts(&r, 2, "the widths of \(name)")
+                _ = try r.readCount("the element count of \(name)", limit: Int(Int64.max >> 8))
+                try skipWords(&r, "the pointers of \(name)")
+                try skipWords(&r, "the elements of \(name)")
+            case .set:
+                try skipVarInts(&r, 3, "the widths of \(name)")
+                _ = try r.readCount("the bucket count of \(name)", limit: Int(Int64.max >> 8))
+                try skipWords(&r, "the pointers of \(name)")
+                try skipWords(&r, "the buckets of \(name)")
+            case .map:
+                try skipVarInts(&r, 4, "the widths of \(name)")
+                _ = try r.readCount("the bucket count of \(name)", limit: Int(Int64.max >> 8))
+                try skipWords(&r, "the pointers of \(name)")
+                try skipWords(&r, "the buckets of \(name)")
+            }
+        }
+        if snapshot {
+            let at = r.offset
+            let n = Int(try r.readInt32("the populated word count of \(name)"))
+            guard n >= 0 else { throw BlobDecodingError(.invalidValue, "\(name) declares \(n) populated words", offset: at) }
+            try r.skip(n * 8, "the populated ordinals of \(name)")
+        }
     }
 }

@@ -113,7 +113,7 @@ struct JSONOut {
 
     mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        var it = s.utf16.makeIterator()
+        var it = JavaUTF16.units(s).makeIterator()
         var pending: UInt16? = nil
         while let u = pending ?? it.next() {
             pending = nil

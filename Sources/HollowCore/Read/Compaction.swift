@@ -237,6 +237,6 @@ extension ReadState {
     func compactedCopy() -> ReadState {
         ReadState(
             randomizedTag: randomizedTag, headerTags: headerTags, schemas: schemas,
-            types: types.mapValues { $0.compacted() }, ignoredSchemaChanges: ignoredSchemaChanges)
+            types: types.mapValues { $0.compacted() }, ignoredSchemaChanges: ignoredSchemaChanges, filter: filter)
     }
 }

@@ -192,10 +192,16 @@ public final class HollowObjectTypeDataAccess: Sendable {
         guard let (s, i, f) = slot(ordinal, field), s.fieldTypes[f] == .string, let r = s.varRange(i, f) else {
             return false
         }
-        return s.heaps[f].withUnsafeBufferPointer { heap in
+        return JavaUTF16.mayHoldEscapes(value)
+            ? Self.heapEquals(s.heaps[f], r, JavaUTF16.units(value)) : Self.heapEquals(s.heaps[f], r, value.utf16)
+    }
+
+    @inline(__always)
+    private static func heapEquals<U: Sequence<UInt16>>(_ heapBytes: [UInt8], _ r: Range<Int>, _ units: U) -> Bool {
+        heapBytes.withUnsafeBufferPointer { heap in
             var p = r.lowerBound
             let end = r.upperBound
-            for u in value.utf16 {
+            for u in units {
                 guard p < end else { return false }
                 var b = heap[p]
                 p &+= 1

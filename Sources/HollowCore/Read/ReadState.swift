@@ -14,10 +14,16 @@ public final class ReadState: Sendable {
     /// What was ignored because a delta's schemas differed from this state's (Java-style application:
     /// the old schemas are kept, new types and fields dropped). Empty when every blob matched.
     public let ignoredSchemaChanges: [String]
+    /// The filter the state was loaded with (and its deltas are applied with), nil for an unfiltered state.
+    public let filter: HollowFilterConfig?
 
     let types: [String: TypeState]
 
-    init(randomizedTag: Int64, headerTags: [String: String], schemas: [HollowSchema], types: [String: TypeState], ignoredSchemaChanges: [String]) {
+    init(
+        randomizedTag: Int64, headerTags: [String: String], schemas: [HollowSchema], types: [String: TypeState],
+        ignoredSchemaChanges: [String], filter: HollowFilterConfig? = nil
+    ) {
+        self.filter = filter
         self.randomizedTag = randomizedTag
         self.headerTags = headerTags
         self.schemas = schemas
@@ -43,13 +49,26 @@ public final class ReadState: Sendable {
     /// - Throws: ``BlobDecodingError``: `.badMagic`, `.truncated`, `.invalidValue`, `.trailingBytes`, or
     ///   `.wrongBlobKind` when `snapshot` is a delta or header blob.
     public static func load(snapshot bytes: [UInt8]) throws(BlobDecodingError) -> ReadState {
+        try load(snapshot: bytes, checkedFilter: nil)
+    }
+
+    /// Loads a snapshot blob with only the types and fields `filter` keeps; the other types' data is skipped.
+    /// Deltas applied to the state use the same filter. A nil filter loads everything.
+    /// - Throws: ``HollowFilterError`` when the filter drops a type that a kept type refers to;
+    ///   ``BlobDecodingError`` as ``load(snapshot:)``.
+    public static func load(snapshot bytes: [UInt8], filter: HollowFilterConfig?) throws -> ReadState {
+        if let filter { try filter.check(try HollowBlobHeader.read(bytes).schemas) }
+        return try load(snapshot: bytes, checkedFilter: filter)
+    }
+
+    private static func load(snapshot bytes: [UInt8], checkedFilter filter: HollowFilterConfig?) throws(BlobDecodingError) -> ReadState {
         let header = try HollowBlobHeader.read(bytes)
         if (try? BlobParser.parse(bytes, as: .header)) != nil {
             throw BlobDecodingError(.wrongBlobKind, "this is a header blob, not a snapshot: it holds no data")
         }
         let parsed: ParsedBlob
         do {
-            parsed = try BlobParser.parse(bytes, as: .snapshot)
+            parsed = try BlobParser.parse(bytes, as: .snapshot, filter: filter)
         } catch {
             if header.byteCount < bytes.count, (try? BlobParser.parse(bytes, as: .delta)) != nil {
                 throw BlobDecodingError(.wrongBlobKind, "this is a delta or reverse delta, not a snapshot")
@@ -62,7 +81,7 @@ public final class ReadState: Sendable {
         }
         return ReadState(
             randomizedTag: header.destinationRandomizedTag, headerTags: header.headerTags,
-            schemas: parsed.sections.map(\.schema), types: types, ignoredSchemaChanges: [])
+            schemas: parsed.sections.map(\.schema), types: types, ignoredSchemaChanges: [], filter: filter)
     }
 
     /// Returns the state `delta` leads to. The receiver is unchanged, also when this throws.
@@ -84,7 +103,8 @@ public final class ReadState: Sendable {
     /// A consumer that gets a non-empty answer should load the destination's snapshot instead.
     public func schemaChanges(in header: HollowBlobHeader) -> [String] {
         var changes: [String] = []
-        for schema in header.schemas {
+        for full in header.schemas {
+            guard let schema = filter.map({ $0.apply(to: full) }) ?? full else { continue }  // a filtered type
             if let mine = types[schema.name]?.schema {
                 if mine != schema { changes.append("type \(schema.name) has a different schema") }
             } else {
@@ -130,7 +150,7 @@ public final class ReadState: Sendable {
         }
         let parsed: ParsedBlob
         do {
-            parsed = try BlobParser.parse(bytes, as: .delta)
+            parsed = try BlobParser.parse(bytes, as: .delta, filter: filter)
         } catch {
             if (try? BlobParser.parse(bytes, as: .snapshot)) != nil {
                 throw BlobDecodingError(.wrongBlobKind, "this is a snapshot, not a \(what)")
@@ -150,7 +170,7 @@ public final class ReadState: Sendable {
         }
         return ReadState(
             randomizedTag: header.destinationRandomizedTag, headerTags: header.headerTags, schemas: schemas, types: newTypes,
-            ignoredSchemaChanges: ignored)
+            ignoredSchemaChanges: ignored, filter: filter)
     }
 
     private static func makeSnapshotType(_ section: ParsedSection) -> TypeState {
@@ -173,7 +193,7 @@ public final class ReadState: Sendable {
 }
 
 /// Java `String.compareTo`: lexicographic over UTF-16 code units.
-func javaLess(_ a: String, _ b: String) -> Bool { a.utf16.lexicographicallyPrecedes(b.utf16) }
+func javaLess(_ a: String, _ b: String) -> Bool { JavaUTF16.javaLess(a, b) }
 
 // MARK: - Delta application per type
 

@@ -47,10 +47,14 @@ final class ObjectSegment: Sendable {
             heaps: heaps, fieldMap: map)
     }
 
-    /// Reads widths, fixed-length data and heaps for `recordCount` records, validating every length.
+    /// Reads widths, fixed-length data and heaps for `recordCount` records, validating every length. With
+    /// `kept` (the schema's fields a filter keeps), the other fields' heaps are skipped and the fixed-length
+    /// data is repacked to the kept fields only.
     static func read(
-        from r: inout ByteReader, schema: HollowObjectSchema, recordCount: Int, _ what: String
+        from r: inout ByteReader, schema: HollowObjectSchema, recordCount: Int, _ what: String,
+        keeping kept: HollowObjectSchema? = nil
     ) throws(BlobDecodingError) -> ObjectSegment {
+        let keptNames = kept.map { Set($0.fields.map(\.name)) }
         var widths: [Int] = []
         widths.reserveCapacity(schema.fields.count)
         for f in schema.fields {
@@ -74,13 +78,19 @@ final class ObjectSegment: Sendable {
         heaps.reserveCapacity(schema.fields.count)
         for f in schema.fields {
             let n = try r.readCount("the var-length byte count of \(what).\(f.name)", limit: Int.max >> 8)
-            heaps.append(Array(try r.readBytes(n, "the var-length data of \(what).\(f.name)")))
+            if let keptNames, !keptNames.contains(f.name) {
+                try r.skip(n, "the var-length data of \(what).\(f.name)")
+                heaps.append([])
+            } else {
+                heaps.append(Array(try r.readBytes(n, "the var-length data of \(what).\(f.name)")))
+            }
         }
         let segment = ObjectSegment(
             recordCount: recordCount, fieldNames: schema.fields.map(\.name), fieldTypes: schema.fields.map(\.type),
             widths: widths, fixed: fixed, heaps: heaps, fieldMap: Array(schema.fields.indices))
         // Var-length end offsets must ascend and stay inside their heap.
-        for (i, f) in schema.fields.enumerated() where (f.type == .string || f.type == .bytes) && widths[i] > 0 {
+        for (i, f) in schema.fields.enumerated()
+        where (f.type == .string || f.type == .bytes) && widths[i] > 0 && keptNames?.contains(f.name) ?? true {
             let mask = ~(UInt64(1) << UInt64(widths[i] - 1))
             let heapSize = UInt64(heaps[i].count)
             var previous: UInt64 = 0
@@ -97,7 +107,28 @@ final class ObjectSegment: Sendable {
                 bit &+= bitsPerRecord
             }
         }
-        return segment
+        guard let kept else { return segment }
+        return segment.repacked(keeping: kept)
+    }
+
+    /// This segment with only the fields of `kept` (a filtered schema), their fixed-length bits packed anew.
+    func repacked(keeping kept: HollowObjectSchema) -> ObjectSegment {
+        let own = kept.fields.map { f in fieldNames.firstIndex(of: f.name) ?? -1 }
+        let keptWidths = own.map { $0 < 0 ? 0 : widths[$0] }
+        let keptBits = keptWidths.reduce(0, +)
+        var packed = PackedBits(bitCount: recordCount * keptBits)
+        var out = 0
+        for record in 0..<recordCount {
+            for (j, i) in own.enumerated() where i >= 0 {
+                packed.orIn(out, keptWidths[j], raw(record, i))
+                out &+= keptWidths[j]
+            }
+            // Fields missing from this segment take no bits.
+        }
+        return ObjectSegment(
+            recordCount: recordCount, fieldNames: kept.fields.map(\.name), fieldTypes: kept.fields.map(\.type),
+            widths: keptWidths, fixed: packed, heaps: own.map { $0 < 0 ? [] : heaps[$0] },
+            fieldMap: Array(kept.fields.indices))
     }
 
     /// The raw fixed-length bits of field `own` (this segment's field index) of record `index`.

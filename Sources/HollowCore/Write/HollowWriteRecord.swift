@@ -181,9 +181,9 @@ enum FieldEncoding {
         }
         if ascii { return }
         var length = 0
-        for u in s.utf16 { length += u < 0x80 ? 1 : u < 0x4000 ? 2 : 3 }
+        JavaUTF16.forEachUnit(s) { u in length += u < 0x80 ? 1 : u < 0x4000 ? 2 : 3 }
         appendVarInt(&buf, UInt32(length))
-        for u in s.utf16 { appendVarInt(&buf, UInt32(u)) }
+        JavaUTF16.forEachUnit(s) { u in appendVarInt(&buf, UInt32(u)) }
     }
 
     @inline(__always)
