@@ -500,7 +500,7 @@ public final class HollowWriteStateEngine {
     public func overrideNextRandomizedTag(_ tag: Int64) { nextRandomizedTag = tag }
 
     /// Encodes without checking that references exist (restore: referenced records may come later).
-    private func encodeUnchecked(_ record: HollowWriteRecord, for state: TypeWriteState, into buf: inout [UInt8]) throws(HollowWriteError) {
+    func encodeUnchecked(_ record: HollowWriteRecord, for state: TypeWriteState, into buf: inout [UInt8]) throws(HollowWriteError) {
         let saved = checkReferences
         checkReferences = false
         defer { checkReferences = saved }
