@@ -75,6 +75,8 @@ public actor HollowProducer {
     public let targetMaxTypeShardSize: Int
     /// When snapshots are published relative to the deltas and the announcement.
     public let snapshotPublishing: SnapshotPublishing
+    /// Whether a type's shard count follows its size along the chain (Java: `withTypeResharding`).
+    public let allowTypeResharding: Bool
 
     private var engine: HollowWriteStateEngine
     private var mapper: HollowObjectMapper
@@ -97,6 +99,8 @@ public actor HollowProducer {
     ///   - targetMaxTypeShardSize: projected bytes per type shard.
     ///   - snapshotPublishing: `.asynchronous()` announces a version once its deltas are stored, while its
     ///     snapshot still uploads.
+    ///   - allowTypeResharding: let each type's shard count double or halve between versions as its size crosses
+    ///     `targetMaxTypeShardSize` (see ``HollowWriteStateEngine/allowTypeResharding``).
     ///   - logger: where cycles are logged.
     ///   - metricsDimensions: dimensions (Prometheus labels) of the producer's swift-metrics instruments, e.g.
     ///     `[("namespace", "movies")]` (see docs/metrics.md).
@@ -109,6 +113,7 @@ public actor HollowProducer {
         numStatesBetweenSnapshots: Int = 0,
         targetMaxTypeShardSize: Int = 16 << 20,
         snapshotPublishing: SnapshotPublishing = .synchronous,
+        allowTypeResharding: Bool = false,
         logger: Logger = .hollowDisabled,
         metricsDimensions: [(String, String)] = []
     ) {
@@ -121,8 +126,10 @@ public actor HollowProducer {
         self.numStatesBetweenSnapshots = max(0, numStatesBetweenSnapshots)
         self.targetMaxTypeShardSize = targetMaxTypeShardSize
         self.snapshotPublishing = snapshotPublishing
+        self.allowTypeResharding = allowTypeResharding
         self.logger = logger
         self.engine = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
+        self.engine.allowTypeResharding = allowTypeResharding
         self.mapper = HollowObjectMapper(engine: engine)
     }
 
@@ -183,6 +190,7 @@ public actor HollowProducer {
     /// A fresh engine holding `state` as its previous cycle (restore and rollback).
     private func rebuildEngine(from state: ReadState?) throws {
         let fresh = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
+        fresh.allowTypeResharding = allowTypeResharding
         let freshMapper = HollowObjectMapper(engine: fresh)
         for type in modelTypes { try Self.register(type, in: freshMapper) }
         for type in recordTypes { try Self.register(record: type, in: freshMapper) }
