@@ -19,6 +19,7 @@ struct ProducerInstruments: Sendable {
     let phaseDurations: [Phase: Timer]
     let cycles: [Outcome: Counter]
     let blobBytes: [BlobType: Counter]
+    let snapshotPublishFailures: Counter
 
     init(dimensions: [(String, String)]) {
         self.dimensions = dimensions
@@ -36,6 +37,8 @@ struct ProducerInstruments: Sendable {
         blobBytes = Dictionary(uniqueKeysWithValues: [BlobType.snapshot, .delta, .reverseDelta, .header].map { type in
             (type, Counter(label: "hollow_producer_blob_bytes_total", dimensions: dimensions + [("kind", Self.kind(type))]))
         })
+        snapshotPublishFailures = Counter(label: "hollow_producer_snapshot_publish_failures_total", dimensions: dimensions)
+        snapshotPublishFailures.increment(by: 0)
         for counter in cycles.values { counter.increment(by: 0) }
         for counter in blobBytes.values { counter.increment(by: 0) }
     }
@@ -53,6 +56,9 @@ struct ProducerInstruments: Sendable {
     func recordBlob(_ type: BlobType, bytes: Int) {
         blobBytes[type]?.increment(by: bytes)
     }
+
+    /// An asynchronous snapshot that was not published after all its attempts.
+    func recordSnapshotPublishFailure() { snapshotPublishFailures.increment() }
 
     func recordCycle(_ outcome: Outcome, duration: Duration) {
         cycles[outcome]?.increment()

@@ -43,6 +43,27 @@ public actor HollowProducer {
         public func add<T: HollowRecord & Encodable>(_ value: T) throws -> Int { try objectMapper.add(value) }
     }
 
+    /// When a cycle's snapshot is published (Java: `withSnapshotPublishExecutor`).
+    public struct SnapshotPublishing: Sendable, Hashable {
+        enum Mode: Hashable { case synchronous, asynchronous(retries: Int, retryDelay: Duration) }
+        let mode: Mode
+
+        /// The snapshot is published before the deltas, and the version announced once everything is stored
+        /// (the default).
+        public static let synchronous = SnapshotPublishing(mode: .synchronous)
+
+        /// The deltas are published and the version announced without waiting for the snapshot, which uploads
+        /// meanwhile: a consumer that starts before it lands loads an older snapshot and follows deltas. A failed
+        /// upload is retried `retries` times, waiting `retryDelay`, doubled after each attempt; if every attempt
+        /// fails the version stays announced without its snapshot (never reported as published), listeners get
+        /// ``ProducerListener/snapshotPublishFailed(version:attempt:willRetry:error:)``, and the next cycle
+        /// publishes a snapshot again. The first cycle (no delta to follow) always publishes its snapshot first.
+        /// ``HollowProducer/runCycle(publishEvenIfUnchanged:_:)`` returns once the upload ended.
+        public static func asynchronous(retries: Int = 3, retryDelay: Duration = .seconds(1)) -> SnapshotPublishing {
+            SnapshotPublishing(mode: .asynchronous(retries: max(0, retries), retryDelay: retryDelay))
+        }
+    }
+
     private let publisher: any Publisher
     private let announcer: (any Announcer)?
     private let validators: [any ValidatorListener]
@@ -54,6 +75,10 @@ public actor HollowProducer {
     public let numStatesBetweenSnapshots: Int
     /// Projected bytes per type shard (Java's default 16 MiB).
     public let targetMaxTypeShardSize: Int
+    /// When snapshots are published relative to the deltas and the announcement.
+    public let snapshotPublishing: SnapshotPublishing
+    /// Whether a type's shard count follows its size along the chain (Java: `withTypeResharding`).
+    public let allowTypeResharding: Bool
 
     private var engine: HollowWriteStateEngine
     private var mapper: HollowObjectMapper
@@ -76,6 +101,10 @@ public actor HollowProducer {
     ///   - versionMinter: mints versions; time-based by default.
     ///   - numStatesBetweenSnapshots: deltas published between two snapshots (0 = a snapshot every cycle).
     ///   - targetMaxTypeShardSize: projected bytes per type shard.
+    ///   - snapshotPublishing: `.asynchronous()` announces a version once its deltas are stored, while its
+    ///     snapshot still uploads.
+    ///   - allowTypeResharding: let each type's shard count double or halve between versions as its size crosses
+    ///     `targetMaxTypeShardSize` (see ``HollowWriteStateEngine/allowTypeResharding``).
     ///   - logger: where cycles are logged.
     ///   - metricsDimensions: dimensions (Prometheus labels) of the producer's swift-metrics instruments, e.g.
     ///     `[("namespace", "movies")]` (see docs/metrics.md).
@@ -87,6 +116,8 @@ public actor HollowProducer {
         versionMinter: any VersionMinter = TimeBasedVersionMinter(),
         numStatesBetweenSnapshots: Int = 0,
         targetMaxTypeShardSize: Int = 16 << 20,
+        snapshotPublishing: SnapshotPublishing = .synchronous,
+        allowTypeResharding: Bool = false,
         logger: Logger = .hollowDisabled,
         metricsDimensions: [(String, String)] = []
     ) {
@@ -98,8 +129,11 @@ public actor HollowProducer {
         self.versionMinter = versionMinter
         self.numStatesBetweenSnapshots = max(0, numStatesBetweenSnapshots)
         self.targetMaxTypeShardSize = targetMaxTypeShardSize
+        self.snapshotPublishing = snapshotPublishing
+        self.allowTypeResharding = allowTypeResharding
         self.logger = logger
         self.engine = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
+        self.engine.allowTypeResharding = allowTypeResharding
         self.mapper = HollowObjectMapper(engine: engine)
     }
 
@@ -161,6 +195,7 @@ public actor HollowProducer {
     /// A fresh engine holding `state` as its previous cycle (restore and rollback).
     private func rebuildEngine(from state: ReadState?) throws {
         let fresh = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
+        fresh.allowTypeResharding = allowTypeResharding
         let freshMapper = HollowObjectMapper(engine: fresh)
         for type in modelTypes { try Self.register(type, in: freshMapper) }
         for type in recordTypes { try Self.register(record: type, in: freshMapper) }
@@ -176,11 +211,14 @@ public actor HollowProducer {
     // MARK: Cycles
 
     /// Runs one cycle: `populate` adds every record of the new state.
+    /// - Parameter publishEvenIfUnchanged: publish a new version even when its records equal the last announced
+    ///   state's (an empty delta). The unpin procedure needs it: a producer restored at a pinned version whose
+    ///   data is the one to keep must still publish the delta out of the pinned version (see docs/operations.md).
     /// - Returns: the version now current: the new one, or the last announced one if nothing changed.
     /// - Throws: whatever failed (populate, integrity check, validation, publishing, announcing); the producer
     ///   has then rolled back to the last announced state.
     @discardableResult
-    public func runCycle(_ populate: (WriteState) throws -> Void) async throws -> Int64 {
+    public func runCycle(publishEvenIfUnchanged: Bool = false, _ populate: (WriteState) throws -> Void) async throws -> Int64 {
         let start = ContinuousClock.now
         let version = versionMinter.mint()
         for l in listeners { l.cycleStarted(version: version) }
@@ -190,7 +228,7 @@ public actor HollowProducer {
             engine.prepareForNextCycle()
             try populate(WriteState(stateEngine: engine, objectMapper: mapper, version: version, priorState: readState))
             phase.end(.populate)
-            if lastAnnouncedVersion != nil, !engine.hasChangedSinceLastCycle {
+            if lastAnnouncedVersion != nil, !publishEvenIfUnchanged, !engine.hasChangedSinceLastCycle {
                 try rebuildEngine(from: readState)
                 let current = lastAnnouncedVersion!
                 logger.debug("cycle unchanged", metadata: ["hollow.version": "\(current)"])
@@ -208,7 +246,14 @@ public actor HollowProducer {
             phase.end(.validate)
             // The digest record goes first: by the time a blob is visible, its digest can be checked.
             try await publisher.publishDigests(blobs.digests)
-            for blob in blobs.toPublish {
+            let deferSnapshot: Bool
+            if case .asynchronous = snapshotPublishing.mode, lastAnnouncedVersion != nil { deferSnapshot = true } else { deferSnapshot = false }
+            let deferredSnapshot = deferSnapshot ? blobs.toPublish.first { $0.type == .snapshot } : nil
+            let toPublish = deferredSnapshot == nil ? blobs.toPublish : blobs.toPublish.filter { $0.type != .snapshot }
+            // The deferred snapshot uploads while the deltas are published and the version announced.
+            async let snapshotUpload = Self.publishDeferred(
+                deferredSnapshot, publisher: publisher, mode: snapshotPublishing.mode, listeners: listeners, logger: logger)
+            for blob in toPublish {
                 try await publisher.publish(blob)
                 let size = try await blob.bytes().count
                 blobSizes[blob.fileName] = size
@@ -224,11 +269,32 @@ public actor HollowProducer {
             readState = pending
             readStateChecksum = blobs.pendingChecksum
             lastAnnouncedVersion = version
-            statesSinceSnapshot = blobs.snapshotPublished ? 0 : statesSinceSnapshot + 1
+            var snapshotStored = blobs.snapshotPublished && deferredSnapshot == nil
+            var snapshotFailure: String?
+            if let deferredSnapshot {
+                switch await snapshotUpload {
+                case .some(.success(let size)):
+                    snapshotStored = true
+                    blobSizes[deferredSnapshot.fileName] = size
+                    instruments.recordBlob(.snapshot, bytes: size)
+                    for l in listeners { l.snapshotPublished(version: version, bytes: size) }
+                case .some(.failure(let error)):
+                    snapshotFailure = "\(deferredSnapshot.fileName) was not published: \(error)"
+                    instruments.recordSnapshotPublishFailure()
+                case .none:
+                    break
+                }
+            }
+            // A snapshot that did not land is due again next cycle.
+            statesSinceSnapshot =
+                snapshotStored ? 0 : (snapshotFailure != nil ? numStatesBetweenSnapshots : statesSinceSnapshot + 1)
             let duration = ContinuousClock.now - start
             instruments.recordPublished(version: version, state: pending, duration: duration)
             logger.info("cycle published", metadata: ["hollow.version": "\(version)", "hollow.cycle.blobs": "\(blobSizes.count)"])
-            for l in listeners { l.cycleCompleted(.init(version: version, outcome: .published, duration: duration, blobSizes: blobSizes)) }
+            for l in listeners {
+                l.cycleCompleted(
+                    .init(version: version, outcome: .published, duration: duration, blobSizes: blobSizes, snapshotFailure: snapshotFailure))
+            }
             return version
         } catch {
             logger.warning("cycle failed, rolled back", metadata: ["hollow.version": "\(version)", "error": "\(error)"])
@@ -241,6 +307,61 @@ public actor HollowProducer {
             instruments.recordCycle(.failed, duration: .now - start)
             throw error
         }
+    }
+
+    // MARK: Compaction
+
+    /// Runs a compaction cycle when some type meets `config` (Java: `HollowProducer.runCompactionCycle`): the
+    /// new state holds the same records as the last announced one, with records from the high end of each
+    /// compacted type's ordinal space moved into its holes (and the records that reference them rewritten).
+    /// It is published and announced like any cycle (delta, reverse delta, snapshot when due), so consumers
+    /// follow it as an ordinary delta; later snapshots are smaller. Types that reference each other are
+    /// compacted by successive calls.
+    /// - Returns: the version of the compaction state, or nil when nothing was announced yet or no type meets
+    ///   the criteria (then nothing is published).
+    /// - Throws: as ``runCycle(_:)``; the producer then rolled back to the last announced state.
+    @discardableResult
+    public func runCompactionCycle(_ config: CompactionConfig) async throws -> Int64? {
+        guard let state = readState else { return nil }
+        let compactor = HollowCompactor(readState: state, config: config)
+        guard compactor.needsCompaction else {
+            logger.debug("compaction not needed", metadata: ["hollow.version": "\(lastAnnouncedVersion ?? -1)"])
+            return nil
+        }
+        var summary: HollowCompactor.Summary?
+        let version = try await runCycle { newState in summary = try compactor.compact(newState.stateEngine) }
+        logger.info(
+            "compaction cycle published",
+            metadata: [
+                "hollow.version": "\(version)", "hollow.compaction.types": "\(compactor.targets.joined(separator: ","))",
+                "hollow.compaction.relocated": "\(summary?.relocated.values.reduce(0, +) ?? 0)",
+            ])
+        return version
+    }
+
+    /// Publishes a snapshot deferred by ``SnapshotPublishing/asynchronous(retries:retryDelay:)``, retrying with
+    /// a doubling delay; nil when there is none. Listeners hear of every failed attempt.
+    private nonisolated static func publishDeferred(
+        _ blob: Blob?, publisher: any Publisher, mode: SnapshotPublishing.Mode, listeners: [any ProducerListener], logger: Logger
+    ) async -> Result<Int, any Error>? {
+        guard let blob, case .asynchronous(let retries, let retryDelay) = mode else { return nil }
+        var delay = retryDelay
+        for attempt in 1...(retries + 1) {
+            do {
+                try await publisher.publish(blob)
+                return .success(try await blob.bytes().count)
+            } catch {
+                let willRetry = attempt <= retries && !Task.isCancelled
+                logger.log(
+                    level: willRetry ? .warning : .error, willRetry ? "snapshot publish failed, retrying" : "snapshot publish failed",
+                    metadata: ["hollow.version": "\(blob.toVersion)", "hollow.attempt": "\(attempt)", "error": "\(error)"])
+                for l in listeners { l.snapshotPublishFailed(version: blob.toVersion, attempt: attempt, willRetry: willRetry, error: error) }
+                guard willRetry else { return .failure(error) }
+                do { try await Task.sleep(for: delay) } catch { return .failure(error) }
+                delay = delay * 2
+            }
+        }
+        return nil
     }
 
     private func setHeaderTags(version: Int64) {

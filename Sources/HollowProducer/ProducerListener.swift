@@ -16,6 +16,9 @@ public struct CycleStatus: Sendable {
     public var duration: Duration
     /// Bytes of each blob written this cycle, by file name.
     public var blobSizes: [String: Int]
+    /// Why the snapshot of a published version is missing from the store: its asynchronous upload failed on
+    /// every attempt (``HollowProducer/SnapshotPublishing/asynchronous(retries:retryDelay:)``); nil otherwise.
+    public var snapshotFailure: String? = nil
 }
 
 /// Observes producer cycles (Java: `HollowProducerListener`, `AnnouncementListener`). Every method has an
@@ -24,6 +27,11 @@ public protocol ProducerListener: Sendable {
     func cycleStarted(version: Int64)
     func blobsPublished(version: Int64, blobs: [String: Int])
     func announcementCompleted(version: Int64)
+    /// An asynchronously published snapshot landed in the store, after the version was announced.
+    func snapshotPublished(version: Int64, bytes: Int)
+    /// An attempt to publish a snapshot asynchronously failed; `willRetry` is false after the last attempt (the
+    /// version stays announced without its snapshot, and the next cycle publishes a snapshot again).
+    func snapshotPublishFailed(version: Int64, attempt: Int, willRetry: Bool, error: any Error)
     func cycleCompleted(_ status: CycleStatus)
 }
 
@@ -31,6 +39,8 @@ extension ProducerListener {
     public func cycleStarted(version: Int64) {}
     public func blobsPublished(version: Int64, blobs: [String: Int]) {}
     public func announcementCompleted(version: Int64) {}
+    public func snapshotPublished(version: Int64, bytes: Int) {}
+    public func snapshotPublishFailed(version: Int64, attempt: Int, willRetry: Bool, error: any Error) {}
     public func cycleCompleted(_ status: CycleStatus) {}
 }
 

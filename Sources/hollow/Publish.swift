@@ -45,6 +45,9 @@ struct Publish: AsyncParsableCommand {
     @Option(help: "Target bytes per type shard (Java producer default: 16 MiB).")
     var targetMaxTypeShardSize: Int = 16 << 20
 
+    @Flag(help: "Unpin procedure: restore the version consumers are pinned to (the store's pin file) instead of the announced one, publish the data as a new version past every version in the store (even if it equals the pinned state), and report whether it is safe to unpin.")
+    var restorePinned = false
+
     @Option(help: "Broker URL mqtt://[user:pass@]host:port or mqtts://...: also announce over MQTT.")
     var broker: String?
     @Option(help: "A file holding the broker password (first line). Default: $HOLLOW_MQTT_PASSWORD.") var passwordFile: String?
@@ -79,13 +82,30 @@ struct Publish: AsyncParsableCommand {
         let publisher = try FilesystemPublisher(
             path: store.root, namespace: store.namespace, compressor: compress == "zstd" ? ZstdCompressor() : nil)
         let fsAnnouncer = try FilesystemAnnouncer(path: store.root, namespace: store.namespace)
-        let previous: Int64?
-        do { previous = try store.announcedVersion() } catch {
+        let announced: Int64?
+        do { announced = try store.announcedVersion() } catch {
             throw PublishFailure("\(error)")
         }
-        let next = version ?? (previous.map { $0 + 1 } ?? 1)
-        if let previous, next <= previous {
-            throw PublishFailure("version \(next) is not after the announced version \(previous)")
+        // The state the new version continues: the announced one, or with --restore-pinned the pinned one.
+        var previous = announced
+        var latest = announced
+        if restorePinned {
+            let pinned: Int64?
+            do { pinned = try FilesystemPins(path: store.root, namespace: store.namespace).read() } catch {
+                throw PublishFailure("cannot read the store's pin: \(error)")
+            }
+            guard let pinned else {
+                throw PublishFailure("--restore-pinned: the store has no pin file (\(store.directory)/pin); pin the consumers first (hollow pin)")
+            }
+            previous = pinned
+            let stored = (try? StoreInventory.scan(path: store.root, namespace: store.namespace))?.versions.last
+            latest = [announced, stored].compactMap { $0 }.max()
+        }
+        let next = version ?? (latest.map { $0 + 1 } ?? 1)
+        if let latest, next <= latest {
+            throw PublishFailure(
+                restorePinned ? "version \(next) is not after the latest version in the store (\(latest))"
+                    : "version \(next) is not after the announced version \(latest)")
         }
 
         var mqttClient: MQTTClient?
@@ -124,7 +144,7 @@ struct Publish: AsyncParsableCommand {
         let counter = RecordCounter()
         let published: Int64
         do {
-            published = try await producer.runCycle { state in
+            published = try await producer.runCycle(publishEvenIfUnchanged: restorePinned) { state in
                 let adapter = try HollowJSONAdapter(engine: state.stateEngine, typeName: type)
                 do {
                     counter.count = try adapter.addLines(text).count
@@ -149,6 +169,10 @@ struct Publish: AsyncParsableCommand {
             .map(\.fileName).sorted().joined(separator: ", ")
         print("published version \(published): \(counter.count) \(type) records; wrote \(written); announced \(published)"
             + (broker != nil ? " (announced.version and MQTT)" : ""))
+        if restorePinned, let previous, let inventory {
+            let assessment = inventory.unpinAssessment(pinnedVersion: previous)
+            print(assessment.isSafe ? "safe to unpin: \(assessment.explanation)" : "not yet safe to unpin: \(assessment.explanation)")
+        }
     }
 
     static func readBytes(_ path: String) throws -> [UInt8] {

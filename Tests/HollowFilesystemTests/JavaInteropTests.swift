@@ -86,6 +86,114 @@ import SystemPackage
             #expect(javaDump == dumps[expected], "\(path) path, walk \(walk)")
         }
     }
+
+    /// Java's consumer follows a compaction state (``HollowCompactor``): v1 → v2 removes 30% of the shows,
+    /// v3 moves the high-end records into the holes. Java walks 1→2→3 and back 3→2→1 and dumps our states.
+    @Test(.enabled(if: available, "needs java and Java Hollow (HOLLOW_JAVA_CLASSPATH)"))
+    func javaConsumerFollowsACompactionState() async throws {
+        let dir = try TempDirectory("hollow-fs-java-compaction")
+        let publisher = try FilesystemPublisher(path: dir.path)
+        let engine = HollowWriteStateEngine()
+        let mapper = HollowObjectMapper(engine: engine)
+        var dumps: [Int64: String] = [:]
+        var previous: ReadState?
+        let all = InteropShow.state(1) + InteropShow.state(3).map { show in
+            var s = show
+            s.id += 100
+            return s
+        }
+        for version in Int64(1)...3 {
+            switch version {
+            case 1: for show in all { try mapper.add(show) }
+            case 2: for show in all where show.id % 10 >= 3 { try mapper.add(show) }
+            default:
+                let compactor = HollowCompactor(
+                    readState: try #require(previous), config: .init(minCandidateHoleCostInBytes: 0, minCandidateHolePercentage: 10))
+                #expect(compactor.needsCompaction)
+                let summary = try compactor.compact(engine)
+                #expect(!summary.relocated.isEmpty)
+            }
+            engine.prepareForWrite()
+            if version > 1 {
+                try publisher.publish(Blob(type: .delta, fromVersion: version - 1, toVersion: version, bytes: []), bytes: engine.writeDelta())
+                try publisher.publish(
+                    Blob(type: .reverseDelta, fromVersion: version, toVersion: version - 1, bytes: []), bytes: engine.writeReverseDelta())
+            }
+            let snapshot = engine.writeSnapshot()
+            try publisher.publish(Blob(type: .snapshot, toVersion: version, bytes: []), bytes: snapshot)
+            try publisher.publish(Blob(type: .header, toVersion: version, bytes: []), bytes: engine.writeHeader())
+            let state = try ReadState.load(snapshot: snapshot)
+            dumps[version] = state.canonicalJSON()
+            previous = state
+            engine.prepareForNextCycle()
+        }
+        #expect(dumps[2] != dumps[3], "the compaction moved records")
+        try await FilesystemAnnouncer(path: dir.path).announce(version: 3)
+
+        for (walk, expected) in [("1,2,3", Int64(3)), ("3,2,1", Int64(1))] {
+            let out = dir.file("dump-\(expected).json")
+            let result = try await Subprocess.run(
+                .path(FilePath(Self.java!)),
+                arguments: ["-cp", Self.classpath, "hollowgen.Dump", "consumer", dir.path, walk, out],
+                output: .discarded, error: .string(limit: 1 << 16))
+            #expect(result.terminationStatus.isSuccess, "java: \(result.standardError)")
+            let javaDump = String(decoding: try readRaw(out), as: UTF8.self)
+            #expect(javaDump == dumps[expected], "walk \(walk)")
+        }
+    }
+
+    /// Java's consumer follows a chain whose shard counts change (``HollowWriteStateEngine/allowTypeResharding``):
+    /// `Show` grows from 1 shard to 32 and shrinks back; Java walks it forward and back and dumps our states.
+    @Test(.enabled(if: available, "needs java and Java Hollow (HOLLOW_JAVA_CLASSPATH)"))
+    func javaConsumerFollowsAReshardedChain() async throws {
+        let dir = try TempDirectory("hollow-fs-java-reshard")
+        let publisher = try FilesystemPublisher(path: dir.path)
+        let engine = HollowWriteStateEngine(targetMaxTypeShardSize: 1024)
+        engine.allowTypeResharding = true
+        let mapper = HollowObjectMapper(engine: engine)
+        let sizes = [20, 200, 800, 1600, 800, 200, 20]
+        var dumps: [Int64: String] = [:]
+        var shards: [Int] = []
+        let base = InteropShow.state(1)
+        for (i, size) in sizes.enumerated() {
+            let version = Int64(i + 1)
+            for n in 0..<size {
+                var show = base[n % base.count]
+                show.id = Int64(n)
+                show.note = "note \(n % (50 + i))"
+                try mapper.add(show)
+            }
+            engine.prepareForWrite()
+            if version > 1 {
+                try publisher.publish(Blob(type: .delta, fromVersion: version - 1, toVersion: version, bytes: []), bytes: engine.writeDelta())
+                try publisher.publish(
+                    Blob(type: .reverseDelta, fromVersion: version, toVersion: version - 1, bytes: []), bytes: engine.writeReverseDelta())
+            }
+            let snapshot = engine.writeSnapshot()
+            try publisher.publish(Blob(type: .snapshot, toVersion: version, bytes: []), bytes: snapshot)
+            try publisher.publish(Blob(type: .header, toVersion: version, bytes: []), bytes: engine.writeHeader())
+            let state = try ReadState.load(snapshot: snapshot)
+            dumps[version] = state.canonicalJSON()
+            shards.append(try #require(state.objectType("Show")).shardCount)
+            engine.prepareForNextCycle()
+        }
+        // Up, then down: at most doubling or halving per version.
+        #expect(shards.first == 1 && shards.max()! >= 4 && shards.last! < shards.max()!, "\(shards)")
+        for (a, b) in zip(shards, shards.dropFirst()) { #expect(b == a || b == a * 2 || b * 2 == a, "\(shards)") }
+        try await FilesystemAnnouncer(path: dir.path).announce(version: Int64(sizes.count))
+
+        let all = (1...sizes.count).map(String.init)
+        for (walk, expected) in [(all.joined(separator: ","), Int64(sizes.count)), (all.reversed().joined(separator: ","), Int64(1))] {
+            let out = dir.file("dump-\(expected).json")
+            let result = try await Subprocess.run(
+                .path(FilePath(Self.java!)),
+                arguments: ["-cp", Self.classpath, "hollowgen.Dump", "consumer", dir.path, walk, out],
+                output: .discarded, error: .string(limit: 1 << 16))
+            #expect(result.terminationStatus.isSuccess, "java: \(result.standardError)")
+            let javaDump = String(decoding: try readRaw(out), as: UTF8.self)
+            #expect(javaDump == dumps[expected], "walk \(walk), shards \(shards)")
+        }
+    }
 }
 
 /// A small model with every kind of field, for the mapper interop test (Codable).

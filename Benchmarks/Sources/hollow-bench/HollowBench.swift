@@ -14,6 +14,7 @@ struct HollowBench: AsyncParsableCommand {
         abstract: "Cross-process benchmarks: fresh processes and JVMs, MQTT fan-out, producer/consumer cycles, Kea's tc program.",
         subcommands: [
             // One line per benchmark; each lives in its own file.
+            BenchCompaction.self,
             BenchCycle.self,
             BenchKeaBPF.self,
             BenchLoad.self,

@@ -12,8 +12,15 @@ public final class HollowWriteStateEngine {
     private var ordered: [TypeWriteState] = []
     private var byName: [String: TypeWriteState] = [:]
     private var pinnedShards: [String: Int]
-    /// Projected bytes per shard above which a type is split in more shards (chosen at its first write).
+    /// Projected bytes per shard above which a type is split in more shards (chosen at its first write, and
+    /// again at every write with ``allowTypeResharding``).
     public let targetMaxTypeShardSize: Int
+    /// Let a type's shard count follow its size along the delta chain (Java: `allowTypeResharding`): at each
+    /// write, a type whose projected size asks for another shard count moves towards it, doubling or halving
+    /// at most; its delta is written with the new count and its reverse delta with the previous one, and the
+    /// header tag `hollow.type.resharding.invoked` names the types (`Type:(from,to)`). Counts fixed with
+    /// `numShards` are not changed. Off by default, like Java.
+    public var allowTypeResharding = false
 
     /// Header tags of the state being built (written in snapshot, delta and header blobs).
     public var headerTags: [String: String] = [:]
@@ -276,9 +283,24 @@ public final class HollowWriteStateEngine {
     /// records is refused from here until ``prepareForNextCycle()``.
     public func prepareForWrite() {
         guard preparedForNextCycle else { return }
-        for t in ordered { t.prepareForWrite(targetMaxTypeShardSize: targetMaxTypeShardSize) }
+        var resharded: [String] = []
+        for t in ordered {
+            let canReshard = allowTypeResharding && !t.isNumShardsPinned
+            if let change = t.prepareForWrite(targetMaxTypeShardSize: targetMaxTypeShardSize, canReshard: canReshard) {
+                resharded.append("\(t.name):(\(change.from),\(change.to))")
+            }
+        }
+        if !resharded.isEmpty {
+            headerTags[Self.reshardingTag] = resharded.joined(separator: " ")
+        } else if allowTypeResharding {
+            headerTags.removeValue(forKey: Self.reshardingTag)
+        }
         preparedForNextCycle = false
     }
+
+    /// Header tag naming the types whose shard count changed in this state (Java's
+    /// `HEADER_TAG_TYPE_RESHARDING_INVOKED`).
+    public static let reshardingTag = "hollow.type.resharding.invoked"
 
     /// Ends the cycle that was just written: its state becomes the previous state; records not in it are
     /// dropped and their ordinals freed. No-op if already prepared.
@@ -532,7 +554,7 @@ public final class HollowWriteStateEngine {
     public func overrideNextRandomizedTag(_ tag: Int64) { nextRandomizedTag = tag }
 
     /// Encodes without checking that references exist (restore: referenced records may come later).
-    private func encodeUnchecked(_ record: HollowWriteRecord, for state: TypeWriteState, into buf: inout [UInt8]) throws(HollowWriteError) {
+    func encodeUnchecked(_ record: HollowWriteRecord, for state: TypeWriteState, into buf: inout [UInt8]) throws(HollowWriteError) {
         let saved = checkReferences
         checkReferences = false
         defer { checkReferences = saved }

@@ -39,15 +39,16 @@ extension TypeWriteState {
             }
         let isSnapshot = kind == .snapshot
         var plan = ShardPlan(shards: shards, from: from, to: to, maxOrdinal: maxOrdinal, snapshot: isSnapshot)
+        let collection = kind == .reverseDelta ? (revCollectionStats ?? collectionStats) : collectionStats
         switch schema {
         case .object(let s):
             writeObject(s, &w, &plan, maxShard)
         case .list:
-            writeList(&w, &plan, maxShard)
+            writeList(collection!, &w, &plan, maxShard)
         case .set(let s):
-            writeSetOrMap(isMap: false, hashed: s.hashKey != nil ? keyHash : nil, &w, &plan, maxShard)
+            writeSetOrMap(collection!, isMap: false, hashed: s.hashKey != nil ? keyHash : nil, &w, &plan, maxShard)
         case .map(let s):
-            writeSetOrMap(isMap: true, hashed: s.hashKey != nil ? keyHash : nil, &w, &plan, maxShard)
+            writeSetOrMap(collection!, isMap: true, hashed: s.hashKey != nil ? keyHash : nil, &w, &plan, maxShard)
         }
         if isSnapshot { current.serialize(to: &w) }
     }
@@ -180,8 +181,7 @@ extension TypeWriteState {
 
     // MARK: LIST
 
-    private func writeList(_ w: inout ByteWriter, _ plan: inout ShardPlan, _ maxShard: [Int]) {
-        let st = collectionStats!
+    private func writeList(_ st: CollectionStats, _ w: inout ByteWriter, _ plan: inout ShardPlan, _ maxShard: [Int]) {
         data.withUnsafeBufferPointer { d in
             for shard in 0..<plan.shards {
                 let slots = plan.written[shard]
@@ -217,9 +217,8 @@ extension TypeWriteState {
 
     // MARK: SET and MAP
 
-    private func writeSetOrMap(isMap: Bool, hashed: ((Int) -> Int32)?, _ w: inout ByteWriter, _ plan: inout ShardPlan,
-                               _ maxShard: [Int]) {
-        let st = collectionStats!
+    private func writeSetOrMap(_ st: CollectionStats, isMap: Bool, hashed: ((Int) -> Int32)?, _ w: inout ByteWriter,
+                               _ plan: inout ShardPlan, _ maxShard: [Int]) {
         let bitsPerEntry = st.bitsPerElement + (isMap ? st.bitsPerValue : 0)
         let fixedPortion = st.bitsPerSize + st.bitsPerPointer
         let emptyKey: UInt64 = st.bitsPerElement == 64 ? ~0 : (1 << UInt64(st.bitsPerElement)) - 1

@@ -18,6 +18,8 @@ final class TypeWriteState {
     var maxShardOrdinal: [Int] = []
     var revMaxShardOrdinal: [Int] = []
     var objectStats: ObjectStats?
+    /// Collection statistics for the reverse delta's shard count, when it differs from `numShards` (resharding).
+    var revCollectionStats: CollectionStats?
     /// Cached by the engine: the type states this type's references point to.
     var referenceTargets: [TypeWriteState?]?
     var collectionStats: CollectionStats?
@@ -66,6 +68,7 @@ final class TypeWriteState {
         current = WriteBitSet()
         objectStats = nil
         collectionStats = nil
+        revCollectionStats = nil
     }
 
     var hasChangedSinceLastCycle: Bool {
@@ -79,26 +82,45 @@ final class TypeWriteState {
         return (0..<numShards).map { i in i < ((maxOrdinal + 1) & (numShards - 1)) ? minPer : minPer - 1 }
     }
 
-    func prepareForWrite(targetMaxTypeShardSize: Int) {
+    /// Computes statistics and shard counts for writing.
+    /// - Parameter canReshard: the shard count may change from the previous state's (Java's type resharding):
+    ///   towards the count the projected size asks for, at most doubling or halving per cycle; the reverse delta
+    ///   keeps the previous count.
+    /// - Returns: the previous and new shard counts when they differ.
+    @discardableResult
+    func prepareForWrite(targetMaxTypeShardSize: Int, canReshard: Bool = false) -> (from: Int, to: Int)? {
         maxOrdinal = map.maxOrdinal
-        switch schema {
-        case .object(let s):
-            let stats = gatherObjectStats(s)
-            objectStats = stats
-            if numShards == -1 {
-                let projected = stats.bitsPerRecord * (maxOrdinal + 1) / 8 + stats.totalVarLength
-                numShards = Self.shards(projected, targetMaxTypeShardSize)
+        var projected: Int {
+            switch schema {
+            case .object:
+                let stats = objectStats!
+                return stats.bitsPerRecord * (maxOrdinal + 1) / 8 + stats.totalVarLength
+            default:
+                return gatherCollectionStats(shards: 1).projectedSize(kind: schema.kind, maxOrdinal: maxOrdinal)
             }
-        default:
-            if numShards == -1 {
-                let stats = gatherCollectionStats(shards: 1)
-                numShards = Self.shards(stats.projectedSize(kind: schema.kind, maxOrdinal: maxOrdinal), targetMaxTypeShardSize)
-            }
-            collectionStats = gatherCollectionStats(shards: numShards)
         }
-        revNumShards = numShards  // no type resharding: the previous state used the same count
+        if case .object(let s) = schema { objectStats = gatherObjectStats(s) }
+        var resharded: (from: Int, to: Int)?
+        if numShards == -1 {
+            numShards = Self.shards(projected, targetMaxTypeShardSize)
+            revNumShards = numShards
+        } else {
+            revNumShards = numShards
+            if canReshard {
+                let target = Self.shards(projected, targetMaxTypeShardSize)
+                if target != numShards {
+                    numShards = target > numShards ? numShards * 2 : numShards / 2
+                    resharded = (revNumShards, numShards)
+                }
+            }
+        }
+        if case .object = schema {} else {
+            collectionStats = gatherCollectionStats(shards: numShards)
+            revCollectionStats = revNumShards == numShards ? nil : gatherCollectionStats(shards: revNumShards)
+        }
         maxShardOrdinal = Self.calcMaxShardOrdinal(maxOrdinal, numShards)
         revMaxShardOrdinal = Self.calcMaxShardOrdinal(maxOrdinal, revNumShards)
+        return resharded
     }
 
     private static func shards(_ projected: Int, _ target: Int) -> Int {
