@@ -24,6 +24,7 @@ let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+let swiftSyntaxMacros: Target.Dependency = .product(name: "SwiftSyntaxMacros", package: "swift-syntax")
 
 let package = Package(
     name: "swift-hollow",
@@ -39,6 +40,7 @@ let package = Package(
         .library(name: "HollowExplorer", targets: ["HollowExplorer"]),
         .library(name: "HollowOperations", targets: ["HollowOperations"]),
         .library(name: "HollowCodeGen", targets: ["HollowCodeGen"]),
+        .library(name: "HollowMacros", targets: ["HollowMacros"]),
         .plugin(name: "HollowGeneratePlugin", targets: ["HollowGeneratePlugin"]),
         .executable(name: "hollow-codegen", targets: ["hollow-codegen"]),
         .executable(name: "hollow", targets: ["hollow"]),
@@ -52,6 +54,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
         // Pure Swift: format, engines, read API, indexes, mapper, and the protocols infrastructure implements.
@@ -111,6 +114,29 @@ let package = Package(
         .executableTarget(
             name: "hollow-codegen", dependencies: ["HollowCodeGen", argumentParser], swiftSettings: strictSettings),
         .plugin(name: "HollowGeneratePlugin", capability: .buildTool(), dependencies: ["hollow-codegen"]),
+
+        // @HollowRecord: the macro's declaration (HollowMacros) and its swift-syntax implementation (a compiler plugin).
+        // Only targets that import HollowMacros build swift-syntax; HollowCore does not depend on it.
+        .macro(
+            name: "HollowMacrosPlugin",
+            dependencies: [
+                swiftSyntaxMacros, .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "HollowMacros", dependencies: ["HollowCore", "HollowMacrosPlugin"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HollowMacrosTests",
+            dependencies: [
+                "HollowMacros", "HollowMacrosPlugin", "HollowCore", "HollowFilesystem", "HollowTestSupport", subprocess,
+                swiftSyntaxMacros, .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // Executables wire the modules together.
         .executableTarget(
@@ -191,6 +217,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Builds the packages in examples/ from this tree and runs them (the plugin and the macro in client packages).
+        .testTarget(name: "ExamplesTests", dependencies: [subprocess], swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
             dependencies: [
