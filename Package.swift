@@ -5,6 +5,7 @@
 // Kea collector on libbpf, tc and network namespaces. No Apple platform is declared because none is supported.
 // Benchmarks live in the separate package Benchmarks/ (ordo-one/benchmark), outside this dependency graph.
 
+import CompilerPluginSupport
 import PackageDescription
 
 /// Settings every Swift target shares: Swift 6 mode, strict concurrency, explicit imports.
@@ -121,6 +122,7 @@ let package = Package(
             name: "HollowMacrosPlugin",
             dependencies: [
                 swiftSyntaxMacros, .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
                 .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
             ],

@@ -2,9 +2,10 @@
 // gives the Codable mapper the same schema, from a struct's stored properties. Mirrors the Codable mapper's
 // (Java HollowObjectMapper's) naming and field rules; see HollowCore's HollowObjectMapper for the table.
 
-public import SwiftSyntax
-public import SwiftSyntaxMacros
 import SwiftDiagnostics
+public import SwiftSyntax
+import SwiftSyntaxBuilder
+public import SwiftSyntaxMacros
 
 /// `@HollowRecord(typeName:primaryKey:numShards:)` on a struct, class or `String` enum.
 public struct HollowRecordMacro: ExtensionMacro {
@@ -40,13 +41,13 @@ public struct HollowRecordMacro: ExtensionMacro {
 
         // HollowRecord: the schema and the writer.
         var schema = ""
-        if let name = options.typeName { schema += "    schema.typeName = \(literal(name))\n" }
-        if !options.primaryKey.isEmpty { schema += "    schema.primaryKey = \(literal(options.primaryKey))\n" }
-        if let n = options.numShards { schema += "    schema.numShards = \(n)\n" }
+        if let name = options.typeName { schema += "        schema.typeName = \(literal(name))\n" }
+        if !options.primaryKey.isEmpty { schema += "        schema.primaryKey = \(literal(options.primaryKey))\n" }
+        if let n = options.numShards { schema += "        schema.numShards = \(n)\n" }
         var write = ""
         for f in model.fields {
-            schema += "    schema.\(f.schemaCall)\n"
-            write += "    try writer.\(f.writeCall)\n"
+            schema += "        schema.\(f.schemaCall)\n"
+            write += "        try writer.\(f.writeCall)\n"
         }
         let recordConformance = requested.contains("HollowRecord") ? ": HollowCore.HollowRecord" : ""
         extensions.append(
@@ -55,10 +56,10 @@ public struct HollowRecordMacro: ExtensionMacro {
                 extension \(type.trimmed)\(raw: recordConformance) {
                     /// The Hollow schema derived by `@HollowRecord` from the stored properties, in declaration order.
                     \(raw: access)static func hollowSchema(_ schema: inout HollowCore.HollowRecordSchema) {
-                \(raw: schema)}
+                \(raw: schema)    }
                     /// Writes every stored property straight into the record's encoding (derived by `@HollowRecord`).
                     \(raw: access)func hollowWrite(to writer: inout HollowCore.HollowRecordWriter) throws {
-                \(raw: write)}
+                \(raw: write)    }
                 }
                 """))
 
@@ -422,7 +423,7 @@ enum FieldKind {
 /// converts to it (`Int16` → `Int32(v)`), if it must.
 struct ElementType {
     var swift: String
-    var conversion: ((String) -> String)?
+    var conversion: (@Sendable (String) -> String)?
 
     func convert(_ v: String) -> String { conversion?(v) ?? v }
 
@@ -452,11 +453,11 @@ enum HollowScalar {
 struct Scalar {
     var hollow: HollowScalar
     var element: String
-    var conversion: ((String) -> String)?
+    var conversion: (@Sendable (String) -> String)?
 
-    static let bytes = Scalar(hollow: .bytes, element: "", conversion: nil)
+    static var bytes: Scalar { Scalar(hollow: .bytes, element: "", conversion: nil) }
 
-    init(hollow: HollowScalar, element: String, conversion: ((String) -> String)?) {
+    init(hollow: HollowScalar, element: String, conversion: (@Sendable (String) -> String)?) {
         self.hollow = hollow
         self.element = element
         self.conversion = conversion

@@ -28,13 +28,13 @@ struct ExamplePackageTests {
             output: .string(limit: 1 << 22), error: .string(limit: 1 << 22))
         try #require(
             build.terminationStatus.isSuccess,
-            "swift build of examples/\(name) failed:\n\(build.standardOutput ?? "")\n\(build.standardError ?? "")")
+            "swift build of examples/\(name) failed:\n\(build.standardOutput)\n\(build.standardError)")
         let run = try await Subprocess.run(
             .path(FilePath("\(scratch)/debug/\(product)")), arguments: Arguments(arguments),
             workingDirectory: FilePath(package),
             output: .string(limit: 1 << 22), error: .string(limit: 1 << 20))
-        try #require(run.terminationStatus.isSuccess, "examples/\(name) failed: \(run.standardError ?? "")")
-        return run.standardOutput ?? ""
+        try #require(run.terminationStatus.isSuccess, "examples/\(name) failed: \(run.standardError)")
+        return run.standardOutput
     }
 
     @Test func generatedAPIExampleReadsTheKitchenSinkStoreThroughThePluginsAPI() async throws {

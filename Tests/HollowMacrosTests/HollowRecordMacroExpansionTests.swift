@@ -8,7 +8,9 @@ import Testing
 /// The source `@HollowRecord` expands to, and its diagnostics on what it cannot map.
 @Suite struct HollowRecordMacroExpansionTests {
     static let macros: [String: MacroSpec] = [
-        "HollowRecord": MacroSpec(type: HollowRecordMacro.self, conformances: ["HollowRecord", "HollowTypeConfiguration"]),
+        "HollowRecord": MacroSpec(
+            type: HollowRecordMacro.self,
+            conformances: ["HollowRecord", "HollowTypeConfiguration"].map { TypeSyntax(IdentifierTypeSyntax(name: .identifier($0))) }),
         "HollowInline": MacroSpec(type: HollowFieldMarkerMacro.self),
         "HollowHashKey": MacroSpec(type: HollowFieldMarkerMacro.self),
         "HollowTypeName": MacroSpec(type: HollowFieldMarkerMacro.self),
@@ -17,7 +19,7 @@ import Testing
 
     func expect(
         _ source: String, expands expanded: String, diagnostics: [DiagnosticSpec] = [],
-        sourceLocation: SourceLocation = #_sourceLocation
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) {
         assertMacroExpansion(
             source, expandedSource: expanded, diagnostics: diagnostics, macroSpecs: Self.macros,

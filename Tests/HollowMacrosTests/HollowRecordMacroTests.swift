@@ -127,7 +127,7 @@ import SystemPackage
                 .path(FilePath(Self.java!)),
                 arguments: ["-cp", Self.classpath, "hollowgen.Dump", "consumer", dir, walk, out],
                 output: .discarded, error: .string(limit: 1 << 16))
-            #expect(result.terminationStatus.isSuccess, "java: \(result.standardError ?? "")")
+            #expect(result.terminationStatus.isSuccess, "java: \(result.standardError)")
             let javaDump = try String(contentsOfFile: out, encoding: .utf8)
             #expect(javaDump == chain.dumps[expected - 1], "walk \(walk)")
         }
