@@ -5,6 +5,7 @@
 // Kea collector on libbpf, tc and network namespaces. No Apple platform is declared because none is supported.
 // Benchmarks live in the separate package Benchmarks/ (ordo-one/benchmark), outside this dependency graph.
 
+import CompilerPluginSupport
 import PackageDescription
 
 /// Settings every Swift target shares: Swift 6 mode, strict concurrency, explicit imports.
@@ -26,6 +27,7 @@ let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metri
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mustache")
 let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let swiftSyntaxMacros: Target.Dependency = .product(name: "SwiftSyntaxMacros", package: "swift-syntax")
 
 let package = Package(
     name: "swift-hollow",
@@ -43,6 +45,7 @@ let package = Package(
         .library(name: "HollowExplorer", targets: ["HollowExplorer"]),
         .library(name: "HollowOperations", targets: ["HollowOperations"]),
         .library(name: "HollowCodeGen", targets: ["HollowCodeGen"]),
+        .library(name: "HollowMacros", targets: ["HollowMacros"]),
         .plugin(name: "HollowGeneratePlugin", targets: ["HollowGeneratePlugin"]),
         .executable(name: "hollow-codegen", targets: ["hollow-codegen"]),
         .executable(name: "hollow", targets: ["hollow"]),
@@ -59,6 +62,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
         // Pure Swift: format, engines, read API, indexes, mapper, and the protocols infrastructure implements.
@@ -133,6 +137,30 @@ let package = Package(
         .executableTarget(
             name: "hollow-codegen", dependencies: ["HollowCodeGen", argumentParser], swiftSettings: strictSettings),
         .plugin(name: "HollowGeneratePlugin", capability: .buildTool(), dependencies: ["hollow-codegen"]),
+
+        // @HollowRecord: the macro's declaration (HollowMacros) and its swift-syntax implementation (a compiler plugin).
+        // Only targets that import HollowMacros build swift-syntax; HollowCore does not depend on it.
+        .macro(
+            name: "HollowMacrosPlugin",
+            dependencies: [
+                swiftSyntaxMacros, .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "HollowMacros", dependencies: ["HollowCore", "HollowMacrosPlugin"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HollowMacrosTests",
+            dependencies: [
+                "HollowMacros", "HollowMacrosPlugin", "HollowCore", "HollowFilesystem", "HollowTestSupport", subprocess,
+                swiftSyntaxMacros, .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // Executables wire the modules together.
         .executableTarget(
@@ -224,6 +252,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Builds the packages in examples/ from this tree and runs them (the plugin and the macro in client packages).
+        .testTarget(name: "ExamplesTests", dependencies: [subprocess], swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
             dependencies: [

@@ -55,12 +55,14 @@ let package = Package(
         suite("HollowCoreBenchmarks", dependencies: ["BenchmarkData", hollowProduct("HollowCore")]),
         suite("HollowZstdBenchmarks", dependencies: ["BenchmarkData", hollowProduct("HollowCore"), hollowProduct("HollowZstd")]),
 
-        // Producer cycles on the large-movies data: Codable mapper vs HollowRecord vs Java's HollowProducer.
+        // Producer cycles on the large-movies data: Codable mapper vs HollowRecord (hand-written and @HollowRecord) vs
+        // Java's HollowProducer.
         .executableTarget(
             name: "ProducerBench",
             dependencies: [
                 argumentParser, subprocess,
                 hollowProduct("HollowCore"), hollowProduct("HollowFilesystem"), hollowProduct("HollowProducer"),
+                hollowProduct("HollowMacros"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -12,7 +12,7 @@ import SystemPackage
 #endif
 
 /// Producer cycles on the large-movies data, side by side in one run: the Codable mapper, HollowRecord
-/// types that write themselves, and Java Hollow's `HollowProducer` with its `HollowObjectMapper` on the same
+/// types that write themselves (hand-written, and derived by `@HollowRecord`), and Java Hollow's `HollowProducer` with its `HollowObjectMapper` on the same
 /// records (Benchmarks/java/producer, compiled at bench time against `HOLLOW_JAVA_CLASSPATH`).
 ///
 /// Each run builds a fresh producer per path and times cycle v1 (200k movies: snapshot) and cycle v2 (state 2
@@ -22,7 +22,7 @@ import SystemPackage
 struct ProducerBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "producer-bench",
-        abstract: "Producer cycles v1/v2 on large-movies: Codable vs HollowRecord vs Java HollowProducer.")
+        abstract: "Producer cycles v1/v2 on large-movies: Codable vs HollowRecord (hand-written, @HollowRecord) vs Java HollowProducer.")
 
     @Option(help: "Store holding snapshot-1 and delta-1-2 (the large-movies fixture).")
     var store: String
@@ -33,8 +33,8 @@ struct ProducerBench: AsyncParsableCommand {
     @Option(help: "Scratch directory (a temporary one by default).")
     var scratch: String?
 
-    @Option(help: "Paths to run, comma-separated: codable, record, java, and small (Codable on `hollow bench cycle`'s model).")
-    var paths = "codable,record,java,small"
+    @Option(help: "Paths to run, comma-separated: codable, record (hand-written HollowRecord), macro (@HollowRecord), java, and small (Codable on `hollow bench cycle`'s model).")
+    var paths = "codable,record,macro,java,small"
 
     func run() async throws {
         let selected = Set(paths.split(separator: ",").map(String.init))
@@ -44,18 +44,19 @@ struct ProducerBench: AsyncParsableCommand {
 
         let t0 = ContinuousClock.now
         var codable1: [CMovie] = [], codable2: [CMovie] = []
-        if !selected.isDisjoint(with: ["codable", "record"]) {
+        if !selected.isDisjoint(with: ["codable", "record", "macro"]) {
             let s1 = try ReadState.load(snapshot: try readFile("\(store)/snapshot-1"))
             let s2 = try s1.applying(delta: try readFile("\(store)/delta-1-2"))
             codable1 = try Self.movies(s1)
             codable2 = try Self.movies(s2)
         }
         let record1 = codable1.map(DMovie.init), record2 = codable2.map(DMovie.init)
+        let macro1 = codable1.map(MMovie.init), macro2 = codable2.map(MMovie.init)
         print("producer-bench: \(store): v1 \(codable1.count) movies, v2 \(codable2.count) movies (prepared in \(Self.fmt(seconds(ContinuousClock.now - t0))) s); \(runs) runs + 1 warm-up, medians")
 
         if !codable1.isEmpty {
-            try Self.verifyIdentical(codable1, record1)
-            print("verified: the Codable and HollowRecord paths write byte-identical snapshots of v1")
+            try Self.verifyIdentical(codable1, record1, macro1)
+            print("verified: the Codable, HollowRecord and @HollowRecord paths write byte-identical snapshots of v1")
         }
 
         var wall: [String: [Double]] = [:]
@@ -68,7 +69,7 @@ struct ProducerBench: AsyncParsableCommand {
         }
         let (small1, small2) = selected.contains("small") ? SmallMovie.states() : ([], [])
         for run in 0...runs {
-            for path in ["codable", "record", "small"] where selected.contains(path) {
+            for path in ["codable", "record", "macro", "small"] where selected.contains(path) {
                 let dir = "\(base)/\(path)-run\(run)"
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 let producer = HollowProducer(
@@ -79,6 +80,7 @@ struct ProducerBench: AsyncParsableCommand {
                 switch path {
                 case "codable": try await producer.runCycle { s in for m in codable1 { try s.add(m) } }
                 case "record": try await producer.runCycle { s in for m in record1 { try s.add(m) } }
+                case "macro": try await producer.runCycle { s in for m in macro1 { try s.add(m) } }
                 default: try await producer.runCycle { s in for m in small1 { try s.add(m) } }
                 }
                 let v1w = seconds(ContinuousClock.now - t), v1c = Self.cpuSeconds() - c
@@ -87,6 +89,7 @@ struct ProducerBench: AsyncParsableCommand {
                 switch path {
                 case "codable": try await producer.runCycle { s in for m in codable2 { try s.add(m) } }
                 case "record": try await producer.runCycle { s in for m in record2 { try s.add(m) } }
+                case "macro": try await producer.runCycle { s in for m in macro2 { try s.add(m) } }
                 default: try await producer.runCycle { s in for m in small2 { try s.add(m) } }
                 }
                 let v2w = seconds(ContinuousClock.now - t), v2c = Self.cpuSeconds() - c
@@ -101,7 +104,7 @@ struct ProducerBench: AsyncParsableCommand {
         }
 
         print("\n  path      cycle   wall median (min-max) s      CPU median s   wall vs Java   wall vs Codable")
-        for path in ["java", "codable", "record", "small"] {
+        for path in ["java", "codable", "record", "macro", "small"] {
             for cycle in ["v1", "v2"] {
                 guard let w = wall["\(path) \(cycle)"], !w.isEmpty else { continue }
                 let m = Self.median(w)
@@ -144,8 +147,8 @@ struct ProducerBench: AsyncParsableCommand {
         return HollowOrderedMap(try entries.map { (key: try m.read(K.self, ordinal: $0.key, from: state), value: try m.read(V.self, ordinal: $0.value, from: state)) })
     }
 
-    /// Both paths write the same snapshot, byte for byte.
-    static func verifyIdentical(_ codable: [CMovie], _ record: [DMovie]) throws {
+    /// The three paths write the same snapshot, byte for byte.
+    static func verifyIdentical(_ codable: [CMovie], _ record: [DMovie], _ macro: [MMovie]) throws {
         func snapshot(_ add: (HollowObjectMapper) throws -> Void) throws -> [UInt8] {
             let engine = HollowWriteStateEngine(targetMaxTypeShardSize: 16 << 20)
             engine.overrideNextRandomizedTag(42)
@@ -155,6 +158,8 @@ struct ProducerBench: AsyncParsableCommand {
         let a = try snapshot { m in for v in codable { try m.add(v) } }
         let b = try snapshot { m in for v in record { try m.add(v) } }
         guard a == b else { throw BenchFailure("the Codable and HollowRecord snapshots differ (\(a.count) vs \(b.count) bytes)") }
+        let c = try snapshot { m in for v in macro { try m.add(v) } }
+        guard a == c else { throw BenchFailure("the Codable and @HollowRecord snapshots differ (\(a.count) vs \(c.count) bytes)") }
     }
 
     // MARK: Java
