@@ -1,3 +1,5 @@
+public import HollowCore
+
 // Hollow's unpin procedure (infrastructure guide, "pinning consumers"): after consumers were pinned to a
 // version P because something published after P was bad, the producer is restarted from P and its first
 // cycle publishes a delta out of P to a new version N, past the abandoned versions. Only then is it safe to

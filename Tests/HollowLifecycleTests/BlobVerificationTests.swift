@@ -240,7 +240,7 @@ struct BlobVerificationTests {
 }
 
 /// A retriever that records which blobs failed verification.
-final class CountingRetriever: BlobRetriever {
+private final class CountingRetriever: BlobRetriever {
     let inner: FilesystemBlobRetriever
     private let failures = Mutex<[String]>([])
     var failedVerifications: [String] { failures.withLock { $0 } }

@@ -109,7 +109,7 @@ struct LocalBlobStoreTests {
 }
 
 /// Counts the blob byte reads of a retriever, and can be made to fail like an unreachable store.
-final class CountingRetriever: BlobRetriever {
+private final class CountingRetriever: BlobRetriever {
     let upstream: any BlobRetriever
     let reads = Atomic<Int>(0)
     let failing = Atomic<Bool>(false)
