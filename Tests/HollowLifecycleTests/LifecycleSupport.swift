@@ -75,7 +75,7 @@ final class RecordingListener: RefreshListener {
 }
 
 /// Polls `condition` until it holds or `timeout` passes (event waits, not timing assertions).
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if condition() { return true }
