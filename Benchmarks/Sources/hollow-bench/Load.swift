@@ -196,9 +196,9 @@ private func spawn(_ executable: Executable, _ arguments: [String], path: String
         executable, arguments: Arguments(arguments), environment: environment, input: .none,
         output: .string(limit: 1 << 20), error: .string(limit: 1 << 16))
     guard r.terminationStatus.isSuccess else {
-        throw BenchError("\(executable) \(arguments.joined(separator: " ")) failed (\(r.terminationStatus)): \(r.standardError ?? "")")
+        throw BenchError("\(executable) \(arguments.joined(separator: " ")) failed (\(r.terminationStatus)): \(r.standardError)")
     }
-    return r.standardOutput ?? ""
+    return r.standardOutput
 }
 
 /// The bytes of the file at `path`.
