@@ -31,8 +31,10 @@ public final class MQTTClient: Sendable {
     /// The client id.
     public var clientID: String { configuration.clientID }
 
-    // The libmosquitto handle. libmosquitto locks internally around publish/subscribe/disconnect, which are the
-    // only calls made from arbitrary threads; setup calls happen before `loop_start`, teardown after `loop_stop`.
+    // The libmosquitto handle. Publish, subscribe, unsubscribe and disconnect are the only calls made from other
+    // threads; the handle is in threaded mode (`mosquitto_threaded_set`), so they only queue the packet and wake the
+    // network thread, which alone reads, writes and closes the socket (and its TLS session). Setup calls happen
+    // before the network thread starts, destruction after it ends.
     private nonisolated(unsafe) let handle: OpaquePointer
     private let bridge: MQTTCallbackBridge
     private let loop: MQTTNetworkLoop
@@ -71,6 +73,10 @@ public final class MQTTClient: Sendable {
         bridge.state.withLock { $0.usesV5 = c.protocolVersion == .v5 }
         try check(mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, Int32(version)), "protocol version")
         try check(mosquitto_int_option(handle, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY")
+        // Without this, libmosquitto writes a packet queued from another thread on that thread, concurrently with
+        // the network thread's reads, and after writing a DISCONNECT it closes the socket and frees the TLS session
+        // there: with TLS, the network thread then reads from a freed SSL object (a crash seen in CI).
+        try check(mosquitto_threaded_set(handle, true), "threaded mode")
         guard c.keepAliveSeconds >= 5 else {
             throw MQTTError(.invalidConfiguration, "keep-alive must be at least 5 seconds")
         }

@@ -20,7 +20,7 @@ import Musl
 /// after a whole round of failures (or after any failure with a single endpoint) the loop waits the reconnect
 /// delay, doubling from `reconnectDelayMin` up to `reconnectDelayMax`. A successful connection resets the delay.
 final class MQTTNetworkLoop: Sendable {
-    // The libmosquitto handle, owned by the client; only this thread connects and loops on it.
+    // The libmosquitto handle, owned by the client; only this thread connects, loops, writes and closes it.
     private nonisolated(unsafe) let handle: OpaquePointer
     private let bridge: MQTTCallbackBridge
     private let endpoints: [MQTTEndpoint]
@@ -142,6 +142,7 @@ final class MQTTNetworkLoop: Sendable {
                 }
             }
             firstAttempt = false
+            if shouldStop { flushAfterStop() }
             bridge.markDisconnected()
             if shouldStop { break }
             if bridge.state.withLock({ $0.downgradeRequested }) { continue }  // same broker again, with MQTT 3.1.1
@@ -166,6 +167,17 @@ final class MQTTNetworkLoop: Sendable {
         }
         for w in waiters { w.resume() }
         cleanup?()
+    }
+
+    /// After a stop: the DISCONNECT that `shutdown` or `deinit` queued is written by this thread (the handle is in
+    /// threaded mode), so keep looping until libmosquitto has sent it and closed the socket (`mosquitto_loop` then
+    /// fails), at most two seconds. Nothing to flush without an established connection.
+    private func flushAfterStop() {
+        guard bridge.state.withLock({ $0.connected }) else { return }
+        let deadline = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < deadline {
+            if mosquitto_loop(handle, 100, 1) != MOSQ_ERR_SUCCESS.rawValue { break }
+        }
     }
 
     /// Sleeps `duration` in steps of 20 ms, returning early when a stop is requested.
