@@ -33,31 +33,31 @@ public final class FilesystemBlobRetriever: BlobRetriever {
     /// The snapshot of `desiredVersion`, or else of the greatest version below it; nil if there is none.
     public func retrieveSnapshotBlob(desiredVersion: Int64) async throws -> Blob? {
         try lookup { index in
-            guard let version = index.snapshotVersion(atOrBelow: desiredVersion) else { return (nil, false) }
-            return (index.blobs[Key(type: .snapshot, from: nil, to: version)], version == desiredVersion)
+            guard let found = index.blobs.snapshot(atOrBelow: desiredVersion) else { return (nil, false) }
+            return (found.entry, found.version == desiredVersion)
         }
     }
 
     /// The delta from `currentVersion`; if several exist (a re-published chain), the one reaching furthest.
     public func retrieveDeltaBlob(currentVersion: Int64) async throws -> Blob? {
         try lookup { index in
-            let key = index.transitions[Transition(type: .delta, from: currentVersion)]?.max { $0.to < $1.to }
-            return (key.flatMap { index.blobs[$0] }, key != nil)
+            let files = index.blobs.delta(from: currentVersion)
+            return (files, files != nil)
         }
     }
 
     /// The reverse delta from `currentVersion`; if several exist, the one to the nearest older version.
     public func retrieveReverseDeltaBlob(currentVersion: Int64) async throws -> Blob? {
         try lookup { index in
-            let key = index.transitions[Transition(type: .reverseDelta, from: currentVersion)]?.max { $0.to < $1.to }
-            return (key.flatMap { index.blobs[$0] }, key != nil)
+            let files = index.blobs.reverseDelta(from: currentVersion)
+            return (files, files != nil)
         }
     }
 
     /// The header blob of exactly `desiredVersion`, or nil.
     public func retrieveHeaderBlob(desiredVersion: Int64) async throws -> Blob? {
         try lookup { index in
-            let files = index.blobs[Key(type: .header, from: nil, to: desiredVersion)]
+            let files = index.blobs.header(desiredVersion)
             return (files, files != nil)
         }
     }
@@ -89,9 +89,8 @@ public final class FilesystemBlobRetriever: BlobRetriever {
         guard let parsed = BlobFileName.parse(name, reason: &reason) else {
             throw FilesystemStoreError(code: .invalidArgument, message: "\(name) is not a blob name: \(reason)")
         }
-        let key = Key(type: parsed.type, from: parsed.fromVersion, to: parsed.toVersion)
         let found = try lookup { index in
-            guard var files = index.blobs[key] else { return (nil, false) }
+            guard var files = index.blobs[parsed] else { return (nil, false) }
             if parsed.compressionExtension != nil {
                 files.names = files.names.filter { $0 == name }
                 if files.names.isEmpty { return (nil, false) }
@@ -109,20 +108,9 @@ public final class FilesystemBlobRetriever: BlobRetriever {
 
     // MARK: - Index
 
-    struct Key: Hashable {
-        var type: BlobType
-        var from: Int64?
-        var to: Int64
-    }
-
-    struct Transition: Hashable {
-        var type: BlobType
-        var from: Int64
-    }
-
     /// One blob's files: usually one, two if a plain and a compressed copy both exist.
     struct Files {
-        var key: Key
+        var name: BlobFileName
         var names: [String]
     }
 
@@ -132,24 +120,12 @@ public final class FilesystemBlobRetriever: BlobRetriever {
     }
 
     struct Index {
-        var blobs: [Key: Files] = [:]
-        var transitions: [Transition: [Key]] = [:]
-        var snapshotVersions: [Int64] = []  // ascending
+        var blobs = BlobCatalog<Files>()
         var ignored: [(name: String, reason: String)] = []
         var stamp: Stamp?
         var trusted = false
         var listings = 0
 
-        func snapshotVersion(atOrBelow version: Int64) -> Int64? {
-            // Binary search for the last snapshot version <= version.
-            var low = 0
-            var high = snapshotVersions.count
-            while low < high {
-                let mid = (low + high) / 2
-                if snapshotVersions[mid] <= version { low = mid + 1 } else { high = mid }
-            }
-            return low == 0 ? nil : snapshotVersions[low - 1]
-        }
     }
 
     /// Runs `body` on an index that is fresh enough; `body` returns the files found and whether that is a hit.
@@ -195,7 +171,6 @@ public final class FilesystemBlobRetriever: BlobRetriever {
             // (1 s on some file systems, and NFS clocks differ): list again next time until it has settled.
             fresh.trusted = listedAt > before.modificationSeconds + 2
         }
-        var snapshotVersions: Set<Int64> = []
         for name in names {
             let entry = StoreEntry(name: name)
             guard case .blob(let parsed) = entry else {
@@ -206,20 +181,8 @@ public final class FilesystemBlobRetriever: BlobRetriever {
                 fresh.ignored.append((name, "no decompressor for .\(ext)"))
                 continue
             }
-            let key = Key(type: parsed.type, from: parsed.fromVersion, to: parsed.toVersion)
-            if fresh.blobs[key] == nil {
-                fresh.blobs[key] = Files(key: key, names: [name])
-                switch parsed.type {
-                case .snapshot: snapshotVersions.insert(parsed.toVersion)
-                case .delta, .reverseDelta:
-                    fresh.transitions[Transition(type: parsed.type, from: parsed.fromVersion!), default: []].append(key)
-                case .header: break
-                }
-            } else {
-                fresh.blobs[key]!.names.append(name)
-            }
+            fresh.blobs.add(parsed, Files(name: parsed, names: [name])) { $0.names.append(name) }
         }
-        fresh.snapshotVersions = snapshotVersions.sorted()
         index = fresh
     }
 
@@ -228,7 +191,7 @@ public final class FilesystemBlobRetriever: BlobRetriever {
         let decompressors = decompressors
         let names = files.names
         return Blob(
-            type: files.key.type, fromVersion: files.key.from, toVersion: files.key.to,
+            type: files.name.type, fromVersion: files.name.fromVersion, toVersion: files.name.toVersion,
             loader: { try Self.load(directory: directory, names: names, decompressors: decompressors).bytes },
             digestingLoader: {
                 let (bytes, digest) = try Self.load(

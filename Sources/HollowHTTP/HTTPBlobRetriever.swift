@@ -119,31 +119,31 @@ public final class HTTPBlobRetriever: BlobStore {
     /// there is none.
     public func retrieveSnapshotBlob(desiredVersion: Int64) async throws -> Blob? {
         try await lookup { index in
-            guard let version = index.snapshotVersion(atOrBelow: desiredVersion) else { return (nil, false) }
-            return (index.blobs[Key(type: .snapshot, from: nil, to: version)], version == desiredVersion)
+            guard let found = index.blobs.snapshot(atOrBelow: desiredVersion) else { return (nil, false) }
+            return (found.entry, found.version == desiredVersion)
         }
     }
 
     /// The delta from `currentVersion`; if several are listed (a re-published chain), the one reaching furthest.
     public func retrieveDeltaBlob(currentVersion: Int64) async throws -> Blob? {
         try await lookup { index in
-            let key = index.transitions[Transition(type: .delta, from: currentVersion)]?.max { $0.to < $1.to }
-            return (key.flatMap { index.blobs[$0] }, key != nil)
+            let entry = index.blobs.delta(from: currentVersion)
+            return (entry, entry != nil)
         }
     }
 
     /// The reverse delta from `currentVersion`; if several are listed, the one to the nearest older version.
     public func retrieveReverseDeltaBlob(currentVersion: Int64) async throws -> Blob? {
         try await lookup { index in
-            let key = index.transitions[Transition(type: .reverseDelta, from: currentVersion)]?.max { $0.to < $1.to }
-            return (key.flatMap { index.blobs[$0] }, key != nil)
+            let entry = index.blobs.reverseDelta(from: currentVersion)
+            return (entry, entry != nil)
         }
     }
 
     /// The header blob of exactly `desiredVersion`, or nil.
     public func retrieveHeaderBlob(desiredVersion: Int64) async throws -> Blob? {
         try await lookup { index in
-            let entry = index.blobs[Key(type: .header, from: nil, to: desiredVersion)]
+            let entry = index.blobs.header(desiredVersion)
             return (entry, entry != nil)
         }
     }
@@ -156,7 +156,7 @@ public final class HTTPBlobRetriever: BlobStore {
             throw HTTPBlobError(code: .invalidArgument, message: "\(name) is not a blob name: \(reason)")
         }
         return try await lookup { index in
-            guard let entry = index.blobs[Key(type: parsed.type, from: parsed.fromVersion, to: parsed.toVersion)],
+            guard let entry = index.blobs[parsed],
                 parsed.compressionExtension == nil || entry.name == parsed
             else { return (nil, false) }
             return (entry, true)
@@ -211,50 +211,18 @@ public final class HTTPBlobRetriever: BlobStore {
 
     // MARK: - Index
 
-    struct Key: Hashable {
-        var type: BlobType
-        var from: Int64?
-        var to: Int64
-    }
-
-    struct Transition: Hashable {
-        var type: BlobType
-        var from: Int64
-    }
-
     struct Index {
         var index = StoreIndex(entries: [])
-        var blobs: [Key: StoreIndex.Entry] = [:]
-        var transitions: [Transition: [Key]] = [:]
-        var snapshotVersions: [Int64] = []  // ascending
+        var blobs = BlobCatalog<StoreIndex.Entry>()
 
         init() {}
 
         init(_ index: StoreIndex) {
             self.index = index
-            var snapshots: Set<Int64> = []
-            for entry in index.entries {
-                let key = Key(type: entry.name.type, from: entry.name.fromVersion, to: entry.name.toVersion)
-                blobs[key] = entry
-                switch entry.name.type {
-                case .snapshot: snapshots.insert(entry.name.toVersion)
-                case .delta, .reverseDelta:
-                    transitions[Transition(type: entry.name.type, from: entry.name.fromVersion!), default: []].append(key)
-                case .header: break
-                }
-            }
-            snapshotVersions = snapshots.sorted()
+            // The last line of a blob listed twice wins, as a re-published blob replaces the earlier one.
+            for entry in index.entries { blobs.add(entry.name, entry) { $0 = entry } }
         }
 
-        func snapshotVersion(atOrBelow version: Int64) -> Int64? {
-            var low = 0
-            var high = snapshotVersions.count
-            while low < high {
-                let mid = (low + high) / 2
-                if snapshotVersions[mid] <= version { low = mid + 1 } else { high = mid }
-            }
-            return low == 0 ? nil : snapshotVersions[low - 1]
-        }
     }
 
     struct State {
@@ -350,7 +318,7 @@ public final class HTTPBlobRetriever: BlobStore {
         }
         if bytes.count != entry.size {
             // The blob may have been published again since the index was read: the current index decides.
-            let current = try await fetchIndex().blobs[Key(type: entry.name.type, from: entry.name.fromVersion, to: entry.name.toVersion)]
+            let current = try await fetchIndex().blobs[entry.name]
             if current?.name != entry.name || current?.size != Int64(bytes.count) {
                 logger.warning(
                     "refused a blob of the wrong size",
