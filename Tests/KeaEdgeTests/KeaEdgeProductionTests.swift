@@ -141,7 +141,7 @@ struct KeaEdgeProductionTests {
         #expect(stale.contains("kea_edge_ingres") && stale.contains("kea_edge_egres"), "the killed run's filters should still be attached: \(stale)")
         // `kea_edge_ingres:[ID]`: the program name and id of each attached filter.
         func programs(_ text: String) -> Set<String> {
-            Set(text.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { $0.hasPrefix("kea_edge_") }.map(String.init))
+            Set(text.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { $0.hasPrefix("kea_edge_") && $0.contains(":[") }.map(String.init))
         }
         let staleIDs = programs(stale)
         #expect(staleIDs.count == 2)
@@ -155,8 +155,8 @@ struct KeaEdgeProductionTests {
             #expect(text.contains("replacing a kea-edge tc filter left on \(lab.serverInterface) ingress"))
             #expect(text.contains("replacing a kea-edge tc filter left on \(lab.serverInterface) egress"))
             let replaced = try await lab.tcState()
-            let ingress = replaced.components(separatedBy: "kea_edge_ingres").count - 1
-            let egress = replaced.components(separatedBy: "kea_edge_egres").count - 1
+            let ingress = replaced.split(separator: "\n").filter { $0.contains("kea_edge_ingres") }.count
+            let egress = replaced.split(separator: "\n").filter { $0.contains("kea_edge_egres") }.count
             #expect(ingress == 1 && egress == 1, "exactly one kea-edge filter per direction: \(replaced)")
             #expect(programs(replaced).isDisjoint(with: staleIDs), "the new run's programs replaced the old ones: \(replaced)")
             // The replacement measures: one real exchange is counted once.

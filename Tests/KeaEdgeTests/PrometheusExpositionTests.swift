@@ -42,7 +42,7 @@ func parseExposition(_ text: String) -> [ScrapedSample] {
 
 extension [ScrapedSample] {
     func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
-        first { $0.name == name && labels.allSatisfy { k, v in $0.labels[k] == v } }?.value
+        first { sample in sample.name == name && labels.allSatisfy { k, v in sample.labels[k] == v } }?.value
     }
 }
 
