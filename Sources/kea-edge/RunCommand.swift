@@ -22,8 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The DHCP server's interface (tc mode attaches to its ingress and egress).")
     var interface: String?
 
-    @Option(help: "Kea's control socket path, or http://HOST:PORT of the Kea control agent.")
-    var keaSocket: String?
+    @OptionGroup var kea: KeaOptions
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -73,17 +72,21 @@ struct RunCommand: AsyncParsableCommand {
         let config = CollectorConfiguration(
             source: source ?? SystemSupport.hostName(),
             interface: interface,
-            kea: keaSocket.map { KeaControlEndpoint($0) },
+            kea: try kea.endpoint,
             interval: .seconds(interval),
             window: window,
             mode: CollectorMode(rawValue: mode) ?? .tc,
             bpfObjectPath: bpfObject,
             unansweredTimeout: .seconds(unansweredTimeout)
         )
-        let collector = EdgeCollector(configuration: config, sink: FanOutSink(sinks), logger: logger, initialWindow: restored)
+        let exposition = registry == nil ? nil : CollectorExposition(source: config.source)
+        let collector = EdgeCollector(
+            configuration: config, sink: FanOutSink(sinks), logger: logger, initialWindow: restored, exposition: exposition)
         var services: [any Service] = [collector]
-        if let registry, let listen = metricsOptions.metricsListen {
-            services.append(try PrometheusExporter.makeService(listen: listen, registry: registry, logger: logger))
+        if let registry, let exposition, let listen = metricsOptions.metricsListen {
+            services.append(
+                try PrometheusExporter.makeService(
+                    listen: listen, registry: registry, appending: { exposition.render() }, logger: logger))
         }
         let group = ServiceGroup(
             configuration: .init(
@@ -103,13 +106,17 @@ struct StatsCommand: AsyncParsableCommand {
         abstract: "Print Kea's statistics (statistic-get-all: newest value of each) as JSON."
     )
 
-    @Option(help: "Kea's control socket path, or http://HOST:PORT of the Kea control agent.")
-    var keaSocket: String
+    @OptionGroup var kea: KeaOptions
+
+    func validate() throws {
+        guard kea.keaSocket != nil || kea.keaURL != nil else { throw ValidationError("give --kea-socket PATH or --kea-url http://HOST:PORT") }
+    }
 
     func run() async throws {
-        let client = KeaControlClient(endpoint: KeaControlEndpoint(keaSocket))
+        guard let endpoint = try kea.endpoint else { return }
+        let client = KeaControlClient(endpoint: endpoint)
         do {
-            let stats = try client.statistics()
+            let stats = try await client.statistics()
             print(JSONValue(sortingKeys: stats.values.mapValues { .int($0) }).prettyPrinted())
         } catch {
             throw ValidationError("\(error)")
