@@ -156,6 +156,7 @@ let package = Package(
             name: "HollowMacrosTests",
             dependencies: [
                 "HollowMacros", "HollowMacrosImplementation", "HollowCore", "HollowFilesystem", "HollowTestSupport", subprocess,
+                "HollowProducer", "HollowConsumer",  // examples/RecordMacro's code runs in RecordMacroExampleTests
                 swiftSyntaxMacros, .product(name: "SwiftSyntax", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
