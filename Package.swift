@@ -118,8 +118,8 @@ let package = Package(
         .testTarget(
             name: "HollowExplorerTests",
             dependencies: [
-                "HollowExplorer", "HollowCore", "HollowFilesystem", "HollowTestSupport", hummingbird, subprocess,
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "HollowExplorer", "HollowCore", "HollowCharts", "HollowFilesystem", "HollowTestSupport", "KeaEdge", hummingbird,
+                subprocess, log, .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),
