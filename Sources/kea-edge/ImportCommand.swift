@@ -1,5 +1,6 @@
 import ArgumentParser
 import HollowFilesystem
+import HollowMQTT
 import HollowOperations
 import KeaEdge
 import Logging

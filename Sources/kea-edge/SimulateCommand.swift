@@ -1,5 +1,7 @@
 import ArgumentParser
 import HollowCore
+import HollowMQTT
+import HollowOperations
 import KeaEdge
 import Logging
 

@@ -37,20 +37,28 @@ struct PersistentSessionTests {
             }
             await publisher.shutdown()
 
-            for (config, expected) in [(persistent, ["1", "2", "3"]), (clean, [])] {
-                let received = Mutex<[String]>([])
+            let cases: [(MQTTClientConfiguration, [String])] = [(persistent, ["1", "2", "3"]), (clean, [])]
+            for (config, expected) in cases {
+                let received = Received()
                 let again = try MQTTClient(configuration: config)
-                again.subscribe([topic]) { m in received.withLock { $0.append(m.payloadString) } }
+                again.subscribe([topic]) { m in received.append(m.payloadString) }
                 try await again.waitUntilConnected(timeout: .seconds(5))
                 // A marker published after reconnecting arrives after anything the broker queued for the session.
                 try await again.publish(topic: topic, payload: Array("marker".utf8), timeout: .seconds(5))
                 let deadline = ContinuousClock.now + .seconds(10)
-                while !received.withLock({ $0.contains("marker") }), ContinuousClock.now < deadline {
+                while !received.all.contains("marker"), ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 await again.shutdown()
-                #expect(received.withLock { $0 } == expected + ["marker"], "\(config.clientID), \(version)")
+                #expect(received.all == expected + ["marker"], "\(config.clientID), \(version)")
             }
         }
     }
+}
+
+/// Payloads received on the network thread.
+private final class Received: Sendable {
+    private let payloads = Mutex<[String]>([])
+    func append(_ payload: String) { payloads.withLock { $0.append(payload) } }
+    var all: [String] { payloads.withLock { $0 } }
 }

@@ -160,6 +160,7 @@ struct AggregationTests {
             defer { _ = system("rm -rf \(dir)") }
             let url = "mqtt://\(broker.host):\(broker.port)"
             let first = try startAggregator(dir, url: url, name: "aggregate-1")
+            defer { Task { await first.stop() } }
             try await warmUp(dir, "edge-1", url: url, spool: dir + "/spool-1")
             try await send("edge-2", 1, url: url, spool: dir + "/spool-2")
             try await eventually("edge-2's first interval") { try await held(dir).contains("edge-2@01") }
