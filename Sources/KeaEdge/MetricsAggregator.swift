@@ -67,6 +67,8 @@ public actor MetricsAggregator {
     public private(set) var pendingSince: ContinuousClock.Instant?
     /// Keys (`source@timestamp`) of the intervals added or replaced since the last published cycle.
     private var pendingKeys: [String] = []
+    /// Counts changes, so a cycle knows whether intervals arrived while it ran (actor reentrancy at its await).
+    private var changes = 0
     private let receivedCounter: Counter
     private let duplicateCounter: Counter
     private let lateCounter: Counter
@@ -143,6 +145,7 @@ public actor MetricsAggregator {
         windows[interval.source] = w
         if pendingSince == nil { pendingSince = now }
         pendingKeys.append("\(interval.source)@\(interval.timestamp)")
+        changes += 1
         sourcesGauge.record(windows.count)
         return outcome
     }
@@ -178,6 +181,8 @@ public actor MetricsAggregator {
     @discardableResult
     public func publish(at now: ContinuousClock.Instant = .now) async throws -> Int64 {
         let sources = sources(at: now)
+        let changesBefore = changes
+        let published = pendingKeys
         var records: [HollowMetricsState] = []
         for source in windows.keys.sorted() {
             for interval in windows[source] ?? [] {
@@ -190,9 +195,9 @@ public actor MetricsAggregator {
             for record in records { try writeState.add(record) }
             for source in sources { try writeState.add(source) }
         }
-        pendingSince = nil
-        let published = pendingKeys
-        pendingKeys = []
+        // Intervals received while the cycle ran are not in it: they stay pending for the next one.
+        pendingKeys.removeFirst(min(published.count, pendingKeys.count))
+        if changes == changesBefore { pendingSince = nil }
         for s in sources where (lastPublishedStale[s.source] ?? false) != s.stale {
             logger.notice(
                 s.stale ? "source is stale (no new interval)" : "source sends again",

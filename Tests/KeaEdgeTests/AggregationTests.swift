@@ -28,11 +28,13 @@ struct AggregationTests {
     /// One `kea-edge import --send` of the fixture as `source`'s interval ending at `second`.
     @discardableResult
     func send(
-        _ source: String, _ second: Int, url: String, spool: String, credentials: String? = nil
+        _ source: String, _ second: Int, url: String, spool: String, credentials: String? = nil, timeout: String = "15"
     ) async throws -> (ok: Bool, output: String, error: String) {
+        // A generous timeout: under a loaded parallel suite a connect and PUBACK can take seconds, and an interval
+        // not acknowledged in time stays in the spool (the test would then wait for it in vain).
         var args = [
             keaEdge, "import", input, "--source", source, "--timestamp", Self.timestamp(second), "--send", url,
-            "--spool", spool, "--send-timeout", "2",
+            "--spool", spool, "--send-timeout", timeout,
         ]
         if let credentials { args += ["--credentials", credentials] }
         return try await command(args)
@@ -141,7 +143,7 @@ struct AggregationTests {
             let unreachable = "mqtt://127.0.0.1:\(try freeLoopbackPort())"
             try await send("edge-2", 1, url: url, spool: dir + "/spool-2")
             for second in 2...4 {
-                let r = try await send("edge-2", second, url: unreachable, spool: dir + "/spool-2")
+                let r = try await send("edge-2", second, url: unreachable, spool: dir + "/spool-2", timeout: "1")
                 #expect(r.ok, "an unreachable broker is not an error: \(r.error)")
                 #expect(r.output.contains("sent 0 intervals; \(second - 1) left in the spool"), "\(r.output)")
                 try await send("edge-1", second, url: url, spool: dir + "/spool-1")
