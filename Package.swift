@@ -87,7 +87,7 @@ let package = Package(
         // KeaEdge: the metrics model, Kea's control API, sinks and plots (no libbpf, so `hollow demo` can use it).
         .target(
             name: "KeaEdge",
-            dependencies: ["HollowCore", "HollowProducer", "HollowCharts", log],
+            dependencies: ["HollowCore", "HollowProducer", "HollowCharts", log, metrics],
             exclude: ["bpf"],  // BPF C, compiled by scripts/kea-build-bpf.sh (clang -target bpf), not by SwiftPM
             swiftSettings: strictSettings
         ),
@@ -180,7 +180,7 @@ let package = Package(
             name: "kea-edge",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "HollowMQTT", "KeaEdge",
-                "KeaEdgeCollector", "HollowOperations", argumentParser, log, lifecycle, unixSignals,
+                "KeaEdgeCollector", "HollowOperations", argumentParser, log, lifecycle, unixSignals, metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -232,7 +232,9 @@ let package = Package(
         ),
         .testTarget(
             name: "KeaEdgeTests",
-            dependencies: ["HollowCore", "HollowFilesystem", "HollowZstd", "KeaEdge", "HollowTestSupport", subprocess],
+            dependencies: [
+                "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "KeaEdge", "HollowTestSupport", subprocess,
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
