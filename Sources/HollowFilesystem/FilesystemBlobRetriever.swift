@@ -17,7 +17,8 @@ public final class FilesystemBlobRetriever: BlobRetriever {
     private let decompressors: [String: any BlobCompressor]
     private let index = Mutex(Index())
 
-    /// Creates a retriever. The directory need not exist yet: until it does, every lookup returns nil.
+    /// Creates a retriever. The directory need not exist yet: until it does, every lookup returns nil. Once a
+    /// listing found it, its disappearance (removed or unmounted under a running consumer) is an error naming it.
     /// - Parameters:
     ///   - path: The store directory (a local path or an NFS mount).
     ///   - namespace: A sub-directory of `path` holding this dataset's blobs.
@@ -145,6 +146,12 @@ public final class FilesystemBlobRetriever: BlobRetriever {
             Stamp(seconds: $0.modificationSeconds, nanoseconds: $0.modificationNanoseconds)
         }
         if stamp == nil {
+            if index.stamp != nil {
+                // It was there at the last listing: a store removed or unmounted, not an empty one.
+                throw FilesystemStoreError(
+                    code: .notFound, message: "the store directory \(directory) is gone (it existed at the last listing)",
+                    path: directory)
+            }
             index = Index(listings: index.listings)  // no directory (yet): an empty store
             return nil
         }
