@@ -11,6 +11,9 @@ import HollowZstd
 import Subprocess
 import Synchronization
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,6 +47,8 @@ struct BenchFleet: AsyncParsableCommand {
     @Option(help: "Records changed by each new version.") var changed = 200
     @Option(help: "nginx worker processes.") var nginxWorkers = 1
     @Option(help: "Seconds to wait for every consumer to hold a version.") var timeout = 300
+    @Flag(help: "Give each consumer its own URLSession (like separate hosts) instead of the process-wide shared one.")
+    var sessionPerConsumer = false
 
     func run() async throws {
         let jitters = try jitterMs.split(separator: ",").map { s -> Int in
@@ -82,7 +87,8 @@ struct BenchFleet: AsyncParsableCommand {
                 nginx: nginx, brokerPID: brokerPID, announcer: announcer, timeout: .seconds(timeout))
             print("hollow-bench fleet: \(consumers) consumers in \(Int((consumers + perWorker - 1) / perWorker)) worker processes; "
                 + "\(records) records, \(changed) changed per version, zstd; nginx \(nginxWorkers) worker(s) on 127.0.0.1:\(nginx.port); "
-                + "mosquitto on 127.0.0.1:\(broker.port); \(runs) fleets per jitter × \(deltas) deltas; load average \(loadAverage())")
+                + "mosquitto on 127.0.0.1:\(broker.port); \(runs) fleets per jitter × \(deltas) deltas; "
+                + (sessionPerConsumer ? "a URLSession per consumer" : "one shared URLSession per worker process") + "; load average \(loadAverage())")
             var version: Int64 = 0
             for run in 0..<runs {
                 for jitter in jitters {
@@ -159,7 +165,7 @@ struct BenchFleet: AsyncParsableCommand {
                 let args = [
                     "fleet", "worker", "--host", host, "--port", String(port), "--url", url, "--namespace", namespace,
                     "--count", String(size), "--first", String(i * perWorker), "--jitter-ms", String(jitterMs),
-                ]
+                ] + (sessionPerConsumer ? ["--session-per-consumer"] : [])
                 group.addTask {
                     _ = try await Subprocess.run(
                         .name(exe.name), arguments: Arguments(args), environment: .inherit.updating(["PATH": exe.directory]),
@@ -311,10 +317,15 @@ struct BenchFleetWorker: AsyncParsableCommand {
     @Option var count: Int
     @Option var first: Int
     @Option var jitterMs: Int = 0
+    @Flag var sessionPerConsumer = false
 
     func run() async throws {
         let zstd = ZstdCompressor()
-        let retrievers = try (0..<count).map { _ in try HTTPBlobRetriever(url: url, namespace: namespace, decompressors: [zstd]) }
+        let retrievers = try (0..<count).map { _ in
+            try HTTPBlobRetriever(
+                url: url, namespace: namespace, decompressors: [zstd],
+                session: sessionPerConsumer ? URLSession(configuration: HTTPBlobRetriever.sharedSession.configuration) : HTTPBlobRetriever.sharedSession)
+        }
         let failures = FailureCounter()
         let probe = WorkerProbe(count: count) { version in
             let (r, f) = failures.sinceLastReport(retries: retrievers.reduce(0) { $0 + $1.retryCount })
