@@ -358,7 +358,7 @@ struct BenchFleetWorker: AsyncParsableCommand {
                     writeLine("ready")
                 } catch {
                     writeLine("error \(error)")
-                    exit(1)
+                    Glibc.exit(1)
                 }
             }
             group.addTask { try? await Task.sleep(for: .seconds(24 * 3600)) }  // until the benchmark stops us (SIGTERM)
