@@ -29,18 +29,20 @@ struct AggregatorTests {
         let dir = try tempDirectory("aggregator-keys")
         defer { _ = system("rm -rf \(dir)") }
         let aggregator = try await makeAggregator(dir)
-        #expect(await aggregator.receive(sampleState("b", second: 1)) == .added)
-        #expect(await aggregator.receive(sampleState("a", second: 3)) == .added)
-        #expect(await aggregator.receive(sampleState("a", second: 5)) == .added)
-        let v1 = try await aggregator.publish()
-        #expect(await aggregator.receive(sampleState("a", second: 5)) == .duplicate)
-        #expect(await aggregator.needsCycle() == false)
-        #expect(try await aggregator.publish() == v1, "a redelivery must not publish a new version")
-        #expect(await aggregator.receive(sampleState("a", second: 4)) == .added, "late, within the window")
-        #expect(await aggregator.receive(sampleState("a", second: 6)) == .added)  // window 3: second 3 leaves
-        #expect(await aggregator.receive(sampleState("a", second: 2)) == .tooLate)
-        #expect(await aggregator.receive(sampleState("a", second: 6, value: 9)) == .replaced)
-        let v2 = try await aggregator.publish()
+        // One instant for every call: staleness (30 s) must not depend on how long a loaded machine takes.
+        let t = ContinuousClock.now
+        #expect(await aggregator.receive(sampleState("b", second: 1), at: t) == .added)
+        #expect(await aggregator.receive(sampleState("a", second: 3), at: t) == .added)
+        #expect(await aggregator.receive(sampleState("a", second: 5), at: t) == .added)
+        let v1 = try await aggregator.publish(at: t)
+        #expect(await aggregator.receive(sampleState("a", second: 5), at: t) == .duplicate)
+        #expect(await aggregator.needsCycle(at: t) == false)
+        #expect(try await aggregator.publish(at: t) == v1, "a redelivery must not publish a new version")
+        #expect(await aggregator.receive(sampleState("a", second: 4), at: t) == .added, "late, within the window")
+        #expect(await aggregator.receive(sampleState("a", second: 6), at: t) == .added)  // window 3: second 3 leaves
+        #expect(await aggregator.receive(sampleState("a", second: 2), at: t) == .tooLate)
+        #expect(await aggregator.receive(sampleState("a", second: 6, value: 9), at: t) == .replaced)
+        let v2 = try await aggregator.publish(at: t)
         #expect(v2 > v1)
         let state = try #require(try await loadStore(dir))
         let held = try MetricsState.all(in: state)
