@@ -446,15 +446,9 @@ public final class HTTPBlobRetriever: BlobStore {
     private func send(_ request: URLRequest, url: String) async throws -> (Data, URLResponse) {
         let session = self.session
         let timeout = configuration.requestTimeout
-        return try await withThrowingTaskGroup(of: (Data, URLResponse).self) { group in
-            group.addTask { try await session.data(for: request) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw HTTPBlobError(code: .transport, message: "GET \(url) took longer than \(timeout)", url: url)
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
+        return try await withDeadline(timeout, timeoutError: {
+            HTTPBlobError(code: .transport, message: "GET \(url) took longer than \(timeout)", url: url)
+        }) { try await session.data(for: request) }
     }
 
     private static func seconds(_ duration: Duration) -> TimeInterval {

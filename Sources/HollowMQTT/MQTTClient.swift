@@ -349,13 +349,5 @@ public struct MQTTSubscriptionToken: Sendable, Hashable {
 func withDeadline<T: Sendable>(
     _ timeout: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw MQTTError(.timeout, what)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
+    try await HollowCore.withDeadline(timeout, timeoutError: { MQTTError(.timeout, what) }, operation)
 }

@@ -21,11 +21,7 @@ struct TLSConcurrencyTests {
         do {
             let tlsPort = try #require(broker.tlsPort)
             func tlsConfig(_ id: String, _ user: String, _ password: String) -> MQTTClientConfiguration {
-                var c = testConfiguration(broker, id: id, username: user, password: password)
-                c.host = "localhost"
-                c.port = tlsPort
-                c.tls = MQTTTLSConfiguration(caFile: "\(certs)/ca.crt")
-                return c
+                tlsClientConfiguration(broker, tlsPort: tlsPort, certs: certs, id: id, user: user, password: password)
             }
             let producer = try MQTTClient(configuration: tlsConfig("flood-p", "producer", "p-secret"))
             try await producer.waitUntilConnected(timeout: .seconds(10))
