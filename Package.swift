@@ -60,6 +60,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
+        // Already in the graph through Hummingbird; named for the explorer tests' in-process router client.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Pure Swift: format, engines, read API, indexes, mapper, and the protocols infrastructure implements.
@@ -118,8 +121,10 @@ let package = Package(
         .testTarget(
             name: "HollowExplorerTests",
             dependencies: [
-                "HollowExplorer", "HollowCore", "HollowCharts", "HollowFilesystem", "HollowTestSupport", "KeaEdge", hummingbird,
-                subprocess, log, .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "HollowExplorer", "HollowCore", "HollowCharts", "HollowFilesystem", "HollowProducer", "HollowTestSupport", "KeaEdge",
+                hummingbird,
+                subprocess, log, .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -20,8 +20,30 @@ struct SourceMetrics {
     var aggregates: [(String, Int64)]
 }
 
+/// One `MetricsSource` record: what a central aggregator (`kea-edge aggregate`) knows of a source.
+struct SourceStatus {
+    var lastTimestamp: String
+    var intervals: Int64
+    var stale: Bool
+}
+
 extension Explorer {
     static let metricsType = "MetricsState"
+    /// The type an aggregated namespace adds: one record per source, with its staleness.
+    static let sourceType = "MetricsSource"
+
+    /// The `MetricsSource` records of `s` by source name; empty for a single collector's store, which has none.
+    static func readSourceStatus(_ s: LoadedState) -> [String: SourceStatus] {
+        guard s.schema(sourceType) != nil else { return [:] }
+        var out: [String: SourceStatus] = [:]
+        for o in s.populated(sourceType) {
+            let stale: Bool = if case .boolean(let b)? = s.value(sourceType, o, path: ["stale"]) { b } else { false }
+            out[text(s.value(sourceType, o, path: ["source"]))] = SourceStatus(
+                lastTimestamp: text(s.value(sourceType, o, path: ["lastTimestamp"])),
+                intervals: int(s.value(sourceType, o, path: ["intervals"])), stale: stale)
+        }
+        return out
+    }
 
     static func int(_ v: ExplorerFieldValue?) -> Int64 {
         switch v {
@@ -156,6 +178,7 @@ extension Explorer {
             throw HTTPError(.notFound, message: "version \(v) has no \(Self.metricsType) type: no metrics to chart")
         }
         let everything = Self.readMetrics(s)
+        let status = Self.readSourceStatus(s)
         let allSources = Array(Set(everything.map(\.source))).sorted()
         let colorOf = Dictionary(uniqueKeysWithValues: allSources.enumerated().map { ($1, Self.color($0)) })
         let selection = try MetricsSelection(request, version: v, known: allSources)
@@ -178,7 +201,13 @@ extension Explorer {
             "version": .int(v),
             "selection": selection.json,
             "window": [
-                "sources": .array(allSources.map { ["source": .string($0), "color": .string(colorOf[$0] ?? "")] }),
+                "sources": .array(allSources.map { name in
+                    var entry: [(key: String, value: JSONValue)] = [("source", .string(name)), ("color", .string(colorOf[name] ?? ""))]
+                    if let st = status[name] {
+                        entry += [("stale", .bool(st.stale)), ("lastTimestamp", .string(st.lastTimestamp)), ("intervalsHeld", .int(st.intervals))]
+                    }
+                    return .object(entry)
+                }),
                 "first": .from(everything.map(\.timestamp).min()), "last": .from(everything.map(\.timestamp).max()),
                 "intervals": .from(Set(everything.map(\.timestamp)).count),
             ],
@@ -200,11 +229,20 @@ extension Explorer {
             "trends": trends.json,
         ]
         let chosen = Set(selection.sources.isEmpty ? allSources : selection.sources)
-        let intervalsTable = TableView(
-            ["source", "intervals", "first", "last"],
-            trends.perSource.map { row in
-                [[.code(row.source)], [.span("num", String(row.count))], [.text(row.first)], [.text(row.last)]]
-            }, id: "intervals")
+        // An aggregated namespace says which sources went silent (MetricsSource.stale).
+        let intervalsTable = status.isEmpty
+            ? TableView(
+                ["source", "intervals", "first", "last"],
+                trends.perSource.map { row in
+                    [[.code(row.source)], [.span("num", String(row.count))], [.text(row.first)], [.text(row.last)]]
+                }, id: "intervals")
+            : TableView(
+                ["source", "intervals", "first", "last", "status"],
+                trends.perSource.map { row in
+                    let stale = status[row.source]?.stale ?? false
+                    return [[.code(row.source)], [.span("num", String(row.count))], [.text(row.first)], [.text(row.last)],
+                            [stale ? .span("stale", "stale") : .text("live")]]
+                }, id: "intervals")
         let view = MetricsView(
             versions: await loadableVersions(inv).reversed().map { .init(value: $0, selected: explicit && $0 == v) },
             version: v, follows: !explicit,

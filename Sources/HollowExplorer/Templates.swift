@@ -68,7 +68,7 @@ enum Templates {
         code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
         .muted{color:#6b7585}.added{background:#e6f6e9}.removed{background:#fbe9e9}.changed{background:#fff6dc}
         .badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:.8em;background:#dde5f3;margin-left:4px}
-        .badge.ann{background:#cdeccf}.badge.pin{background:#ffe2b8}
+        .badge.ann{background:#cdeccf}.badge.pin{background:#ffe2b8}.stale{color:#a33;font-weight:600}
         .err{background:#fbe9e9;border:1px solid #e3a5a5;padding:12px;border-radius:6px}
         form.inline{display:inline-flex;gap:6px;align-items:center;margin:.3em 0}
         input,select,button{font:inherit;padding:3px 6px}

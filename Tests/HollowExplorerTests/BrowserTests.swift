@@ -1,7 +1,7 @@
 import Foundation
 import HollowExplorer
 import Hummingbird
-import HummingbirdTesting
+import NIOCore
 import Subprocess
 import Testing
 

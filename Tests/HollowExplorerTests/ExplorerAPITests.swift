@@ -2,7 +2,7 @@ import Foundation
 import HollowCore
 import HollowExplorer
 import Hummingbird
-import HummingbirdTesting
+import NIOCore
 import Testing
 
 /// Helpers to run an explorer over a fixture store and read its JSON.
@@ -17,9 +17,7 @@ enum Harness {
             operatorCredentials: credentials))
     }
 
-    static func app(_ explorer: Explorer) -> some ApplicationProtocol {
-        Application(router: explorer.makeRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-    }
+    static func app(_ explorer: Explorer) -> ExplorerTestApp { ExplorerTestApp(explorer: explorer) }
 
     struct Reply {
         var status: Int
@@ -27,12 +25,12 @@ enum Harness {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
     }
 
-    static func get(_ client: some TestClientProtocol, _ uri: String) async throws -> Reply {
+    static func get(_ client: ExplorerTestClient, _ uri: String) async throws -> Reply {
         let r = try await client.execute(uri: uri, method: .get)
         return Reply(status: Int(r.status.code), text: String(buffer: r.body))
     }
 
-    static func post(_ client: some TestClientProtocol, _ uri: String, form: String, auth: String? = nil) async throws -> Reply {
+    static func post(_ client: ExplorerTestClient, _ uri: String, form: String, auth: String? = nil) async throws -> Reply {
         var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
         if let auth { headers[.authorization] = "Basic " + Data(auth.utf8).base64EncodedString() }
         let r = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: form))

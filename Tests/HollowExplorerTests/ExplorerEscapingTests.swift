@@ -2,7 +2,7 @@ import Foundation
 import HollowCore
 import HollowExplorer
 import Hummingbird
-import HummingbirdTesting
+import NIOCore
 import Testing
 
 /// A state whose type name, record values, header tags and metrics source are markup: every page must show them as

@@ -2,8 +2,9 @@ import Foundation
 import HollowCore
 import HollowExplorer
 import HollowFilesystem
+import HollowProducer
 import Hummingbird
-import HummingbirdTesting
+import NIOCore
 import KeaEdge
 import Logging
 import Testing
@@ -63,6 +64,37 @@ struct MetricTrendsTests {
         var out: [String: [[String: Any]]] = [:]
         for s in m.array("series") { out[s.string("source") ?? ""] = s.array("points") }
         return out
+    }
+
+    /// The central aggregator's namespace (`kea-edge aggregate`): all sources in one state, plus `MetricsSource`.
+    @Test func aggregatedNamespaceShowsEverySourceAndStaleness() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("explorer-aggregated-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let producer = HollowProducer(publisher: try FilesystemPublisher(path: dir), announcer: try FilesystemAnnouncer(path: dir))
+        let aggregator = try await MetricsAggregator(producer: producer, window: 6, staleAfter: .seconds(30))
+        let t0 = ContinuousClock.now
+        // dhcp-a and dhcp-b send intervals 0...4; dhcp-c sends interval 0 only and is silent for 60 s.
+        for i in 0...4 {
+            for s in 0..<3 where s < 2 || i == 0 {
+                #expect(await aggregator.receive(KeaEdgeStore.state(i, source: s), at: t0 + .seconds(i * 15)) == .added)
+            }
+        }
+        _ = try await aggregator.publish(at: t0 + .seconds(60))
+        try await Harness.app(Harness.explorer(dir)).test(.router) { client in
+            let r = try await Harness.get(client, "/api/metrics")
+            #expect(r.status == 200)
+            let sources = r.json.dict("window").array("sources")
+            #expect(sources.compactMap { $0.string("source") } == KeaEdgeStore.sources)
+            #expect(sources.map { $0["stale"] as? Bool } == [false, false, true])
+            #expect(sources.map { $0.string("lastTimestamp") } == [4, 4, 0].map(KeaEdgeStore.timestamp))
+            #expect(Set(series(r.json, metric: "packet_processing_time").keys) == Set(KeaEdgeStore.sources))
+            let page = try await Harness.get(client, "/metrics")
+            #expect(page.status == 200)
+            #expect(page.text.contains("<th>status</th>") || page.text.contains(">status<"))
+            #expect(page.text.contains("class=\"stale\""), "the silent source is marked on the page")
+            for name in KeaEdgeStore.sources { #expect(page.text.contains(name)) }
+        }
     }
 
     @Test func seriesPerSourceOverTheWindow() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import HollowCore
 import HollowExplorer
 import Hummingbird
-import HummingbirdTesting
+import NIOCore
 import Testing
 
 /// A store the test publishes itself (write engine → snapshot / delta / reverse delta files), then explores.

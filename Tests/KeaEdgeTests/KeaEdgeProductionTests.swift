@@ -108,6 +108,87 @@ struct KeaEdgeProductionTests {
         #expect(result.terminationStatus.isSuccess)
     }
 
+    @Test(
+        "a real Kea's kea-edge run --send and an import edge → broker → kea-edge aggregate: one state, Kea's counts intact",
+        requiresKeaLab, .enabled(if: MosquittoBroker.executablePath != nil, "mosquitto is not installed"))
+    func realKeaEdgeAggregated() async throws {
+        let build = try await command([repositoryRoot + "/scripts/kea-build-bpf.sh"])
+        try #require(build.ok, "scripts/kea-build-bpf.sh failed: \(build.error)")
+        let lab = try await KeaLab.up()
+        do {
+            try await realKeaEdgeAggregated(lab: lab)
+        } catch {
+            for name in ["edge", "aggregate", "broker"] {
+                print("\(name) log:\n" + ((try? SystemSupport.readText(lab.directory + "/\(name).stderr")) ?? ""))
+            }
+            await lab.down()
+            throw error
+        }
+        await lab.down()
+    }
+
+    /// The broker, the aggregator and the edge all run in the DHCP server's namespace (the edge must, to attach its
+    /// tc program there; the others share its loopback); the store is an ordinary directory.
+    func realKeaEdgeAggregated(lab: KeaLab) async throws {
+        let keaEdge = buildProductsDirectory() + "/kea-edge"
+        let dir = lab.directory
+        let inNamespace = ["netns", "exec", lab.serverNamespace]
+        let port = try freeLoopbackPort()
+        let url = "mqtt://127.0.0.1:\(port)"
+        try SystemSupport.writeText(dir + "/broker.conf", "listener \(port) 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        let broker = try BackgroundProcess(
+            "/usr/sbin/ip", inNamespace + [try #require(MosquittoBroker.executablePath), "-c", dir + "/broker.conf"],
+            directory: dir, name: "broker")
+        defer { Task { await broker.stop() } }
+        let aggregator = try BackgroundProcess(
+            "/usr/sbin/ip", inNamespace + [
+                keaEdge, "aggregate", "--store", dir + "/store", "--namespace", "metrics", "--broker", url, "--batch-delay", "0.2",
+                "--interval", "1", "--stale-after", "600", "--window", "600", "--log-level", "debug",
+            ], directory: dir, name: "aggregate")
+        defer { Task { await aggregator.stop() } }
+        let kea = KeaControlClient(endpoint: .unixSocket(path: lab.socket))
+        let edge = try BackgroundProcess(
+            "/usr/sbin/ip", inNamespace + [
+                keaEdge, "run", "--interface", lab.serverInterface, "--kea-socket", lab.socket, "--interval", "1", "--source", "real-kea",
+                "--bpf-object", repositoryRoot + "/.build-bpf/dhcp_tc.bpf.o", "--send", url, "--spool", dir + "/spool-real",
+            ], directory: dir, name: "edge")
+        defer { Task { await edge.stop() } }
+
+        func held() async throws -> [MetricsState] {
+            guard let state = try await loadStore(dir + "/store/metrics") else { return [] }
+            return try MetricsState.all(in: state)
+        }
+        // The real edge's intervals reach the aggregated state (its first ones may predate the aggregator's session).
+        try #require(await eventually(30) { try await held().contains { $0.source == "real-kea" } }, "no interval of real-kea was aggregated")
+        #expect(try await lab.udhcpc(), "busybox udhcpc got no lease")
+        _ = try await lab.perfdhcp(["-r", "100", "-p", "2", "-R", "10000"])
+        // A second edge without Kea (an import of the BCC fixture) into the same aggregated state.
+        let imported = try await command(["ip"] + inNamespace + [
+            keaEdge, "import", fixtures + "/kea-metrics-bcc.txt", "--source", "bcc-import", "--timestamp", "2026-11-22T12:00:00Z",
+            "--send", url, "--spool", dir + "/spool-import", "--send-timeout", "15",
+        ])
+        #expect(imported.ok, "kea-edge import --send failed: \(imported.error)")
+        // Quiet now: the edge's counters are per interval and every interval with traffic came after the aggregator
+        // held real-kea's first one, so the aggregated intervals add up to Kea's own statistics, seen by the tc
+        // program and by Kea alike; and the import edge is there too.
+        var k = KeaStatistics(values: [:])
+        let consistent = try await eventually(30) {
+            k = try await kea.statistics()
+            let states = try await held()
+            let real = states.filter { $0.source == "real-kea" }
+            let acks = k.values["pkt4-ack-sent"] ?? -1
+            return states.contains { $0.source == "bcc-import" } && acks > 0
+                && sum(real, "tc_out_ack") == acks && sum(real, "pkt4-ack-sent") == acks
+        }
+        let states = try await held()
+        let real = states.filter { $0.source == "real-kea" }
+        #expect(consistent, "aggregated: \(real.count) real-kea intervals, tc_out_ack \(sum(real, "tc_out_ack")), pkt4-ack-sent \(sum(real, "pkt4-ack-sent")); Kea: \(k.values["pkt4-ack-sent"] ?? -1)")
+        #expect(Set(states.map(\.source)) == ["real-kea", "bcc-import"])
+        let sources = try HollowObjectMapper().readAll(HollowMetricsSource.self, from: try #require(try await loadStore(dir + "/store/metrics")))
+        #expect(Set(sources.map(\.source)) == ["real-kea", "bcc-import"])
+        #expect(sources.allSatisfy { !$0.stale })
+    }
+
     @Test("a tc filter left by a SIGKILLed kea-edge is found and replaced at the next start", requiresKeaLab)
     func staleFilterAfterSIGKILL() async throws {
         let build = try await command([repositoryRoot + "/scripts/kea-build-bpf.sh"])
