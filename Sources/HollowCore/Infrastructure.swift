@@ -157,6 +157,9 @@ public protocol BlobStore: BlobRetriever {
     func inventory() async throws -> [StoredBlob]
     /// The version the store's own announcement names (`announced.version`), or nil.
     func announcedVersion() async throws -> Int64?
+    /// The blob stored as `name` (`snapshot-3`, `delta-2-3`, or with a compression suffix, `snapshot-3.zst`), or nil.
+    /// Throws when `name` is not a blob name or the store cannot be read.
+    func blob(named name: String) async throws -> Blob?
 }
 
 /// Tells consumers that a new version exists (Java: `HollowProducer.Announcer`).

@@ -32,14 +32,14 @@ func median(_ values: [Double]) -> Double {
 /// `--store ROOT [--namespace NS] [--topic-namespace NAME]`: how every `hollow` command names a store.
 ///
 /// `--store` may also be an `http://` or `https://` URL: the same store served by a web server, read through its
-/// `blobs.index` (HollowHTTP's ``HTTPBlobRetriever``); `watch`, `dump`, `store` and `explore` accept it.
+/// `blobs.index` (HollowHTTP's ``HTTPBlobRetriever``); `watch`, `dump`, `store`, `explore` and `inspect` accept it.
 ///
 /// `--store` is the store root; `--namespace` picks a dataset in a sub-directory of it and is optional (absent:
 /// the dataset sits at the root, Java's layout). The MQTT topic segment (`PREFIX/SEGMENT/announced`) is
 /// `--topic-namespace`, else the namespace, else ``MQTTTopics/rootTopicNamespace`` (`default`), the same for
 /// producers and consumers.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The store root directory (local or NFS), or its http(s):// URL on a web server (watch, dump, store, explore).")
+    @Option(help: "The store root directory (local or NFS), or its http(s):// URL on a web server (watch, dump, store, explore, inspect).")
     var store: String
 
     @Option(help: "The dataset's sub-directory of the store (default: none, the blobs sit at the store root).")
@@ -64,12 +64,12 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The store root and namespace.
-    /// - Throws: ``CLIError`` when `--store` is a URL: only watch, dump, store and explore read a store over HTTP.
+    /// - Throws: ``CLIError`` when `--store` is a URL: only watch, dump, store, explore and inspect read a store over HTTP.
     var location: FilesystemStoreLocation {
         get throws {
             if isHTTP {
                 throw CLIError(
-                    "--store \(store) is a URL: this command needs the store directory (watch, dump, store and explore read a URL)")
+                    "--store \(store) is a URL: this command needs the store directory (watch, dump, store, explore and inspect read a URL)")
             }
             return try FilesystemStoreLocation(path: store, namespace: namespace)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HollowCore
 import HollowFilesystem
+import HollowHTTP
 import HollowProducer
 
 /// `hollow inspect --store STORE [--namespace NS] (BLOB | --version V)`: a readable summary of one blob of a
@@ -32,7 +33,7 @@ struct Inspect: AsyncParsableCommand {
                 let loaded = try await Dump.load(location, version: version, from: nil)
                 print(Self.describe(loaded), terminator: "")
             } else if let blob {
-                print(try await Self.describe(blob: blob, in: try location.retriever()), terminator: "")
+                print(try await Self.describe(blob: blob, in: try location.blobStore()), terminator: "")
             }
         } catch let error as CLIError {
             throw failure(error.description)
@@ -56,13 +57,15 @@ struct Inspect: AsyncParsableCommand {
         return out
     }
 
-    /// The summary of the blob stored as `name`.
-    static func describe(blob name: String, in retriever: FilesystemBlobRetriever) async throws -> String {
+    /// The summary of the blob stored as `name` in `store` (a directory, or a URL through its `blobs.index`).
+    static func describe(blob name: String, in store: any BlobStore) async throws -> String {
         let found: Blob?
-        do { found = try retriever.blob(named: name) } catch let error as FilesystemStoreError {
+        do { found = try await store.blob(named: name) } catch let error as FilesystemStoreError {
+            throw CLIError(error.message)
+        } catch let error as HTTPBlobError {
             throw CLIError(error.message)
         }
-        guard let found else { throw CLIError("\(retriever.directory) has no blob \(name)") }
+        guard let found else { throw CLIError("\(store.location) has no blob \(name)") }
         let bytes: [UInt8]
         let summary: HollowBlobSummary
         do {
@@ -70,12 +73,14 @@ struct Inspect: AsyncParsableCommand {
             summary = try HollowBlobSummary.inspect(bytes)
         } catch let error as FilesystemStoreError {
             throw CLIError(error.message)
+        } catch let error as HTTPBlobError {
+            throw CLIError(error.message)
         } catch let error as BlobDecodingError {
             throw CLIError("\(name): \(error)")
         }
         var kind = summary.kind.rawValue
         if summary.kind == .delta && found.type == .reverseDelta { kind = "reverse delta" }
-        var out = "blob: \(found.fileName) in \(retriever.directory) (\(bytes.count) bytes)\n"
+        var out = "blob: \(found.fileName) in \(store.location) (\(bytes.count) bytes)\n"
         out += "kind: \(kind)\n"
         out += "origin tag: \(summary.header.originRandomizedTag)\n"
         out += "destination tag: \(summary.header.destinationRandomizedTag)\n"

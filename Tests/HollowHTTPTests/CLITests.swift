@@ -21,6 +21,19 @@ struct HTTPStoreCLITests {
         let remote = try await runHollow(["dump", "--store", store.nginx.url])
         #expect(remote.status == 0 && remote.output == local.output && remote.output.contains("2003"))
 
+        // inspect: the same summary of a blob and of a version from the URL as from the directory (apart from the
+        // blob's location line), and a clear error for a blob the index does not list.
+        let blobLocal = try await runHollow(["inspect", "--store", store.path, "snapshot-1"])
+        let blobRemote = try await runHollow(["inspect", "--store", store.nginx.url, "snapshot-1"])
+        #expect(blobRemote.status == 0 && blobRemote.output.hasPrefix("blob: snapshot-1"), "\(blobRemote.output)")
+        #expect(blobRemote.output.split(separator: "\n").first?.contains(store.nginx.url) == true, "\(blobRemote.output)")
+        #expect(blobRemote.output.split(separator: "\n").dropFirst() == blobLocal.output.split(separator: "\n").dropFirst())
+        let versionLocal = try await runHollow(["inspect", "--store", store.path, "--version", "3"])
+        let versionRemote = try await runHollow(["inspect", "--store", store.nginx.url, "--version", "3"])
+        #expect(versionRemote.status == 0 && versionRemote.output == versionLocal.output, "\(versionRemote.output)")
+        let absent = try await runHollow(["inspect", "--store", store.nginx.url, "delta-7-8"])
+        #expect(absent.status != 0 && absent.output.contains("has no blob delta-7-8"), "\(absent.output)")
+
         let polling = try await runHollow(["watch", "--store", store.nginx.url])
         #expect(polling.status != 0 && polling.output.contains("--broker"), "\(polling.output)")
         let status = try await runHollow(["status", "--store", store.nginx.url])
