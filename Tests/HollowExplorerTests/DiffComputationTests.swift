@@ -1,4 +1,7 @@
+import Foundation
 import HollowCore
+import Hummingbird
+import HummingbirdTesting
 @testable import HollowExplorer
 import Synchronization
 import Testing
