@@ -171,7 +171,7 @@ extension Explorer {
             var event = "unchanged"
             var changes: [JSONValue] = []
             if let (ps, po) = previous {
-                if ps.hashes(type)[safe: po] != s.hashes(type)[safe: ordinal] {
+                if ps.hash(type, po) != s.hash(type, ordinal) {
                     event = "changed"
                     changes = StateDiff.changedFields(type: type, a: ps, ao: po, b: s, bo: ordinal)
                 }
@@ -215,7 +215,7 @@ enum StateDiff {
                 guard let v else { return (nil, .null) }
                 if case .reference(let o) = v, let rt {
                     let text = RecordRendering.display(s, rt, o)
-                    return (s.hashes(rt)[safe: o], ["type": .string(rt), "ordinal": .from(o), "display": .from(text)])
+                    return (s.hash(rt, o), ["type": .string(rt), "ordinal": .from(o), "display": .from(text)])
                 }
                 return (UInt64(bitPattern: Int64(v.text.hashValue)) ^ (v == .null ? 1 : 0), RecordRendering.value(v))
             }

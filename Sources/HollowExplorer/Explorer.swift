@@ -42,7 +42,7 @@ public final class Explorer: Sendable {
     private let cache = Mutex<StateCacheState>(StateCacheState())
     private let loadableCache = Mutex<(inventory: [StoredBlob], versions: [Int64])?>(nil)
     /// Diffs computed, by (from, to) version pair; the newest few are kept.
-    private let diffCache = Mutex<(entries: [[Int64]: VersionDiff], order: [[Int64]])>(([:], []))
+    let diffCache = SingleFlightCache<[Int64], VersionDiff>(capacity: 8)
 
     private struct StateCacheState {
         var entries: [Int64: LoadedState] = [:]
@@ -130,24 +130,40 @@ public final class Explorer: Sendable {
     }
 
     /// The diff between the states `a` and `b`: computed once per version pair (versions are immutable), then
-    /// answered from a small cache. `cached` tells whether it was.
+    /// answered from a small cache; concurrent first requests for a pair share one computation. `cached` tells
+    /// whether this request found the diff computed (or being computed) by another.
     func versionDiff(_ a: LoadedState, _ b: LoadedState) async -> (diff: VersionDiff, cached: Bool) {
-        let key = [a.version, b.version]
-        if let hit = diffCache.withLock({ c -> VersionDiff? in
-            guard let d = c.entries[key] else { return nil }
-            c.order.removeAll { $0 == key }
-            c.order.append(key)
-            return d
-        }) {
-            return (hit, true)
+        let (diff, source) = await diffCache.value(for: [a.version, b.version]) {
+            await VersionDiff.compute(from: a, to: b, sharedOrdinals: await sharesOrdinals(a, b))
         }
-        let diff = await VersionDiff.compute(from: a, to: b)
-        diffCache.withLock { c in
-            if c.entries[key] == nil { c.order.append(key) }
-            c.entries[key] = diff
-            while c.order.count > 8 { c.entries[c.order.removeFirst()] = nil }
+        return (diff, source != .computed)
+    }
+
+    /// Whether `a` and `b` are one state, or two states the store joins by a delta (or reverse delta) whose tags are
+    /// theirs. Then a record populated at the same ordinal in both is the same record: Hollow keeps a record's
+    /// ordinal while it stays in the data, and gives a changed record a new one (ordinals freed by a delta are
+    /// reused only by later ones).
+    func sharesOrdinals(_ a: LoadedState, _ b: LoadedState) async -> Bool {
+        guard let ta = a.view.randomizedTag, let tb = b.view.randomizedTag else { return false }
+        if ta == tb { return true }
+        let (older, newer) = a.version < b.version ? (a, b) : (b, a)
+        let (olderTag, newerTag) = a.version < b.version ? (ta, tb) : (tb, ta)
+        let store = configuration.store
+        func joins(_ blob: Blob?, to version: Int64, origin: Int64, destination: Int64) async -> Bool {
+            guard let blob, blob.toVersion == version, let bytes = try? await blob.bytes(),
+                let header = try? HollowBlobHeader.read(bytes)
+            else { return false }
+            return header.originRandomizedTag == origin && header.destinationRandomizedTag == destination
         }
-        return (diff, false)
+        if await joins(
+            try? await store.retrieveDeltaBlob(currentVersion: older.version), to: newer.version, origin: olderTag,
+            destination: newerTag)
+        {
+            return true
+        }
+        return await joins(
+            try? await store.retrieveReverseDeltaBlob(currentVersion: newer.version), to: older.version, origin: newerTag,
+            destination: olderTag)
     }
 
     // MARK: Routes

@@ -8,6 +8,8 @@ final class LoadedState: Sendable {
     private let populatedCache = Mutex<[String: [Int]]>([:])
     private let keyCache = Mutex<[String: [String: Int]]>([:])
     private let hashCache = Mutex<[String: [UInt64]]>([:])
+    /// Hashes of single records (``hash(_:_:)``), for types whose whole array was not built.
+    private let recordHashCache = Mutex<[String: [Int: UInt64]]>([:])
 
     init(_ view: any ExplorerStateView) { self.view = view }
 
@@ -89,8 +91,89 @@ final class LoadedState: Sendable {
 
     // MARK: Content hashes
 
+    /// Where a record refers to other records: a field of an OBJECT, the elements of a LIST / SET, the keys or
+    /// values of a MAP.
+    enum ReferenceSlot {
+        case field(Int)
+        case element, key, value
+    }
+
+    /// A hash of one record's content, each reference replaced by `target(slot, ordinal)` (the hash of the record it
+    /// points to). Never 0 (0 marks an unpopulated ordinal).
+    static func contentHash(_ record: ExplorerRecord, _ target: (ReferenceSlot, Int) -> UInt64) -> UInt64 {
+        var h = FNV()
+        switch record {
+        case .object(let values):
+            for (i, v) in values.enumerated() {
+                h.add(UInt64(i))
+                switch v {
+                case .reference(let t): h.add(target(.field(i), t))
+                case .null: h.add(0x6E75_6C6C)
+                case .int(let x), .long(let x): h.add(UInt64(bitPattern: x))
+                case .boolean(let b): h.add(b ? 3 : 2)
+                case .float(let f): h.add(UInt64(f.bitPattern))
+                case .double(let d): h.add(d.bitPattern)
+                case .string(let str): h.add(str)
+                case .bytes(let b): h.add(bytes: b)
+                }
+            }
+        case .list(let elements):
+            for e in elements { h.add(target(.element, e)) }
+        case .set(let elements):
+            for e in elements.map({ target(.element, $0) }).sorted() { h.add(e) }
+        case .map(let entries):
+            let pairs = entries.map { (target(.key, $0.key), target(.value, $0.value)) }
+            for (k, v) in pairs.sorted(by: { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }) {
+                h.add(k)
+                h.add(v)
+            }
+        }
+        return h.value == 0 ? 1 : h.value
+    }
+
+    /// The type `slot` of a record of `schema` refers to, or nil (a field that is no reference).
+    static func referencedType(_ schema: HollowSchema, _ slot: ReferenceSlot) -> String? {
+        switch (schema, slot) {
+        case (.object(let s), .field(let i)): i < s.fields.count ? s.fields[i].referencedType : nil
+        case (.list(let s), .element): s.elementType
+        case (.set(let s), .element): s.elementType
+        case (.map(let s), .key): s.keyType
+        case (.map(let s), .value): s.valueType
+        default: nil
+        }
+    }
+
+    /// The hash standing in for a reference the state cannot follow (an ordinal past the referenced type's end, or
+    /// a type on a reference cycle).
+    static func unfollowed(_ ordinal: Int) -> UInt64 { 0x9E37_79B9 &+ UInt64(bitPattern: Int64(ordinal)) }
+
+    /// The deep content hash of one record (see ``hashes(_:)``), computed on demand and remembered: a diff between
+    /// states that share ordinals hashes only the records that changed and what they reference.
+    func hash(_ type: String, _ ordinal: Int) -> UInt64 { hash(type, ordinal, path: []) }
+
+    private func hash(_ type: String, _ ordinal: Int, path: [String]) -> UInt64 {
+        if let whole = hashCache.withLock({ $0[type] }) {
+            return ordinal >= 0 && ordinal < whole.count ? whole[ordinal] : Self.unfollowed(ordinal)
+        }
+        if let h = recordHashCache.withLock({ $0[type]?[ordinal] }) { return h }
+        guard let schema = view.schema(of: type), ordinal >= 0, ordinal <= view.maxOrdinal(of: type) else {
+            return Self.unfollowed(ordinal)
+        }
+        var h: UInt64 = 0
+        if let record = view.record(of: type, ordinal: ordinal) {
+            let path = path + [type]
+            h = Self.contentHash(record) { slot, target in
+                guard let rt = Self.referencedType(schema, slot), !path.contains(rt) else { return Self.unfollowed(target) }
+                return hash(rt, target, path: path)
+            }
+        }
+        recordHashCache.withLock { $0[type, default: [:]][ordinal] = h }
+        return h
+    }
+
     /// A hash of each record's content with references replaced by their targets' hashes, indexed by ordinal
     /// (0 for unpopulated ordinals). Two records with equal hashes have (almost surely) equal deep content.
+    /// Equal to ``hash(_:_:)`` record by record.
     func hashes(_ type: String) -> [UInt64] { hashes(type, visiting: []) }
 
     private func hashes(_ type: String, visiting: Set<String>) -> [UInt64] {
@@ -102,51 +185,24 @@ final class LoadedState: Sendable {
         var refs: [String: [UInt64]] = [:]
         let visiting = visiting.union([type])
         for r in Set(schema.referencedTypes) where !visiting.contains(r) { refs[r] = hashes(r, visiting: visiting) }
-        // Each field's (or element's, key's, value's) target hashes, resolved once instead of per reference.
+        // Each slot's target hashes, resolved once instead of per reference.
         let none: [UInt64] = []
-        func targets(_ t: String?) -> [UInt64] { t.flatMap { refs[$0] } ?? none }
-        func ref(_ h: [UInt64], _ o: Int) -> UInt64 { o >= 0 && o < h.count ? h[o] : 0x9E37_79B9 &+ UInt64(o) }
+        func targets(_ slot: ReferenceSlot) -> [UInt64] { Self.referencedType(schema, slot).flatMap { refs[$0] } ?? none }
         var fieldTargets: [[UInt64]] = []
-        var elementTargets = none, keyTargets = none, valueTargets = none
-        switch schema {
-        case .object(let s): fieldTargets = s.fields.map { targets($0.referencedType) }
-        case .list(let s): elementTargets = targets(s.elementType)
-        case .set(let s): elementTargets = targets(s.elementType)
-        case .map(let s):
-            keyTargets = targets(s.keyType)
-            valueTargets = targets(s.valueType)
-        }
+        if case .object(let s) = schema { fieldTargets = s.fields.indices.map { targets(.field($0)) } }
+        let elementTargets = targets(.element), keyTargets = targets(.key), valueTargets = targets(.value)
         for o in populated(type) where o < out.count {
-            var h = FNV()
-            switch view.record(of: type, ordinal: o) {
-            case .object(let values):
-                for (i, v) in values.enumerated() {
-                    h.add(UInt64(i))
-                    switch v {
-                    case .reference(let t):
-                        if i < fieldTargets.count { h.add(ref(fieldTargets[i], t)) }
-                    case .null: h.add(0x6E75_6C6C)
-                    case .int(let x), .long(let x): h.add(UInt64(bitPattern: x))
-                    case .boolean(let b): h.add(b ? 3 : 2)
-                    case .float(let f): h.add(UInt64(f.bitPattern))
-                    case .double(let d): h.add(d.bitPattern)
-                    case .string(let str): h.add(str)
-                    case .bytes(let b): h.add(bytes: b)
-                    }
+            guard let record = view.record(of: type, ordinal: o) else { continue }
+            out[o] = Self.contentHash(record) { slot, t in
+                let h: [UInt64]
+                switch slot {
+                case .field(let i): h = i < fieldTargets.count ? fieldTargets[i] : none
+                case .element: h = elementTargets
+                case .key: h = keyTargets
+                case .value: h = valueTargets
                 }
-            case .list(let elements):
-                for e in elements { h.add(ref(elementTargets, e)) }
-            case .set(let elements):
-                for e in elements.map({ ref(elementTargets, $0) }).sorted() { h.add(e) }
-            case .map(let entries):
-                let pairs = entries.map { (ref(keyTargets, $0.key), ref(valueTargets, $0.value)) }
-                for (k, v) in pairs.sorted(by: { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }) {
-                    h.add(k)
-                    h.add(v)
-                }
-            case nil: break
+                return t >= 0 && t < h.count ? h[t] : Self.unfollowed(t)
             }
-            out[o] = h.value == 0 ? 1 : h.value
         }
         hashCache.withLock { $0[type] = out }
         return out

@@ -15,6 +15,7 @@ public struct ReadStateView: ExplorerStateView {
     }
 
     public var headerTags: [String: String] { state.headerTags }
+    public var randomizedTag: Int64? { state.randomizedTag }
     public var typeNames: [String] { state.typeNames.sorted() }
     public func schema(of type: String) -> HollowSchema? { state.schema(named: type) }
     public func populatedOrdinals(of type: String) -> [Int] { state.populatedOrdinals(of: type) }

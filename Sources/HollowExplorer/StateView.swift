@@ -58,6 +58,10 @@ public protocol ExplorerStateView: Sendable {
     var version: Int64 { get }
     /// The header tags of the blob the state came from.
     var headerTags: [String: String] { get }
+    /// Hollow's randomized tag of the state (the destination tag of the last blob applied), when known. Diffs use
+    /// it to recognise two states joined by a delta, whose unchanged records keep their ordinals; without it
+    /// (the default) a diff compares every record.
+    var randomizedTag: Int64? { get }
     /// All type names, sorted.
     var typeNames: [String] { get }
     /// The schema of `type`, or nil if the state has no such type.
@@ -76,6 +80,8 @@ public protocol ExplorerStateView: Sendable {
 }
 
 extension ExplorerStateView {
+    public var randomizedTag: Int64? { nil }
+
     public func field(of type: String, ordinal: Int, index: Int) -> ExplorerFieldValue? {
         guard case .object(let values) = record(of: type, ordinal: ordinal), index >= 0, index < values.count else { return nil }
         return values[index]

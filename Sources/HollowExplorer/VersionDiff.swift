@@ -46,8 +46,10 @@ struct TypeMatch: Sendable {
         }
     }
 
-    /// Matches the records of `type` between `a` and `b`.
-    static func match(type: String, from a: LoadedState, to b: LoadedState) -> TypeMatch {
+    /// Matches the records of `type` between `a` and `b`. With `sharedOrdinals` (the states are joined by a delta,
+    /// see `Explorer.sharesOrdinals`), a record populated at the same ordinal on both sides is unchanged, and only
+    /// the records populated on one side are matched.
+    static func match(type: String, from a: LoadedState, to b: LoadedState, sharedOrdinals: Bool = false) -> TypeMatch {
         let sa = a.schema(type)
         let sb = b.schema(type)
         let schema = sb ?? sa
@@ -65,19 +67,30 @@ struct TypeMatch: Sendable {
         if sa == nil { method = .typeAdded }
         if sb == nil { method = .typeRemoved }
         var m = TypeMatch(type: type, method: method, keyFields: keyFields)
+        // The records to match on each side: all of them, or only those populated on one side.
+        var pa = a.populated(type)
+        var pb = b.populated(type)
+        if sharedOrdinals && sa == sb && method != .typeAdded && method != .typeRemoved {
+            (pa, pb, m.unchanged) = Self.exclusive(pa, pb)
+        }
         switch method {
         case .typeAdded:
-            m.added = b.populated(type)
+            m.added = pb
         case .typeRemoved:
-            m.removed = a.populated(type)
+            m.removed = pa
         case .primaryKey:
-            let ka = a.keyIndex(type)
-            let kb = b.keyIndex(type)
-            let ha = a.hashes(type)
-            let hb = b.hashes(type)
+            var ka: [String: Int] = [:]
+            var kb: [String: Int] = [:]
+            if sharedOrdinals {
+                for o in pa { if let k = a.keyText(type, o) { ka[k] = o } }
+                for o in pb { if let k = b.keyText(type, o) { kb[k] = o } }
+            } else {
+                ka = a.keyIndex(type)
+                kb = b.keyIndex(type)
+            }
             for (key, to) in kb {
                 if let from = ka[key] {
-                    if ha[safe: from] != hb[safe: to] { m.changed.append(Pair(from: from, to: to)) } else { m.unchanged += 1 }
+                    if a.hash(type, from) != b.hash(type, to) { m.changed.append(Pair(from: from, to: to)) } else { m.unchanged += 1 }
                 } else {
                     m.added.append(to)
                 }
@@ -88,27 +101,49 @@ struct TypeMatch: Sendable {
             m.changed.sort { $0.to < $1.to }
         case .value, .content:
             // A multiset of deep content hashes.
-            let ha = a.hashes(type)
-            let hb = b.hashes(type)
             var counts: [UInt64: Int] = [:]
-            let pa = a.populated(type)
             counts.reserveCapacity(pa.count)
-            for o in pa { counts[ha[o], default: 0] += 1 }
-            for o in b.populated(type) {
-                if let c = counts[hb[o]], c > 0 {
-                    counts[hb[o]] = c - 1
+            for o in pa { counts[a.hash(type, o), default: 0] += 1 }
+            for o in pb {
+                let h = b.hash(type, o)
+                if let c = counts[h], c > 0 {
+                    counts[h] = c - 1
                     m.unchanged += 1
                 } else {
                     m.added.append(o)
                 }
             }
             for o in pa {
-                guard let c = counts[ha[o]], c > 0 else { continue }
-                counts[ha[o]] = c - 1
+                let h = a.hash(type, o)
+                guard let c = counts[h], c > 0 else { continue }
+                counts[h] = c - 1
                 m.removed.append(o)
             }
         }
         return m
+    }
+
+    /// The ordinals only in `a`, only in `b` (both ascending), and how many are in both.
+    static func exclusive(_ a: [Int], _ b: [Int]) -> (onlyA: [Int], onlyB: [Int], both: Int) {
+        var onlyA: [Int] = [], onlyB: [Int] = []
+        var both = 0
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] == b[j] {
+                both += 1
+                i += 1
+                j += 1
+            } else if a[i] < b[j] {
+                onlyA.append(a[i])
+                i += 1
+            } else {
+                onlyB.append(b[j])
+                j += 1
+            }
+        }
+        onlyA += a[i...]
+        onlyB += b[j...]
+        return (onlyA, onlyB, both)
     }
 }
 
@@ -118,21 +153,26 @@ struct VersionDiff: Sendable {
     var to: Int64
     var types: [TypeMatch]
 
-    /// Matches every type of `a` and `b`. The per-state indexes (content hashes, primary keys) are built for both
-    /// states at once, one task each.
-    static func compute(from a: LoadedState, to b: LoadedState) async -> VersionDiff {
+    /// Matches every type of `a` and `b`. States that share ordinals (`sharedOrdinals`) match only the records
+    /// populated on one side, hashing those and what they reference. Otherwise every record is hashed and keyed:
+    /// the per-state indexes (whole-type content hashes, primary keys) are built for both states at once, one task
+    /// each.
+    static func compute(from a: LoadedState, to b: LoadedState, sharedOrdinals: Bool) async -> VersionDiff {
         let names = Array(Set(a.view.typeNames).union(b.view.typeNames)).sorted()
-        await withTaskGroup(of: Void.self) { group in
-            for s in [a, b] {
-                group.addTask {
-                    for t in names where s.schema(t) != nil {
-                        _ = s.hashes(t)
-                        if s.primaryKey(t) != nil { _ = s.keyIndex(t) }
+        if !sharedOrdinals {
+            await withTaskGroup(of: Void.self) { group in
+                for s in [a, b] {
+                    group.addTask {
+                        for t in names where s.schema(t) != nil {
+                            _ = s.hashes(t)
+                            if s.primaryKey(t) != nil { _ = s.keyIndex(t) }
+                        }
                     }
                 }
             }
         }
-        return VersionDiff(from: a.version, to: b.version, types: names.map { TypeMatch.match(type: $0, from: a, to: b) })
+        let types = names.map { TypeMatch.match(type: $0, from: a, to: b, sharedOrdinals: sharedOrdinals) }
+        return VersionDiff(from: a.version, to: b.version, types: types)
     }
 }
 
@@ -217,7 +257,7 @@ struct SideBySide {
                     var ta: Int?, tb: Int?
                     if case .reference(let o)? = old { ta = o; from = Self.ref(a, rt, o) } else if old == .null { from = .null }
                     if case .reference(let o)? = new { tb = o; to = Self.ref(b, rt, o) } else if new == .null { to = .null }
-                    let same = ia != nil && ib != nil && (ta.map { a.hashes(rt)[safe: $0] } ?? nil) == (tb.map { b.hashes(rt)[safe: $0] } ?? nil)
+                    let same = ia != nil && ib != nil && ta.map { a.hash(rt, $0) } == tb.map { b.hash(rt, $0) }
                     guard add(DiffRow(path: p, depth: depth, status: status(same, ia, ib), from: from, to: to)) else { return }
                     if !same, let ta, let tb, depth < maxDepth { compare(rt, ta, tb, path: p, depth: depth + 1) }
                 } else {
@@ -246,17 +286,16 @@ struct SideBySide {
         ia == nil ? .added : ib == nil ? .removed : same ? .same : .changed
     }
 
-    /// Elements of two LISTs or SETs: equal elements (by deep content) are unchanged; the others are paired in order
-    /// (changed, followed into) and the rest are added or removed.
+    /// Elements of two LISTs or SETs: equal elements (by deep content) are unchanged; the others are paired as Java's
+    /// diff UI pairs them (``ElementPairing``: by primary key, else least different first), changed pairs are followed
+    /// into, and the rest are added or removed.
     private mutating func elements(_ ta: String, _ tb: String, _ ea: [Int], _ eb: [Int], path: String, depth: Int) {
-        let ha = a.hashes(ta)
-        let hb = b.hashes(tb)
         var counts: [UInt64: Int] = [:]
-        for e in ea { counts[ha[safe: e] ?? 0, default: 0] += 1 }
+        for e in ea { counts[a.hash(ta, e), default: 0] += 1 }
         var addedIdx: [Int] = []
         var unchanged = 0
         for (i, e) in eb.enumerated() {
-            let h = hb[safe: e] ?? 0
+            let h = b.hash(tb, e)
             if let c = counts[h], c > 0 {
                 counts[h] = c - 1
                 unchanged += 1
@@ -266,7 +305,7 @@ struct SideBySide {
         }
         var removedIdx: [Int] = []
         for (i, e) in ea.enumerated() {
-            let h = ha[safe: e] ?? 0
+            let h = a.hash(ta, e)
             if let c = counts[h], c > 0 {
                 counts[h] = c - 1
                 removedIdx.append(i)
@@ -278,19 +317,19 @@ struct SideBySide {
                 to: .string("\(unchanged) equal element(s)")))
             else { return }
         }
-        let paired = min(addedIdx.count, removedIdx.count)
-        for k in 0..<paired {
-            let i = removedIdx[k], j = addedIdx[k]
+        let pairs = ElementPairing.pairs(a, ta, ea, removed: removedIdx, b, tb, eb, added: addedIdx)
+        for (i, j) in pairs {
             let p = join(path, i == j ? "[\(j)]" : "[\(i)→\(j)]")
             guard add(DiffRow(path: p, depth: depth, status: .changed, from: Self.ref(a, ta, ea[i]), to: Self.ref(b, tb, eb[j])))
             else { return }
             if ta == tb, depth < maxDepth { compare(tb, ea[i], eb[j], path: p, depth: depth + 1) }
         }
-        for i in removedIdx.dropFirst(paired) {
+        let pairedFrom = Set(pairs.map(\.0)), pairedTo = Set(pairs.map(\.1))
+        for i in removedIdx where !pairedFrom.contains(i) {
             guard add(DiffRow(path: join(path, "[\(i)]"), depth: depth, status: .removed, from: Self.ref(a, ta, ea[i]), to: nil))
             else { return }
         }
-        for j in addedIdx.dropFirst(paired) {
+        for j in addedIdx where !pairedTo.contains(j) {
             guard add(DiffRow(path: join(path, "[\(j)]"), depth: depth, status: .added, from: nil, to: Self.ref(b, tb, eb[j])))
             else { return }
         }
@@ -301,18 +340,16 @@ struct SideBySide {
         _ ma: HollowMapSchema, _ mb: HollowMapSchema, _ ea: [ExplorerRecord.MapEntry], _ eb: [ExplorerRecord.MapEntry],
         path: String, depth: Int
     ) {
-        let hka = a.hashes(ma.keyType), hva = a.hashes(ma.valueType)
-        let hkb = b.hashes(mb.keyType), hvb = b.hashes(mb.valueType)
         var byKey: [UInt64: ExplorerRecord.MapEntry] = [:]
-        for e in ea { byKey[hka[safe: e.key] ?? 0] = e }
+        for e in ea { byKey[a.hash(ma.keyType, e.key)] = e }
         var unchanged = 0
         var seen = Set<UInt64>()
         for e in eb {
-            let k = hkb[safe: e.key] ?? 0
+            let k = b.hash(mb.keyType, e.key)
             seen.insert(k)
             let label = "[" + (RecordRendering.display(b, mb.keyType, e.key) ?? "\(mb.keyType) #\(e.key)") + "]"
             if let old = byKey[k] {
-                if hva[safe: old.value] == hvb[safe: e.value] {
+                if a.hash(ma.valueType, old.value) == b.hash(mb.valueType, e.value) {
                     unchanged += 1
                     continue
                 }
@@ -327,7 +364,7 @@ struct SideBySide {
                 else { return }
             }
         }
-        for e in ea where !seen.contains(hka[safe: e.key] ?? 0) {
+        for e in ea where !seen.contains(a.hash(ma.keyType, e.key)) {
             let label = "[" + (RecordRendering.display(a, ma.keyType, e.key) ?? "\(ma.keyType) #\(e.key)") + "]"
             guard add(DiffRow(path: join(path, label), depth: depth, status: .removed, from: Self.ref(a, ma.valueType, e.value), to: nil))
             else { return }
