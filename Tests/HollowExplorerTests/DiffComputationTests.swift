@@ -1,7 +1,7 @@
 import Foundation
 import HollowCore
 import Hummingbird
-import HummingbirdTesting
+import NIOCore
 @testable import HollowExplorer
 import Synchronization
 import Testing
