@@ -181,6 +181,12 @@ enum Posix {
     }
 
     static var processID: Int32 { getpid() }
+
+    /// `$TMPDIR`, else `/tmp`.
+    static var temporaryDirectory: String {
+        if let value = getenv("TMPDIR"), value.pointee != 0 { return String(cString: value) }
+        return "/tmp"
+    }
 }
 
 extension Posix {
