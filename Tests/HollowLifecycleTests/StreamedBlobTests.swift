@@ -61,10 +61,13 @@ struct StreamedBlobTests {
             #expect(consumer.stateVerification == .verified)
             if let delta {
                 let from = version + (delta ? -1 : 1)
-                let blob = try #require(
-                    delta
-                        ? try await retriever.retrieveDeltaBlob(currentVersion: from)
-                        : try await retriever.retrieveReverseDeltaBlob(currentVersion: from))
+                let found: Blob?
+                if delta {
+                    found = try await retriever.retrieveDeltaBlob(currentVersion: from)
+                } else {
+                    found = try await retriever.retrieveReverseDeltaBlob(currentVersion: from)
+                }
+                let blob = try #require(found)
                 #expect(blob.isStreamed)
                 let bytes = try await blob.bytes()
                 expected = delta ? try expected.applying(delta: bytes) : try expected.applying(reverseDelta: bytes)
