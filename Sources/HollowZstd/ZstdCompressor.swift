@@ -206,6 +206,8 @@ final class ZstdDecompressingStream: BlobInputStream {
     private var sourceEnded = false
     private var produced = 0
     private var finished = false
+    /// The decoder's last result: 0 when the frame it worked on is complete (checksum verified).
+    private var lastResult = 1
     private let limit: Int
     private(set) var length: Int? = nil
 
@@ -283,6 +285,7 @@ final class ZstdDecompressingStream: BlobInputStream {
         if ZSTD_isError(result) != 0 {
             throw ZstdError(code: .corruptInput, message: "\(errorName(result)) after \(produced) decompressed bytes")
         }
+        lastResult = result
         return result
     }
 
@@ -331,7 +334,7 @@ final class ZstdDecompressingStream: BlobInputStream {
     private func finishFrame() throws(ZstdError) {
         guard !finished else { return }
         var scratch: UInt8 = 0
-        var result = 1
+        var result = lastResult  // 0: the call that produced the last byte also consumed the frame's end
         var rounds = 0
         while result != 0 {
             rounds += 1
