@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS := -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error
 
-.PHONY: deps deps-kea bpf build test demo bench clean
+.PHONY: deps deps-kea bpf build test demo bench fuzz sanitize soak clean
 
 deps:
 	@scripts/install-deps.sh
@@ -38,5 +38,21 @@ bench: deps
 	$(SWIFT) build --package-path Benchmarks -c release --product hollow-bench
 	@echo "cross-process: $$($(SWIFT) build --package-path Benchmarks -c release --show-bin-path)/hollow-bench load|cycle|mqtt|kea-bpf"
 
+# Reliability (docs/reliability.md): none of these is part of `make test`.
+# libFuzzer targets for the parsers of outside input, built into .build-fuzz; FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz.sh --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# ThreadSanitizer and AddressSanitizer runs of the producer, consumer, MQTT and explorer suites (.build-tsan, .build-asan).
+sanitize: deps
+	scripts/sanitize.sh $(SANITIZERS)
+
+# A producer every second, SOAK_CONSUMERS consumers over MQTT, a pin every minute, a broker restart every five.
+SOAK_MINUTES ?= 30
+SOAK_CONSUMERS ?= 50
+soak: build
+	scripts/soak.sh --minutes $(SOAK_MINUTES) --consumers $(SOAK_CONSUMERS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-tsan .build-asan

@@ -26,7 +26,6 @@ let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hum
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mustache")
-let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 let swiftSyntaxMacros: Target.Dependency = .product(name: "SwiftSyntaxMacros", package: "swift-syntax")
 
 let package = Package(
@@ -60,8 +59,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
@@ -75,14 +72,9 @@ let package = Package(
         .target(name: "HollowFilesystem", dependencies: ["HollowCore", log, lifecycle], swiftSettings: strictSettings),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "HollowZstd", dependencies: ["HollowCore", "CZstd"], swiftSettings: strictSettings),
-        // Reading a store published by HollowFilesystem from any HTTP server (nginx, a CDN) with async-http-client.
-        .target(
-            name: "HollowHTTP",
-            dependencies: [
-                "HollowCore", asyncHTTPClient, log, .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            swiftSettings: strictSettings),
+        // Reading a store published by HollowFilesystem from any HTTP server (nginx, a CDN) with Foundation's
+        // URLSession (libcurl and the system's TLS: no TLS stack to compile).
+        .target(name: "HollowHTTP", dependencies: ["HollowCore", log], swiftSettings: strictSettings),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .target(
             name: "HollowMQTT", dependencies: ["HollowCore", "CMosquitto", log, metrics, lifecycle],
@@ -95,7 +87,7 @@ let package = Package(
         // KeaEdge: the metrics model, Kea's control API, sinks and plots (no libbpf, so `hollow demo` can use it).
         .target(
             name: "KeaEdge",
-            dependencies: ["HollowCore", "HollowProducer", "HollowCharts", log],
+            dependencies: ["HollowCore", "HollowProducer", "HollowCharts", log, metrics],
             exclude: ["bpf"],  // BPF C, compiled by scripts/kea-build-bpf.sh (clang -target bpf), not by SwiftPM
             swiftSettings: strictSettings
         ),
@@ -126,8 +118,8 @@ let package = Package(
         .testTarget(
             name: "HollowExplorerTests",
             dependencies: [
-                "HollowExplorer", "HollowCore", "HollowFilesystem", "HollowTestSupport", hummingbird, subprocess,
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "HollowExplorer", "HollowCore", "HollowCharts", "HollowFilesystem", "HollowTestSupport", "KeaEdge", hummingbird,
+                subprocess, log, .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),
@@ -140,13 +132,22 @@ let package = Package(
 
         // @HollowRecord: the macro's declaration (HollowMacros) and its swift-syntax implementation (a compiler plugin).
         // Only targets that import HollowMacros build swift-syntax; HollowCore does not depend on it.
-        .macro(
-            name: "HollowMacrosPlugin",
+        // The tests link HollowMacrosImplementation, never the `.macro` target: a test target that depends on a
+        // `.macro` target makes SwiftPM build the whole test product (every target, every package) again for the host.
+        .target(
+            name: "HollowMacrosImplementation",
             dependencies: [
                 swiftSyntaxMacros, .product(name: "SwiftSyntax", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
-                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .macro(
+            name: "HollowMacrosPlugin",
+            dependencies: [
+                "HollowMacrosImplementation", swiftSyntaxMacros, .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
             ],
             swiftSettings: strictSettings
         ),
@@ -154,7 +155,8 @@ let package = Package(
         .testTarget(
             name: "HollowMacrosTests",
             dependencies: [
-                "HollowMacros", "HollowMacrosPlugin", "HollowCore", "HollowFilesystem", "HollowTestSupport", subprocess,
+                "HollowMacros", "HollowMacrosImplementation", "HollowCore", "HollowFilesystem", "HollowTestSupport", subprocess,
+                "HollowProducer", "HollowConsumer",  // examples/RecordMacro's code runs in RecordMacroExampleTests
                 swiftSyntaxMacros, .product(name: "SwiftSyntax", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
@@ -178,7 +180,7 @@ let package = Package(
             name: "kea-edge",
             dependencies: [
                 "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "HollowMQTT", "KeaEdge",
-                "KeaEdgeCollector", "HollowOperations", argumentParser, log, lifecycle, unixSignals,
+                "KeaEdgeCollector", "HollowOperations", argumentParser, log, lifecycle, unixSignals, metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -230,7 +232,9 @@ let package = Package(
         ),
         .testTarget(
             name: "KeaEdgeTests",
-            dependencies: ["HollowCore", "HollowFilesystem", "HollowZstd", "KeaEdge", "HollowTestSupport", subprocess],
+            dependencies: [
+                "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "KeaEdge", "HollowTestSupport", subprocess,
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

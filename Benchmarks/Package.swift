@@ -76,13 +76,14 @@ let package = Package(
             plugins: [.plugin(name: "HollowGeneratePlugin", package: hollow)]
         ),
 
-        // Cross-process benchmarks: fresh processes and JVMs, MQTT fan-out, producer/consumer cycles, Kea's tc program.
+        // Cross-process benchmarks: fresh processes and JVMs, MQTT fan-out, an HTTP-store fleet, producer/consumer cycles,
+        // Kea's tc program.
         .executableTarget(
             name: "hollow-bench",
             dependencies: [
                 "BenchmarkData", argumentParser, log, subprocess,
                 hollowProduct("HollowConsumer"), hollowProduct("HollowCore"), hollowProduct("HollowFilesystem"),
-                hollowProduct("HollowMQTT"), hollowProduct("HollowProducer"), hollowProduct("HollowZstd"),
+                hollowProduct("HollowHTTP"), hollowProduct("HollowMQTT"), hollowProduct("HollowProducer"), hollowProduct("HollowZstd"),
                 hollowProduct("HollowOperations"), hollowProduct("KeaEdgeCollector"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

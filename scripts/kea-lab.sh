@@ -5,11 +5,16 @@
 #   scripts/kea-lab.sh kea-start NAME DIR | kea-stop NAME DIR | kea-restart NAME DIR
 #   scripts/kea-lab.sh perf NAME [perfdhcp args...]    run perfdhcp in the client namespace
 #   scripts/kea-lab.sh udhcpc NAME                     one real DORA with busybox udhcpc
-#   scripts/kea-lab.sh down NAME DIR    stop Kea, delete the namespaces (and so the veth pair)
+#   scripts/kea-lab.sh agent-start NAME DIR PORT [USER PASSWORD]
+#                                       kea-ctrl-agent on 127.0.0.1:PORT of the host's namespace (unix sockets are
+#                                       paths, so it reaches DIR/kea.sock), basic auth with USER/PASSWORD if given;
+#                                       with KEA_LAB_AGENT_NETNS=server on 127.0.0.1 of the server namespace instead
+#   scripts/kea-lab.sh agent-stop NAME DIR
+#   scripts/kea-lab.sh down NAME DIR    stop Kea (and the agent), delete the namespaces (and so the veth pair)
 # NAME must be short (interface names are at most 15 characters): e.g. "ke$$".
 # Kea's control socket is DIR/kea.sock; its log DIR/kea.log; its pid DIR/kea.pid.
 set -euo pipefail
-cmd=${1:?usage: kea-lab.sh up|down|kea-start|kea-stop|kea-restart|perf|udhcpc NAME [DIR]}
+cmd=${1:?usage: kea-lab.sh up|down|kea-start|kea-stop|kea-restart|agent-start|agent-stop|perf|udhcpc NAME [DIR]}
 name=${2:?NAME}
 dir=${3:-}
 srv="$name-s"; cli="$name-c"; sv="$name-sv"; cv="$name-cv"
@@ -45,6 +50,41 @@ kea_stop() {
   rm -f "$dir/kea.pid" "$dir/kea.sock"
 }
 
+agent_start() {
+  port=${1:?PORT}; user=${2:-}; password=${3:-}
+  auth=""
+  if [ -n "$user" ]; then
+    auth='"authentication": { "type": "basic", "realm": "kea-edge-lab", "clients": [ { "user": "'"$user"'", "password": "'"$password"'" } ] },'
+  fi
+  cat > "$dir/agent.conf" <<CONF
+{ "Control-agent": {
+    "http-host": "127.0.0.1", "http-port": $port, $auth
+    "control-sockets": { "dhcp4": { "socket-type": "unix", "socket-name": "$dir/kea.sock" } },
+    "loggers": [ { "name": "kea-ctrl-agent", "severity": "WARN",
+                   "output_options": [ { "output": "$dir/agent.log" } ] } ]
+} }
+CONF
+  netns=()
+  [ "${KEA_LAB_AGENT_NETNS:-}" = "server" ] && netns=(ip netns exec "$srv")
+  KEA_PIDFILE_DIR="$dir" KEA_LOCKFILE_DIR="$dir" "${netns[@]}" setsid kea-ctrl-agent -c "$dir/agent.conf" >>"$dir/agent.out" 2>&1 < /dev/null &
+  echo $! > "$dir/agent.pid"
+  for _ in $(seq 1 100); do
+    "${netns[@]}" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0
+    kill -0 "$(cat "$dir/agent.pid")" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "kea-lab: kea-ctrl-agent did not listen on 127.0.0.1:$port; its output:" >&2; cat "$dir/agent.out" >&2; return 1
+}
+
+agent_stop() {
+  [ -f "$dir/agent.pid" ] || return 0
+  pid=$(cat "$dir/agent.pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$dir/agent.pid"
+}
+
 case "$cmd" in
   up)
     : "${dir:?DIR}"
@@ -58,10 +98,12 @@ case "$cmd" in
   kea-start) : "${dir:?DIR}"; kea_start ;;
   kea-stop) : "${dir:?DIR}"; kea_stop ;;
   kea-restart) : "${dir:?DIR}"; kea_stop; kea_start ;;
+  agent-start) : "${dir:?DIR}"; shift 3; agent_start "$@" ;;
+  agent-stop) : "${dir:?DIR}"; agent_stop ;;
   perf) shift 2; exec ip netns exec "$cli" perfdhcp -4 -l "$cv" "$@" ;;
   udhcpc) exec ip netns exec "$cli" busybox udhcpc -i "$cv" -n -q -f -s /bin/true ;;
   down)
-    if [ -n "$dir" ]; then kea_stop; fi
+    if [ -n "$dir" ]; then agent_stop; kea_stop; fi
     ip netns del "$cli" 2>/dev/null || true
     ip netns del "$srv" 2>/dev/null || true ;;
   *) echo "kea-lab: unknown command $cmd" >&2; exit 2 ;;

@@ -1,5 +1,6 @@
 // Java Hollow's generated API on the large-movies fixture: the same operations as
 // Benchmarks/Sources/TypedReadBench (Swift), timed as CPU time of the benchmark thread, medians over runs.
+import com.netflix.hollow.api.consumer.HollowConsumer;
 import com.netflix.hollow.core.index.HollowHashIndex;
 import com.netflix.hollow.core.index.HollowHashIndexResult;
 import com.netflix.hollow.core.index.HollowPrimaryKeyIndex;
@@ -7,6 +8,7 @@ import com.netflix.hollow.core.read.engine.HollowBlobReader;
 import com.netflix.hollow.core.read.engine.HollowReadStateEngine;
 import com.netflix.hollow.core.read.iterator.HollowOrdinalIterator;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -28,6 +30,54 @@ public class TypedReadBench {
         double ms = (BEAN.getCurrentThreadCpuTime() - t0) / 1e6;
         samples.computeIfAbsent(name, k -> new ArrayList<>()).add(ms);
         ops.put(name, n);
+    }
+
+    /** Serves snapshot-1 and delta-1-2 from memory (the fixture directory is read-only). */
+    static HollowConsumer.BlobRetriever retriever(byte[] snapshot, byte[] delta) {
+        return new HollowConsumer.BlobRetriever() {
+            public HollowConsumer.Blob retrieveSnapshotBlob(long v) {
+                return new HollowConsumer.Blob(1) { public InputStream getInputStream() { return new ByteArrayInputStream(snapshot); } };
+            }
+            public HollowConsumer.Blob retrieveDeltaBlob(long v) {
+                if (v != 1) return null;
+                return new HollowConsumer.Blob(1, 2) { public InputStream getInputStream() { return new ByteArrayInputStream(delta); } };
+            }
+            public HollowConsumer.Blob retrieveReverseDeltaBlob(long v) { return null; }
+        };
+    }
+
+    /** The generated index classes (MoviePrimaryKeyIndex, MovieAPIHashIndex) on a consumer at version 1. */
+    static void typedIndexes(byte[] snapshot, byte[] delta, int[] queries, List<Integer> studios) throws Exception {
+        HollowConsumer consumer = HollowConsumer.withBlobRetriever(retriever(snapshot, delta))
+                .withGeneratedAPIClass(MovieAPI.class).build();
+        consumer.triggerRefreshTo(1);
+        MovieAPI api = (MovieAPI) consumer.getAPI();
+        MoviePrimaryKeyIndex[] pk = new MoviePrimaryKeyIndex[1];
+        measure("typed: build MoviePrimaryKeyIndex (generated)", 1, () -> pk[0] = new MoviePrimaryKeyIndex(consumer));
+        measure("typed: 100k MoviePrimaryKeyIndex.findMatch(id) + read title", 100_000, () -> {
+            long sum = 0;
+            for (int q : queries) {
+                Movie m = pk[0].findMatch(q);
+                if (m != null) {
+                    String t = m.getTitle();
+                    sum += t == null ? 0 : t.length();
+                }
+            }
+            checksum += sum;
+        });
+        MovieAPIHashIndex[] hash = new MovieAPIHashIndex[1];
+        measure("typed: build MovieAPIHashIndex Movie by studio.studioId", 1,
+                () -> hash[0] = new MovieAPIHashIndex(consumer, false, "Movie", "", "studio.studioId"));
+        measure("typed: 10k findMovieMatches(studioId) + read each id", 10_000, () -> {
+            long sum = 0;
+            for (int i = 0; i < 10_000; i++) {
+                for (Movie m : hash[0].findMovieMatches(studios.get(i % studios.size()))) sum += m.getId();
+            }
+            checksum += sum;
+        });
+        HollowHashIndex[] byCast = new HollowHashIndex[1];
+        measure("build hash index Movie by cast.element.name", 1,
+                () -> byCast[0] = new HollowHashIndex(consumer.getStateEngine(), "Movie", "", "cast.element.name"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -94,6 +144,7 @@ public class TypedReadBench {
                 }
                 checksum += sum;
             });
+            typedIndexes(snapshot, delta, queries, studios);
         }
         System.out.println("java typed-read benchmark, " + runs + " runs, thread CPU time, median (min-max) ms; checksum " + checksum);
         for (Map.Entry<String, List<Double>> e : samples.entrySet()) {

@@ -208,6 +208,13 @@ public struct BarChart: Sendable, Hashable {
         return overflow ? Int64.max : up
     }
 
+    /// A fraction with at most two decimals (`0.35`).
+    static func fmt100(_ d: Double) -> String {
+        guard d.isFinite else { return "0" }
+        let r = (min(1, max(0, d)) * 100).rounded()
+        return r >= 100 ? "1" : r < 10 ? "0.0\(Int(r))" : "0.\(Int(r))"
+    }
+
     /// A coordinate with at most one decimal (`12`, `12.5`).
     static func fmt(_ d: Double) -> String {
         guard d.isFinite else { return "0" }

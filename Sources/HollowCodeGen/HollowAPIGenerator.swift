@@ -12,8 +12,9 @@ public struct HollowCodeGenError: Error, Hashable, Sendable, CustomStringConvert
 /// Generates a typed Swift API from Hollow schemas (Java: `HollowAPIGenerator`).
 ///
 /// Per OBJECT type a view struct (API + ordinal) with one property per field, nil for null; references as
-/// views; LIST, SET and MAP types as typed collections; a `<Type>PrimaryKeyIndex` for each declared primary
-/// key; and an API root class that resolves every type and field once per ``ReadState`` and lists all
+/// views; LIST, SET and MAP types as typed collections; a `<Type>PrimaryKeyIndex` (typed key parameters) and a
+/// `<Type>UniqueKeyIndex` (any key paths) for each declared primary key, and an `<API>HashIndex` whose queries
+/// return typed records, all able to follow a consumer's deltas; and an API root class that resolves every type and field once per ``ReadState`` and lists all
 /// records of a type. Names follow Java's generator: `Movie`, `HString` for `String`, `getAllMovie` →
 /// `allMovie`.
 public struct HollowAPIGenerator: Sendable {
@@ -72,6 +73,7 @@ public struct HollowAPIGenerator: Sendable {
         let names = Naming(schemas: schemas, apiName: apiName)
         var files: [(String, String)] = []
         files.append(("\(names.api).swift", apiFile(names)))
+        files.append(("\(names.api)HashIndex.swift", hashIndexFile(names)))
         for s in schemas.sorted(by: { $0.name < $1.name }) {
             let type = names.type(s.name)
             switch s {
@@ -79,6 +81,7 @@ public struct HollowAPIGenerator: Sendable {
                 files.append(("\(type).swift", objectFile(o, names)))
                 if let key = o.primaryKey {
                     files.append(("\(type)PrimaryKeyIndex.swift", try primaryKeyFile(o, key, byName, names)))
+                    files.append(("\(type)UniqueKeyIndex.swift", uniqueKeyFile(o, names)))
                 }
             case .list(let l): files.append(("\(type).swift", listFile(l, names)))
             case .set(let st): files.append(("\(type).swift", try setFile(st, byName, names)))
@@ -340,21 +343,20 @@ public struct HollowAPIGenerator: Sendable {
         let t = n.type(s.name)
         let params = try keyParams(root: s.name, key, byName, n)
         var o = header()
-        o += "/// Finds \(t) records by their primary key (\(key.joined(separator: ", "))) (Java: the generated `\(t)PrimaryKeyIndex`).\n"
-        o += "///\n/// Built over the API's state; move it to a newer API with ``updated(to:)`` after a delta, which costs work\n"
-        o += "/// proportional to the change (or keep a `FollowingUniqueKeyIndex` registered with the consumer).\n"
-        o += "public struct \(t)PrimaryKeyIndex: Sendable {\n"
-        o += "    /// The API whose state is indexed.\n    public let api: \(n.api)\n"
-        o += "    /// The untyped index underneath.\n    public let index: HollowUniqueKeyIndex\n\n"
+        o += "/// Finds \(t) records by their primary key (\(key.joined(separator: ", "))), with typed key parameters (Java: the\n"
+        o += "/// generated `\(t)PrimaryKeyIndex`).\n"
+        o += "///\n/// Built over one API's state. Move it to a newer state with ``updated(to:)-(ReadState)`` after a delta, with\n"
+        o += "/// work proportional to the change, or let a consumer do it: register ``following()`` with its\n"
+        o += "/// `addTransitionListener` (Java: `listenToDataRefresh`) and read `current`.\n"
+        o += "public final class \(t)PrimaryKeyIndex: HollowDeltaUpdatableIndex {\n"
+        o += indexCommon("\(t)PrimaryKeyIndex", "HollowUniqueKeyIndex", n)
         o += "    /// Indexes \(s.name) of `api`'s state by its primary key.\n"
         o += "    /// - Throws: `HollowIndexError` when the state lacks the type or a key path.\n"
-        o += "    public init(api: \(n.api)) throws(HollowIndexError) {\n"
+        o += "    public convenience init(api: \(n.api)) throws(HollowIndexError) {\n"
         o += "        self.init(api: api, index: try HollowUniqueKeyIndex(state: api.state, type: \(lit(s.name)), fieldPaths: [\(key.map(lit).joined(separator: ", "))]))\n    }\n\n"
-        o += "    /// Wraps an index of the same type and key over `api`'s state (e.g. `FollowingUniqueKeyIndex.current`).\n"
-        o += "    public init(api: \(n.api), index: HollowUniqueKeyIndex) {\n        self.api = api\n        self.index = index\n    }\n\n"
-        o += "    /// The index of `newAPI`'s state, reached from this one's by one delta or reverse delta.\n"
-        o += "    public func updated(to newAPI: \(n.api)) throws(HollowIndexError) -> \(t)PrimaryKeyIndex {\n"
-        o += "        \(t)PrimaryKeyIndex(api: newAPI, index: try index.updated(to: newAPI.state))\n    }\n\n"
+        o += "    /// An index that a consumer keeps current: register it with `addTransitionListener`, then read `current`.\n"
+        o += "    public static func following() -> FollowingIndex<\(t)PrimaryKeyIndex> {\n"
+        o += "        FollowingIndex { state throws(HollowIndexError) in try \(t)PrimaryKeyIndex(api: \(n.api)(state)) }\n    }\n\n"
         o += "    /// The record whose key equals the arguments (Java `findMatch`), or nil.\n"
         o += "    public func findMatch(\(params.map { "\($0.label): \($0.type)" }.joined(separator: ", "))) -> \(t)? {\n"
         o += "        var h = HollowKeyHash.initial\n"
@@ -383,6 +385,92 @@ public struct HollowAPIGenerator: Sendable {
             }
         }
         o += "            return true\n        }.map { \(t)(api: api, ordinal: $0) }\n    }\n}\n"
+        return o
+    }
+
+    /// The members every generated index shares: the API, the untyped index, the delta updates.
+    private func indexCommon(_ cls: String, _ untyped: String, _ n: Naming) -> String {
+        var o = "    /// The API whose state is indexed; views the index returns read through it.\n    public let api: \(n.api)\n"
+        o += "    /// The untyped index underneath.\n    public let index: \(untyped)\n\n"
+        o += "    /// Wraps `index`, an index of `api`'s state.\n"
+        o += "    public init(api: \(n.api), index: \(untyped)) {\n"
+        o += "        precondition(index.state === api.state, \"the index and the API read different states\")\n"
+        o += "        self.api = api\n        self.index = index\n    }\n\n"
+        o += "    /// The state the index answers for.\n    public var state: ReadState { api.state }\n"
+        o += "    /// True when the index was built from scratch, false when updated from a delta.\n"
+        o += "    public var wasRebuilt: Bool { index.wasRebuilt }\n\n"
+        o += "    /// The index of `newAPI`'s state, reached from this one's by one delta or reverse delta: updated with work\n"
+        o += "    /// proportional to the change where the untyped index can, rebuilt otherwise.\n"
+        o += "    /// - Throws: `HollowIndexError` when a rebuild fails (the type or a key path is gone).\n"
+        o += "    public func updated(to newAPI: \(n.api)) throws(HollowIndexError) -> \(cls) {\n"
+        o += "        newAPI.state === api.state ? self : \(cls)(api: newAPI, index: try index.updated(to: newAPI.state))\n    }\n\n"
+        o += "    /// The index of `newState` (see ``updated(to:)-(\(n.api))``), with a new API over `newState`.\n"
+        o += "    public func updated(to newState: ReadState) throws(HollowIndexError) -> \(cls) {\n"
+        o += "        newState === api.state ? self : try updated(to: \(n.api)(newState))\n    }\n\n"
+        return o
+    }
+
+    // MARK: Unique-key and hash indexes with untyped keys
+
+    private func uniqueKeyFile(_ s: HollowObjectSchema, _ n: Naming) -> String {
+        let t = n.type(s.name)
+        var o = header()
+        o += "/// Finds \(t) records by a unique key of any field paths, given as `HollowValue`s (Java: the generated\n"
+        o += "/// `\(t)UniqueKeyIndex`). For the declared primary key with typed parameters, use `\(t)PrimaryKeyIndex`.\n"
+        o += "public final class \(t)UniqueKeyIndex: HollowDeltaUpdatableIndex {\n"
+        o += indexCommon("\(t)UniqueKeyIndex", "HollowUniqueKeyIndex", n)
+        o += "    /// Indexes \(s.name) of `api`'s state by `fieldPaths` (nil: the declared primary key).\n"
+        o += "    /// - Throws: `HollowIndexError` when the state lacks the type or a path does not resolve.\n"
+        o += "    public convenience init(api: \(n.api), fieldPaths: [String]? = nil) throws(HollowIndexError) {\n"
+        o += "        self.init(api: api, index: try HollowUniqueKeyIndex(state: api.state, type: \(lit(s.name)), fieldPaths: fieldPaths))\n    }\n\n"
+        o += "    /// An index that a consumer keeps current: register it with `addTransitionListener`, then read `current`.\n"
+        o += "    public static func following(fieldPaths: [String]? = nil) -> FollowingIndex<\(t)UniqueKeyIndex> {\n"
+        o += "        FollowingIndex { state throws(HollowIndexError) in try \(t)UniqueKeyIndex(api: \(n.api)(state), fieldPaths: fieldPaths) }\n    }\n\n"
+        o += "    /// The record whose key fields equal `keys`, one per field path (Java `findMatch(Object...)`), or nil.\n"
+        o += "    public func findMatch(_ keys: HollowValue...) -> \(t)? { findMatch(keys) }\n"
+        o += "    /// The record whose key fields equal `keys`, one per field path, or nil.\n"
+        o += "    public func findMatch(_ keys: [HollowValue]) -> \(t)? {\n"
+        o += "        index.matchingOrdinal(keys).map { \(t)(api: api, ordinal: $0) }\n    }\n}\n"
+        return o
+    }
+
+    private func hashIndexFile(_ n: Naming) -> String {
+        let cls = "\(n.api)HashIndex"
+        var o = header()
+        o += "/// Finds the records selected by `selectFieldPath` from `queryType`'s records whose match fields equal a\n"
+        o += "/// query, as typed views (Java: the generated `\(cls)`). Call the `find<Type>Matches` of the selected type\n"
+        o += "/// (``selectedType``); the others return no records.\n"
+        o += "///\n/// Follows deltas like the other generated indexes: an index selecting the root records (`selectFieldPath`\n"
+        o += "/// empty) is updated with work proportional to the change, whatever its match paths; others are rebuilt.\n"
+        o += "public final class \(cls): HollowDeltaUpdatableIndex {\n"
+        o += indexCommon(cls, "HollowHashIndex", n)
+        o += "    /// Indexes `queryType` of `api`'s state, selecting `selectFieldPath` (empty: the `queryType` records\n"
+        o += "    /// themselves) by `matchFieldPaths`, e.g. `\"studio.studioId\"` or `\"cast.element.name\"`.\n"
+        o += "    /// - Throws: `HollowIndexError` for an unknown type or a path that does not resolve.\n"
+        o += "    public convenience init(\n        api: \(n.api), queryType: String, selectFieldPath: String, matchFieldPaths: String...\n"
+        o += "    ) throws(HollowIndexError) {\n"
+        o += "        self.init(api: api, index: try HollowHashIndex(state: api.state, type: queryType, selectField: selectFieldPath, matchFields: matchFieldPaths))\n    }\n\n"
+        o += "    /// An index that a consumer keeps current: register it with `addTransitionListener`, then read `current`.\n"
+        o += "    public static func following(queryType: String, selectFieldPath: String, matchFieldPaths: String...) -> FollowingIndex<\(cls)> {\n"
+        o += "        FollowingIndex { state throws(HollowIndexError) in\n"
+        o += "            \(cls)(api: \(n.api)(state), index: try HollowHashIndex(state: state, type: queryType, selectField: selectFieldPath, matchFields: matchFieldPaths))\n"
+        o += "        }\n    }\n\n"
+        o += "    /// The type of the records the index selects.\n    public var selectedType: String { index.selectedType }\n\n"
+        o += "    /// The selected ordinals matching `keys` (one value per match path), empty when none or `type` is not selected.\n"
+        o += "    private func ordinals(_ type: String, _ keys: [HollowValue]) -> [Int] {\n"
+        o += "        guard type == index.selectedType, let matches = index.findMatches(keys) else { return [] }\n"
+        o += "        return Array(matches)\n    }\n"
+        for s in schemas {
+            let t = n.type(s.name)
+            let f = "find" + Naming.identifier(Naming.upperFirst(s.name)) + "Matches"
+            o += "\n    /// The \(s.name) records matching `keys`, one value per match path, ascending by ordinal (Java `\(f)`);\n"
+            o += "    /// empty when none match or the index selects another type.\n"
+            o += "    public func \(f)(_ keys: HollowValue...) -> HollowRecords<\(t)> { \(f)(keys) }\n"
+            o += "    /// The \(s.name) records matching `keys` (see the variadic form).\n"
+            o += "    public func \(f)(_ keys: [HollowValue]) -> HollowRecords<\(t)> {\n"
+            o += "        HollowRecords(api: api, ordinals: ordinals(\(lit(s.name)), keys))\n    }\n"
+        }
+        o += "}\n"
         return o
     }
 

@@ -15,6 +15,7 @@ struct Naming {
         "Collection", "Substring", "Void", "Type", "Protocol", "Self", "Hasher", "Range", "Duration", "ReadState",
         "HollowValue", "HollowSchema", "HollowObjectSchema", "HollowObjectTypeDataAccess", "HollowUniqueKeyIndex",
         "HollowKeyHash", "HollowIndexError", "HollowCanonicalText", "HollowGeneratedRecord", "HollowRecords",
+        "HollowHashIndex", "FollowingIndex", "HollowDeltaUpdatableIndex",
     ]
 
     init(schemas: [HollowSchema], apiName: String) {

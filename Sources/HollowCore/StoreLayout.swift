@@ -254,3 +254,82 @@ public struct StoreIndex: Sendable, Hashable {
         self.init(entries: entries)
     }
 }
+
+/// A store's blobs by kind and versions, with the lookups every ``BlobRetriever`` makes over a listing (a directory,
+/// a `blobs.index`): the greatest snapshot at or below a version, the delta or reverse delta out of a version, the
+/// header of exactly one version. `Entry` is what the retriever keeps per blob (its file names, an index line).
+public struct BlobCatalog<Entry> {
+    private struct Key: Hashable {
+        var type: BlobType
+        var from: Int64?
+        var to: Int64
+        init(_ name: BlobFileName) { (type, from, to) = (name.type, name.fromVersion, name.toVersion) }
+    }
+    private struct Transition: Hashable {
+        var type: BlobType
+        var from: Int64
+    }
+
+    private var entries: [Key: Entry] = [:]
+    private var transitions: [Transition: [Key]] = [:]
+    private var snapshotVersions: [Int64] = []  // ascending
+
+    /// An empty catalogue.
+    public init() {}
+
+    /// The entry of the blob `name` names (kind and versions; a compression suffix is not part of the key).
+    public subscript(name: BlobFileName) -> Entry? { entries[Key(name)] }
+
+    /// Adds `entry` for the blob `name` names; when that blob is already here (a plain and a compressed copy),
+    /// `merge` updates its entry instead.
+    public mutating func add(_ name: BlobFileName, _ entry: @autoclosure () -> Entry, merge: (inout Entry) -> Void = { _ in }) {
+        let key = Key(name)
+        if entries[key] != nil {
+            merge(&entries[key]!)
+            return
+        }
+        entries[key] = entry()
+        switch name.type {
+        case .snapshot: snapshotVersions.insert(name.toVersion, at: insertionIndex(of: name.toVersion))
+        case .delta, .reverseDelta:
+            transitions[Transition(type: name.type, from: name.fromVersion ?? 0), default: []].append(key)
+        case .header: break
+        }
+    }
+
+    /// The snapshot of the greatest version at or below `version`, with that version; nil if there is none.
+    public func snapshot(atOrBelow version: Int64) -> (entry: Entry, version: Int64)? {
+        let index = version == .max ? snapshotVersions.count : insertionIndex(of: version + 1)
+        guard index > 0 else { return nil }
+        let found = snapshotVersions[index - 1]
+        guard let entry = entries[Key(BlobFileName(type: .snapshot, toVersion: found))] else { return nil }
+        return (entry, found)
+    }
+
+    /// The delta out of `version`; if several exist (a re-published chain), the one reaching furthest.
+    public func delta(from version: Int64) -> Entry? { transition(.delta, from: version) }
+
+    /// The reverse delta out of `version`; if several exist, the one to the nearest older version.
+    public func reverseDelta(from version: Int64) -> Entry? { transition(.reverseDelta, from: version) }
+
+    /// The header blob of exactly `version`.
+    public func header(_ version: Int64) -> Entry? {
+        entries[Key(BlobFileName(type: .header, toVersion: version))]
+    }
+
+    private func transition(_ type: BlobType, from version: Int64) -> Entry? {
+        transitions[Transition(type: type, from: version)]?.max { $0.to < $1.to }.flatMap { entries[$0] }
+    }
+
+    /// The first position whose snapshot version is not below `version`.
+    private func insertionIndex(of version: Int64) -> Int {
+        var (low, high) = (0, snapshotVersions.count)
+        while low < high {
+            let mid = (low + high) / 2
+            if snapshotVersions[mid] < version { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
+
+extension BlobCatalog: Sendable where Entry: Sendable {}

@@ -1,3 +1,4 @@
+import HollowCharts
 import HollowCore
 import Hummingbird
 
@@ -57,23 +58,7 @@ extension Explorer {
                     followsVersion: try? await currentVersion(inv), refreshSeconds: configuration.refreshSeconds)
     }
 
-    static func timeText(_ t: Double) -> String {
-        // Civil date from days since 1970 (Howard Hinnant's algorithm).
-        let secs = Int64(t.rounded(.down))
-        let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
-        let rem = secs - days * 86400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func two(_ x: Int64) -> String { x < 10 ? "0\(x)" : "\(x)" }
-        return "\(y)-\(two(m))-\(two(d)) \(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))"
-    }
+    static func timeText(_ t: Double) -> String { UTCTime(seconds: Int64(t.rounded(.down))).text }
 
     // MARK: Diff
 
@@ -93,32 +78,62 @@ extension Explorer {
         }
         let from = try await resolveVersion(fromText, inv, name: "from")
         let to = try await resolveVersion(toText, inv, name: "to")
-        let limit = try Self.intParameter(request, "limit", default: 50, range: 0...10000)
+        let limit = try Self.intParameter(request, "limit", default: 20, range: 1...1000)
+        let offset = try Self.intParameter(request, "offset", default: 0, range: 0...Int(Int32.max))
         let onlyType = request.query("type").flatMap { $0.isEmpty ? nil : $0 }
         let a = try await state(from, inv)
         let b = try await state(to, inv)
         if let onlyType, a.schema(onlyType) == nil, b.schema(onlyType) == nil {
             throw HTTPError(.notFound, message: "unknown type '\(onlyType)' in versions \(from) and \(to)")
         }
-        let typeNames = onlyType.map { [$0] } ?? Array(Set(a.view.typeNames).union(b.view.typeNames)).sorted()
+        let (diff, cached) = await versionDiff(a, b)
+        let matches = diff.types.filter { onlyType == nil || $0.type == onlyType }
+        if let m = matches.first, onlyType != nil, offset > 0, offset >= max(m.added.count, m.removed.count, m.changed.count) {
+            throw HTTPError(
+                .badRequest,
+                message: "bad offset '\(offset)': type \(m.type) has \(m.changed.count) changed, \(m.added.count) added and \(m.removed.count) removed record(s)")
+        }
         var types: [JSONValue] = []
         var summaryRows: [[[Part]]] = []
         var details: [DiffView.TypeDetails] = []
-        for type in typeNames {
-            let d = StateDiff.diff(type: type, from: a, to: b, limit: limit)
-            types.append(d.json)
-            guard d.added + d.removed + d.changed > 0 || onlyType != nil else { continue }
+        func href(_ params: [(String, String?)]) -> String { "/diff" + Format.query(params) }
+        for m in matches {
+            let shown = TypeDiffPage(match: m, a: a, b: b, offset: offset, limit: limit)
+            types.append(shown.json)
+            guard m.added.count + m.removed.count + m.changed.count > 0 || onlyType != nil else { continue }
             summaryRows.append([
-                [.link("#t-\(type)", type)], [.text(d.matchedBy)],
-                [.span("num", String(d.added))], [.span("num", String(d.removed))], [.span("num", String(d.changed))],
+                [.link("#t-\(m.type)", m.type)], [.text(m.method.rawValue)],
+                [.span("num", String(m.changed.count))], [.span("num", String(m.added.count))],
+                [.span("num", String(m.removed.count))], [.span("num", String(m.unchanged))],
             ])
-            details.append(d.details(fromVersion: from, toVersion: to))
+            let total = max(m.added.count, m.removed.count, m.changed.count)
+            var nav: [Part] = []
+            let base: [(String, String?)] = [("from", String(from)), ("to", String(to)), ("type", m.type), ("limit", String(limit))]
+            if offset > 0, onlyType != nil {
+                nav.append(.link(href(base + [("offset", String(max(0, offset - limit)))]), "← previous \(limit)"))
+            }
+            if offset + limit < total {
+                if !nav.isEmpty { nav.append(.text(" · ")) }
+                nav.append(.link(href(base + [("offset", String(offset + limit))]), "next \(limit) →"))
+            }
+            if onlyType == nil, total > limit {
+                nav.append(.text(" · "))
+                nav.append(.link(href(base), "only \(m.type)"))
+            }
+            details.append(shown.details(fromVersion: from, toVersion: to, nav: nav))
         }
-        let json: JSONValue = ["from": .int(from), "to": .int(to), "types": .array(types)]
+        let json: JSONValue = [
+            "from": .int(from), "to": .int(to), "offset": .from(offset), "limit": .from(limit), "cached": .bool(cached),
+            "types": .array(types),
+        ]
         let view = DiffView(
             from: from, to: to, jsonHref: "/api" + request.uri.description,
+            range: onlyType == nil && offset == 0
+                ? "the first \(limit) of each kind per type" : "records \(offset + 1)–\(offset + limit) of each kind",
+            versions: versions.reversed().map { .init(value: $0, selected: false) },
             summary: summaryRows.isEmpty
-                ? nil : TableView(["type", "matched by", "added", "removed", "changed"], summaryRows, id: "diff-summary"),
+                ? nil
+                : TableView(["type", "matched by", "changed", "added", "removed", "unchanged"], summaryRows, id: "diff-summary"),
             details: details)
         return Page(title: "Diff \(from)→\(to)", json: json, template: "diff", view: view)
     }
@@ -184,94 +199,8 @@ extension Array {
     subscript(safe i: Int) -> Element? { i >= 0 && i < count ? self[i] : nil }
 }
 
-/// The differences of one type between two states.
-struct StateDiff {
-    var type: String
-    var matchedBy: String
-    var added = 0
-    var removed = 0
-    var changed = 0
-    var addedSamples: [JSONValue] = []
-    var removedSamples: [JSONValue] = []
-    var changedSamples: [JSONValue] = []
-
-    var json: JSONValue {
-        [
-            "type": .string(type), "matchedBy": .string(matchedBy), "added": .from(added), "removed": .from(removed),
-            "changed": .from(changed), "addedRecords": .array(addedSamples), "removedRecords": .array(removedSamples),
-            "changedRecords": .array(changedSamples),
-        ]
-    }
-
-    static func sample(_ s: LoadedState, _ type: String, _ o: Int) -> JSONValue {
-        var m: [(key: String, value: JSONValue)] = [("ordinal", .from(o))]
-        if let k = s.keyText(type, o) { m.append(("key", .string(k.replacingOccurrences("\u{1F}", ", ")))) }
-        m.append(("display", .from(RecordRendering.display(s, type, o))))
-        return .object(m)
-    }
-
-    static func diff(type: String, from a: LoadedState, to b: LoadedState, limit: Int) -> StateDiff {
-        let sa = a.schema(type)
-        let sb = b.schema(type)
-        let pk: [String]? = {
-            if case .object(let o) = sb ?? sa { return o.primaryKey }
-            return nil
-        }()
-        var d = StateDiff(type: type, matchedBy: pk != nil ? "primary key" : "content")
-        if sa == nil || sb == nil {
-            d.matchedBy = sa == nil ? "type added" : "type removed"
-        }
-        let ha = sa == nil ? [] : a.hashes(type)
-        let hb = sb == nil ? [] : b.hashes(type)
-        if pk != nil, sa != nil, sb != nil {
-            let ka = a.keyIndex(type)
-            let kb = b.keyIndex(type)
-            for o in b.populated(type) {
-                guard let k = b.keyText(type, o) else { continue }
-                if let ao = ka[k] {
-                    if ha[safe: ao] != hb[safe: o] {
-                        d.changed += 1
-                        if d.changedSamples.count < limit {
-                            d.changedSamples.append([
-                                "key": .string(k.replacingOccurrences("\u{1F}", ", ")), "fromOrdinal": .from(ao), "toOrdinal": .from(o),
-                                "changedFields": .array(changedFields(type: type, a: a, ao: ao, b: b, bo: o)),
-                            ])
-                        }
-                    }
-                } else {
-                    d.added += 1
-                    if d.addedSamples.count < limit { d.addedSamples.append(sample(b, type, o)) }
-                }
-            }
-            for o in a.populated(type) {
-                guard let k = a.keyText(type, o), kb[k] == nil else { continue }
-                d.removed += 1
-                if d.removedSamples.count < limit { d.removedSamples.append(sample(a, type, o)) }
-            }
-        } else {
-            // Match by content: a multiset of hashes.
-            var counts: [UInt64: Int] = [:]
-            if sa != nil { for o in a.populated(type) { counts[ha[o], default: 0] += 1 } }
-            var addedOrdinals: [Int] = []
-            if sb != nil {
-                for o in b.populated(type) {
-                    if let c = counts[hb[o]], c > 0 { counts[hb[o]] = c - 1 } else { addedOrdinals.append(o) }
-                }
-            }
-            d.added = addedOrdinals.count
-            d.addedSamples = addedOrdinals.prefix(limit).map { sample(b, type, $0) }
-            if sa != nil {
-                for o in a.populated(type) {
-                    guard let c = counts[ha[o]], c > 0 else { continue }
-                    counts[ha[o]] = c - 1
-                    d.removed += 1
-                    if d.removedSamples.count < limit { d.removedSamples.append(sample(a, type, o)) }
-                }
-            }
-        }
-        return d
-    }
-
+/// Field-level comparisons shared by the history page and the diff's JSON (`changedFields`).
+enum StateDiff {
     /// The fields of an OBJECT record whose (deep) values differ between record `ao` of `a` and `bo` of `b`.
     static func changedFields(type: String, a: LoadedState, ao: Int, b: LoadedState, bo: Int) -> [JSONValue] {
         guard case .object(let sa) = a.schema(type), case .object(let sb) = b.schema(type),
@@ -316,27 +245,5 @@ struct StateDiff {
             out += [.code(c["field"]?.string ?? ""), .text(": "), show(c["from"] ?? .null), .text(" → "), show(c["to"] ?? .null)]
         }
         return out
-    }
-
-    /// The page section of this type's differences (samples linked to their records).
-    func details(fromVersion: Int64, toVersion: Int64) -> DiffView.TypeDetails {
-        func link(_ style: String, _ v: Int64, _ s: JSONValue) -> Part {
-            let o = s["ordinal"]?.int64 ?? s["toOrdinal"]?.int64 ?? 0
-            let label = (s["key"]?.string ?? s["display"]?.string).map { "#\(o) \($0)" } ?? "#\(o)"
-            return .styledLink(style, "/types/\(FormData.encode(type))/records/\(o)?version=\(v)", label)
-        }
-        var tables: [TableView] = []
-        if !addedSamples.isEmpty {
-            tables.append(TableView(["added in \(toVersion)"], addedSamples.map { [[link("added", toVersion, $0)]] }))
-        }
-        if !removedSamples.isEmpty {
-            tables.append(TableView(["removed since \(fromVersion)"], removedSamples.map { [[link("removed", fromVersion, $0)]] }))
-        }
-        if !changedSamples.isEmpty {
-            tables.append(TableView(["changed", "fields"], changedSamples.map { c in
-                [[link("changed", toVersion, c)], StateDiff.changeParts(c["changedFields"]?.array ?? [])]
-            }))
-        }
-        return .init(type: type, added: added, removed: removed, changed: changed, matchedBy: matchedBy, tables: tables)
     }
 }

@@ -41,6 +41,8 @@ public final class Explorer: Sendable {
     public let configuration: Configuration
     private let cache = Mutex<StateCacheState>(StateCacheState())
     private let loadableCache = Mutex<(inventory: [StoredBlob], versions: [Int64])?>(nil)
+    /// Diffs computed, by (from, to) version pair; the newest few are kept.
+    private let diffCache = Mutex<(entries: [[Int64]: VersionDiff], order: [[Int64]])>(([:], []))
 
     private struct StateCacheState {
         var entries: [Int64: LoadedState] = [:]
@@ -125,6 +127,27 @@ public final class Explorer: Sendable {
             while c.order.count > configuration.cachedStates { c.entries[c.order.removeFirst()] = nil }
             return loaded
         }
+    }
+
+    /// The diff between the states `a` and `b`: computed once per version pair (versions are immutable), then
+    /// answered from a small cache. `cached` tells whether it was.
+    func versionDiff(_ a: LoadedState, _ b: LoadedState) async -> (diff: VersionDiff, cached: Bool) {
+        let key = [a.version, b.version]
+        if let hit = diffCache.withLock({ c -> VersionDiff? in
+            guard let d = c.entries[key] else { return nil }
+            c.order.removeAll { $0 == key }
+            c.order.append(key)
+            return d
+        }) {
+            return (hit, true)
+        }
+        let diff = await VersionDiff.compute(from: a, to: b)
+        diffCache.withLock { c in
+            if c.entries[key] == nil { c.order.append(key) }
+            c.entries[key] = diff
+            while c.order.count > 8 { c.entries[c.order.removeFirst()] = nil }
+        }
+        return (diff, false)
     }
 
     // MARK: Routes

@@ -102,9 +102,19 @@ final class LoadedState: Sendable {
         var refs: [String: [UInt64]] = [:]
         let visiting = visiting.union([type])
         for r in Set(schema.referencedTypes) where !visiting.contains(r) { refs[r] = hashes(r, visiting: visiting) }
-        func ref(_ t: String?, _ o: Int) -> UInt64 {
-            guard let t, let h = refs[t], o >= 0, o < h.count else { return 0x9E37_79B9 &+ UInt64(o) }
-            return h[o]
+        // Each field's (or element's, key's, value's) target hashes, resolved once instead of per reference.
+        let none: [UInt64] = []
+        func targets(_ t: String?) -> [UInt64] { t.flatMap { refs[$0] } ?? none }
+        func ref(_ h: [UInt64], _ o: Int) -> UInt64 { o >= 0 && o < h.count ? h[o] : 0x9E37_79B9 &+ UInt64(o) }
+        var fieldTargets: [[UInt64]] = []
+        var elementTargets = none, keyTargets = none, valueTargets = none
+        switch schema {
+        case .object(let s): fieldTargets = s.fields.map { targets($0.referencedType) }
+        case .list(let s): elementTargets = targets(s.elementType)
+        case .set(let s): elementTargets = targets(s.elementType)
+        case .map(let s):
+            keyTargets = targets(s.keyType)
+            valueTargets = targets(s.valueType)
         }
         for o in populated(type) where o < out.count {
             var h = FNV()
@@ -114,7 +124,7 @@ final class LoadedState: Sendable {
                     h.add(UInt64(i))
                     switch v {
                     case .reference(let t):
-                        if case .object(let s) = schema { h.add(ref(s.fields[i].referencedType, t)) }
+                        if i < fieldTargets.count { h.add(ref(fieldTargets[i], t)) }
                     case .null: h.add(0x6E75_6C6C)
                     case .int(let x), .long(let x): h.add(UInt64(bitPattern: x))
                     case .boolean(let b): h.add(b ? 3 : 2)
@@ -125,16 +135,14 @@ final class LoadedState: Sendable {
                     }
                 }
             case .list(let elements):
-                if case .list(let s) = schema { for e in elements { h.add(ref(s.elementType, e)) } }
+                for e in elements { h.add(ref(elementTargets, e)) }
             case .set(let elements):
-                if case .set(let s) = schema { for e in elements.map({ ref(s.elementType, $0) }).sorted() { h.add(e) } }
+                for e in elements.map({ ref(elementTargets, $0) }).sorted() { h.add(e) }
             case .map(let entries):
-                if case .map(let s) = schema {
-                    let pairs = entries.map { (ref(s.keyType, $0.key), ref(s.valueType, $0.value)) }
-                    for (k, v) in pairs.sorted(by: { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }) {
-                        h.add(k)
-                        h.add(v)
-                    }
+                let pairs = entries.map { (ref(keyTargets, $0.key), ref(valueTargets, $0.value)) }
+                for (k, v) in pairs.sorted(by: { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }) {
+                    h.add(k)
+                    h.add(v)
                 }
             case nil: break
             }

@@ -8,7 +8,8 @@ import Mustache
 /// `HOLLOW_HTML`, which makes `{{ }}` escape with HollowCore's ``HTMLEscaping`` (the project's one escaper; the
 /// charts use it too). Conventions:
 /// - every value goes through `{{ }}`; the only triple mustaches are `{{{body}}}` in `document` (the page
-///   template's own output) and `{{{svg}}}` in `metrics` (HollowCharts' SVG, whose texts it escaped itself);
+///   template's own output) and `{{{.svg}}}` in `metrics` (HollowCharts' SVG: line charts, histograms, heatmaps, whose texts it escaped
+///   itself);
 /// - partials read their model with `{{.name}}` (the current object only): a plain `{{name}}` that is nil would
 ///   climb the context stack and find an outer object's field of the same name.
 enum Templates {
@@ -73,6 +74,15 @@ enum Templates {
         input,select,button{font:inherit;padding:3px 6px}
         details{margin:2px 0}summary{cursor:pointer}.rec{margin-left:1em;border-left:2px solid #d8dde6;padding-left:8px}
         .charts{display:flex;flex-wrap:wrap;gap:14px}.chart{background:#fff;border:1px solid #d8dde6;border-radius:6px;padding:6px}
+        table.sbs{min-width:60%}table.sbs td{min-width:10em}tr.same td{color:#6b7585}tr.changed td{background:#fff6dc}
+        tr.changed td:nth-child(2){background:#fbe9e9}tr.changed td:nth-child(3){background:#e6f6e9}
+        tr.added td{background:#e6f6e9}tr.removed td{background:#fbe9e9}
+        td.d1{padding-left:26px}td.d2{padding-left:44px}td.d3{padding-left:62px}td.d4{padding-left:80px}
+        .diffrec{margin:.4em 0 1em}.diffrec h3{font-size:1em;margin:.6em 0 .2em;padding:2px 6px;border-radius:4px;display:inline-block}
+        h3.changed{background:#fff6dc}h3.added{background:#e6f6e9}h3.removed{background:#fbe9e9}
+        form.picker{display:flex;flex-wrap:wrap;gap:10px;align-items:center;background:#fff;border:1px solid #d8dde6;border-radius:6px;padding:8px;margin:.5em 0}
+        .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin:0 4px 0 2px;vertical-align:-1px}label.source{white-space:nowrap}
+        section.trend{margin:.6em 0 1.2em}
         footer{padding:12px 24px;color:#6b7585;font-size:.85em}
         """
 
@@ -164,9 +174,24 @@ enum Templates {
             """#),
         ("diff", #"""
             <h1>Diff <span class="mono">{{from}}</span> → <span class="mono">{{to}}</span></h1>
-            <p>Records matched by primary key where the type has one, else by content. <a href="{{jsonHref}}">JSON</a></p>
+            <form class="inline" action="/diff">from <input name="from" size="6" value="{{from}}"> to <input name="to" size="6" value="{{to}}"> records per kind <input name="limit" size="4" placeholder="20"><button>diff</button></form>
+            <p>Showing {{range}}. <a href="{{jsonHref}}">JSON</a></p>
+            <details id="how"><summary>How records were matched</summary><ul>
+            <li>A type with a <b>primary key</b>: records with the same key are the same record; it is <i>changed</i> when its deep content differs (a field, or the content of a record it references).</li>
+            <li>A type without one and with a single field (<code>String</code>, <code>Integer</code>…): matched by <b>value</b>, as Java's HollowDiff does.</li>
+            <li>Any other type without a primary key: matched by <b>content</b> (a hash of the fields, each reference replaced by the hash of its target); a changed record shows as removed + added, and the records that reference it show the change side by side.</li>
+            <li>Side by side, a changed reference is followed into the two records it points to (indented rows, three levels deep); list and set elements are matched by content, map entries by their keys.</li>
+            </ul></details>
             {{#summary}}{{>table}}{{/summary}}{{^summary}}<p id="nodiff">No differences.</p>{{/summary}}
-            {{#details}}<h2 id="t-{{.type}}">{{.type}}</h2><p>{{.added}} added, {{.removed}} removed, {{.changed}} changed (matched by {{.matchedBy}}).</p>{{#.tables}}{{>table}}{{/.tables}}
+            {{#details}}<h2 id="t-{{.type}}">{{.type}}</h2><p>{{.changed}} changed, {{.added}} added, {{.removed}} removed, {{.unchanged}} unchanged; matched by {{.matchedBy}}. {{#.nav}}{{>part}}{{/.nav}}</p><p class="muted">{{.explanation}}.</p>
+            {{#.changedRecords}}<div class="diffrec"><h3 class="changed">{{.label}}</h3><table class="sbs"><thead><tr><th>field</th><th>from <a href="{{.fromHref}}">{{.fromLabel}}</a></th><th>to <a href="{{.toHref}}">{{.toLabel}}</a></th></tr></thead><tbody>
+            {{#.rows}}<tr class="{{.status}}"><td class="{{.indent}}"><code>{{.path}}</code></td><td>{{#.from}}{{>part}}{{/.from}}</td><td>{{#.to}}{{>part}}{{/.to}}</td></tr>
+            {{/.rows}}</tbody></table>{{#.truncated}}<div class="muted">(rows cut)</div>{{/.truncated}}</div>
+            {{/.changedRecords}}
+            {{#.addedRecords}}<div class="diffrec"><h3 class="{{.style}}">added: <a href="{{.href}}">{{.label}}</a> <span class="muted">{{.ordinalLabel}}</span></h3>{{#.record}}{{>record}}{{/.record}}</div>
+            {{/.addedRecords}}
+            {{#.removedRecords}}<div class="diffrec"><h3 class="{{.style}}">removed: <a href="{{.href}}">{{.label}}</a> <span class="muted">{{.ordinalLabel}}</span></h3>{{#.record}}{{>record}}{{/.record}}</div>
+            {{/.removedRecords}}
             {{/details}}
             """#),
         ("history", #"""
@@ -175,13 +200,23 @@ enum Templates {
             {{#history}}{{>table}}{{/history}}
             """#),
         ("metrics", #"""
-            <h1>Metrics {{#picker}}{{>versionPicker}}{{/picker}}</h1>
-            <p>{{sourceCount}} source(s). <a href="{{jsonHref}}">JSON</a>{{#follows}} · follows the current version (reloads when a new one arrives){{/follows}}</p>
+            <h1>Metrics <span class="mono">{{version}}</span></h1>
+            <form class="picker" id="picker" method="get" action="/metrics">
+            <label>version <select name="version"><option value=""{{#follows}} selected{{/follows}}>current (follow new versions)</option>{{#versions}}<option value="{{.value}}"{{#.selected}} selected{{/.selected}}>{{.value}}</option>{{/versions}}</select></label>
+            <span class="sources">sources {{#sources}}<label class="source"><input type="checkbox" name="source" value="{{.name}}"{{#.checked}} checked{{/.checked}}><span class="swatch" style="background:{{.color}}"></span>{{.name}}</label> {{/sources}}</span>
+            <label>since <input name="since" size="21" value="{{since}}" placeholder="2026-11-22T12:00:00Z"></label>
+            <label>until <input name="until" size="21" value="{{until}}" placeholder="2026-11-22T13:00:00Z"></label>
+            <label>last <input name="last" size="5" value="{{last}}" placeholder="all"> intervals</label>
+            <button>show</button></form>
+            <p id="window">{{window}}. <a href="{{jsonHref}}">JSON</a>{{#follows}} · follows the current version (reloads when a new one arrives){{/follows}}{{^follows}} · <a href="/metrics">follow the current version</a>{{/follows}}</p>
+            {{#intervals}}{{>table}}{{/intervals}}
             {{! svg: HollowCharts' output, a trusted fragment (it escapes every text it draws). }}
-            <h2>Totals across sources</h2><div class="charts" id="totals">{{#totals}}<div class="chart">{{{.svg}}}</div>{{/totals}}</div>
-            {{#sources}}<h2 id="src-{{.source}}">Source <span class="mono">{{.source}}</span> <span class="muted">{{.timestamp}}</span></h2>
-            <div class="charts">{{#.charts}}<div class="chart">{{{.svg}}}</div>{{/.charts}}</div>
-            {{/sources}}
+            <h2>Metric trends</h2>{{^metrics}}<p class="muted">No histogram metrics in these intervals.</p>{{/metrics}}
+            {{#metrics}}<section class="trend" id="m-{{.key}}"><div class="charts">{{#.line}}<div class="chart">{{{.svg}}}</div>{{/.line}}{{#.latest}}<div class="chart">{{{.svg}}}</div>{{/.latest}}</div>
+            {{#.heatmap}}<div class="charts"><div class="chart">{{{.svg}}}</div></div>{{/.heatmap}}</section>
+            {{/metrics}}
+            <h2>Aggregate trends</h2>{{^aggregates}}<p class="muted">No aggregates in these intervals.</p>{{/aggregates}}
+            <div class="charts" id="aggregates">{{#aggregates}}<div class="chart">{{{.svg}}}</div>{{/aggregates}}</div>
             """#),
         ("ops", #"""
             <h1>Operations <span class="mono">{{namespace}}</span></h1>

@@ -211,17 +211,58 @@ struct DiffFormView: Sendable {
 }
 
 struct DiffView: Sendable {
+    /// One row of a side-by-side table: a field (or element, entry) and its value in each version.
+    struct Row: Sendable {
+        /// `same`, `changed`, `added` or `removed` (the row's CSS class).
+        var status: String
+        /// `d0`…`d4`: how deep under the record (references followed).
+        var indent: String
+        var path: String
+        var from: [Part]
+        var to: [Part]
+    }
+    struct ChangedRecord: Sendable {
+        var label: String
+        var fromHref: String
+        var toHref: String
+        var fromLabel: String
+        var toLabel: String
+        var fromVersion: Int64
+        var toVersion: Int64
+        var rows: [Row]
+        var truncated: Bool
+    }
+    struct SingleRecord: Sendable {
+        /// `added` or `removed`.
+        var style: String
+        var label: String
+        var href: String
+        var ordinalLabel: String
+        var record: RecordView
+    }
     struct TypeDetails: Sendable {
         var type: String
+        var matchedBy: String
+        var explanation: String
         var added: Int
         var removed: Int
         var changed: Int
-        var matchedBy: String
-        var tables: [TableView]
+        var unchanged: Int
+        var nav: [Part]
+        var changedRecords: [ChangedRecord]
+        var addedRecords: [SingleRecord]
+        var removedRecords: [SingleRecord]
+    }
+    struct Option: Sendable {
+        var value: Int64
+        var selected: Bool
     }
     var from: Int64
     var to: Int64
     var jsonHref: String
+    /// Which records of each type the page shows.
+    var range: String
+    var versions: [Option]
     var summary: TableView?
     var details: [TypeDetails]
 }
@@ -239,17 +280,37 @@ struct MetricsView: Sendable {
         /// HollowCharts' SVG: inserted unescaped (it escaped its own texts).
         var svg: String
     }
-    struct Source: Sendable {
-        var source: String
-        var timestamp: String
-        var charts: [Chart]
+    /// One metric: its time series per source, each source's newest histogram, and (latency) a heatmap.
+    struct Trend: Sendable {
+        var key: String
+        var name: String
+        var unit: String
+        var line: Chart
+        var latest: [Chart]
+        var heatmap: Chart?
     }
-    var picker: VersionPickerView
-    var sourceCount: Int
-    var jsonHref: String
+    struct Option: Sendable {
+        var value: Int64
+        var selected: Bool
+    }
+    struct SourceOption: Sendable {
+        var name: String
+        var color: String
+        var checked: Bool
+    }
+    var versions: [Option]
+    var version: Int64
     var follows: Bool
-    var totals: [Chart]
-    var sources: [Source]
+    var sources: [SourceOption]
+    var since: String
+    var until: String
+    var last: String
+    /// The time span and the number of intervals shown.
+    var window: String
+    var jsonHref: String
+    var intervals: TableView
+    var metrics: [Trend]
+    var aggregates: [Chart]
 }
 
 struct OperationsView: Sendable {
@@ -306,6 +367,19 @@ extension RefView: MustacheParent {
         case "label": label
         case "display": display
         case "record": record
+        default: nil
+        }
+    }
+}
+
+extension DiffView.Row: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "status": status
+        case "indent": indent
+        case "path": path
+        case "from": from
+        case "to": to
         default: nil
         }
     }

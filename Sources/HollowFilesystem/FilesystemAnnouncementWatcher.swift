@@ -11,7 +11,8 @@ import Synchronization
 /// consumer that subscribes while a version is already announced is triggered at once (Java issue #273).
 ///
 /// A missing file means "nothing announced yet". A file that does not hold a version is reported (``lastError``
-/// and the logger) and the last good version stays in force.
+/// and the logger) and the last good version stays in force. So is a store directory that existed at an earlier
+/// poll and is gone now (removed or unmounted under the watcher): `notFound`, naming the directory.
 public final class FilesystemAnnouncementWatcher: AnnouncementWatcher {
     /// The directory holding `announced.version`.
     public let directory: String
@@ -29,6 +30,8 @@ public final class FilesystemAnnouncementWatcher: AnnouncementWatcher {
         var lastError: FilesystemStoreError?
         var subscribers: [WeakTrigger] = []
         var polls = 0
+        /// Whether some poll found the directory: its later absence is then an error, not "nothing announced".
+        var sawDirectory = false
     }
 
     /// Creates a watcher and reads the current announcement once (polling starts with ``run()``).
@@ -74,9 +77,23 @@ public final class FilesystemAnnouncementWatcher: AnnouncementWatcher {
     /// - Returns: the announced version after this poll.
     @discardableResult
     public func poll() -> Int64? {
-        let outcome = Result { () throws(FilesystemStoreError) in try FilesystemAnnouncer.readAnnouncedVersion(directory: directory) }
+        var outcome = Result { () throws(FilesystemStoreError) in
+            try FilesystemAnnouncer.readAnnouncedVersion(directory: directory)
+        }
+        // No file: is the directory itself there? (one stat, only when nothing is announced)
+        let directoryPresent: Bool
+        if case .success(nil) = outcome { directoryPresent = Posix.isDirectory(directory) } else { directoryPresent = true }
         let (version, toTrigger) = state.withLock { state -> (Int64?, [any RefreshTrigger]) in
             state.polls += 1
+            if !directoryPresent && state.sawDirectory {
+                outcome = .failure(
+                    FilesystemStoreError(
+                        code: .notFound,
+                        message: "the store directory \(directory) is gone (it existed at an earlier poll); "
+                            + "keeping version \(state.latestVersion.map(String.init) ?? "none")",
+                        path: directory))
+            }
+            if directoryPresent { state.sawDirectory = true }
             switch outcome {
             case .failure(let error):
                 state.lastError = error

@@ -24,7 +24,8 @@ public final class FilesystemBlobRetriever: BlobRetriever {
     private let decompressors: [String: any BlobCompressor]
     private let index = Mutex(Index())
 
-    /// Creates a retriever. The directory need not exist yet: until it does, every lookup returns nil.
+    /// Creates a retriever. The directory need not exist yet: until it does, every lookup returns nil. Once a
+    /// listing found it, its disappearance (removed or unmounted under a running consumer) is an error naming it.
     /// - Parameters:
     ///   - path: The store directory (a local path or an NFS mount).
     ///   - namespace: A sub-directory of `path` holding this dataset's blobs.
@@ -46,31 +47,31 @@ public final class FilesystemBlobRetriever: BlobRetriever {
     /// The snapshot of `desiredVersion`, or else of the greatest version below it; nil if there is none.
     public func retrieveSnapshotBlob(desiredVersion: Int64) async throws -> Blob? {
         try lookup { index in
-            guard let version = index.snapshotVersion(atOrBelow: desiredVersion) else { return (nil, false) }
-            return (index.blobs[Key(type: .snapshot, from: nil, to: version)], version == desiredVersion)
+            guard let found = index.blobs.snapshot(atOrBelow: desiredVersion) else { return (nil, false) }
+            return (found.entry, found.version == desiredVersion)
         }
     }
 
     /// The delta from `currentVersion`; if several exist (a re-published chain), the one reaching furthest.
     public func retrieveDeltaBlob(currentVersion: Int64) async throws -> Blob? {
         try lookup { index in
-            let key = index.transitions[Transition(type: .delta, from: currentVersion)]?.max { $0.to < $1.to }
-            return (key.flatMap { index.blobs[$0] }, key != nil)
+            let files = index.blobs.delta(from: currentVersion)
+            return (files, files != nil)
         }
     }
 
     /// The reverse delta from `currentVersion`; if several exist, the one to the nearest older version.
     public func retrieveReverseDeltaBlob(currentVersion: Int64) async throws -> Blob? {
         try lookup { index in
-            let key = index.transitions[Transition(type: .reverseDelta, from: currentVersion)]?.max { $0.to < $1.to }
-            return (key.flatMap { index.blobs[$0] }, key != nil)
+            let files = index.blobs.reverseDelta(from: currentVersion)
+            return (files, files != nil)
         }
     }
 
     /// The header blob of exactly `desiredVersion`, or nil.
     public func retrieveHeaderBlob(desiredVersion: Int64) async throws -> Blob? {
         try lookup { index in
-            let files = index.blobs[Key(type: .header, from: nil, to: desiredVersion)]
+            let files = index.blobs.header(desiredVersion)
             return (files, files != nil)
         }
     }
@@ -102,9 +103,8 @@ public final class FilesystemBlobRetriever: BlobRetriever {
         guard let parsed = BlobFileName.parse(name, reason: &reason) else {
             throw FilesystemStoreError(code: .invalidArgument, message: "\(name) is not a blob name: \(reason)")
         }
-        let key = Key(type: parsed.type, from: parsed.fromVersion, to: parsed.toVersion)
         let found = try lookup { index in
-            guard var files = index.blobs[key] else { return (nil, false) }
+            guard var files = index.blobs[parsed] else { return (nil, false) }
             if parsed.compressionExtension != nil {
                 files.names = files.names.filter { $0 == name }
                 if files.names.isEmpty { return (nil, false) }
@@ -122,20 +122,9 @@ public final class FilesystemBlobRetriever: BlobRetriever {
 
     // MARK: - Index
 
-    struct Key: Hashable {
-        var type: BlobType
-        var from: Int64?
-        var to: Int64
-    }
-
-    struct Transition: Hashable {
-        var type: BlobType
-        var from: Int64
-    }
-
     /// One blob's files: usually one, two if a plain and a compressed copy both exist.
     struct Files {
-        var key: Key
+        var name: BlobFileName
         var names: [String]
     }
 
@@ -145,24 +134,12 @@ public final class FilesystemBlobRetriever: BlobRetriever {
     }
 
     struct Index {
-        var blobs: [Key: Files] = [:]
-        var transitions: [Transition: [Key]] = [:]
-        var snapshotVersions: [Int64] = []  // ascending
+        var blobs = BlobCatalog<Files>()
         var ignored: [(name: String, reason: String)] = []
         var stamp: Stamp?
         var trusted = false
         var listings = 0
 
-        func snapshotVersion(atOrBelow version: Int64) -> Int64? {
-            // Binary search for the last snapshot version <= version.
-            var low = 0
-            var high = snapshotVersions.count
-            while low < high {
-                let mid = (low + high) / 2
-                if snapshotVersions[mid] <= version { low = mid + 1 } else { high = mid }
-            }
-            return low == 0 ? nil : snapshotVersions[low - 1]
-        }
     }
 
     /// Runs `body` on an index that is fresh enough; `body` returns the files found and whether that is a hit.
@@ -182,6 +159,12 @@ public final class FilesystemBlobRetriever: BlobRetriever {
             Stamp(seconds: $0.modificationSeconds, nanoseconds: $0.modificationNanoseconds)
         }
         if stamp == nil {
+            if index.stamp != nil {
+                // It was there at the last listing: a store removed or unmounted, not an empty one.
+                throw FilesystemStoreError(
+                    code: .notFound, message: "the store directory \(directory) is gone (it existed at the last listing)",
+                    path: directory)
+            }
             index = Index(listings: index.listings)  // no directory (yet): an empty store
             return nil
         }
@@ -208,7 +191,6 @@ public final class FilesystemBlobRetriever: BlobRetriever {
             // (1 s on some file systems, and NFS clocks differ): list again next time until it has settled.
             fresh.trusted = listedAt > before.modificationSeconds + 2
         }
-        var snapshotVersions: Set<Int64> = []
         for name in names {
             let entry = StoreEntry(name: name)
             guard case .blob(let parsed) = entry else {
@@ -219,20 +201,8 @@ public final class FilesystemBlobRetriever: BlobRetriever {
                 fresh.ignored.append((name, "no decompressor for .\(ext)"))
                 continue
             }
-            let key = Key(type: parsed.type, from: parsed.fromVersion, to: parsed.toVersion)
-            if fresh.blobs[key] == nil {
-                fresh.blobs[key] = Files(key: key, names: [name])
-                switch parsed.type {
-                case .snapshot: snapshotVersions.insert(parsed.toVersion)
-                case .delta, .reverseDelta:
-                    fresh.transitions[Transition(type: parsed.type, from: parsed.fromVersion!), default: []].append(key)
-                case .header: break
-                }
-            } else {
-                fresh.blobs[key]!.names.append(name)
-            }
+            fresh.blobs.add(parsed, Files(name: parsed, names: [name])) { $0.names.append(name) }
         }
-        fresh.snapshotVersions = snapshotVersions.sorted()
         index = fresh
     }
 
@@ -242,7 +212,7 @@ public final class FilesystemBlobRetriever: BlobRetriever {
         let names = files.names
         let staging = stagingDirectory
         return Blob(
-            type: files.key.type, fromVersion: files.key.from, toVersion: files.key.to,
+            type: files.name.type, fromVersion: files.name.fromVersion, toVersion: files.name.toVersion,
             loader: { try Self.load(directory: directory, names: names, decompressors: decompressors).bytes },
             digestingLoader: {
                 let (bytes, digest) = try Self.load(

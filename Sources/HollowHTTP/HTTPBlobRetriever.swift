@@ -1,8 +1,7 @@
-public import AsyncHTTPClient
+import Foundation
+public import FoundationNetworking
 public import HollowCore
 public import Logging
-import NIOCore
-import NIOHTTP1
 import Synchronization
 
 /// Finds blobs in a store served over HTTP(S) by any static web server or CDN (nginx, an object store's website
@@ -55,7 +54,7 @@ public final class HTTPBlobRetriever: BlobStore {
     public let baseURL: String
     /// Timeouts and retries.
     public let configuration: Configuration
-    private let client: HTTPClient
+    private let session: URLSession
     private let decompressors: [String: any BlobCompressor]
     private let logger: Logger
     private let state = Mutex(State())
@@ -73,12 +72,13 @@ public final class HTTPBlobRetriever: BlobStore {
     ///   - namespace: The dataset's sub-directory of the store, as with the filesystem store.
     ///   - decompressors: Decompress blobs whose suffix is their `fileExtension` (e.g. HollowZstd's `ZstdCompressor`).
     ///   - configuration: Timeouts and retries.
-    ///   - httpClient: The client to use; by default the process-wide shared client.
+    ///   - session: The URL session requests go through; by default ``sharedSession`` (one connection pool for
+    ///     every retriever of the process).
     ///   - logger: Where retries and refused responses are logged.
     /// - Throws: ``HTTPBlobError`` `.invalidArgument` for a URL that is not http(s) or a bad namespace.
     public init(
         url: String, namespace: String? = nil, decompressors: [any BlobCompressor] = [],
-        configuration: Configuration = Configuration(), httpClient: HTTPClient = .shared,
+        configuration: Configuration = Configuration(), session: URLSession = HTTPBlobRetriever.sharedSession,
         logger: Logger = .hollowDisabled
     ) throws(HTTPBlobError) {
         let afterScheme = url.drop { $0 != ":" }.dropFirst(3)
@@ -103,12 +103,25 @@ public final class HTTPBlobRetriever: BlobStore {
         }
         baseURL = base + "/"
         self.configuration = configuration
-        client = httpClient
+        self.session = session
         var byExtension: [String: any BlobCompressor] = [:]
         for decompressor in decompressors { byExtension[decompressor.fileExtension] = decompressor }
         self.decompressors = byExtension
         self.logger = logger
     }
+
+    /// The session retrievers use by default: Foundation's `URLSession` (libcurl, with the system's TLS and trust
+    /// store for `https://`), keeping connections alive between requests, with no response cache (the retriever
+    /// sends its own conditional requests for `blobs.index`; blobs are immutable) and no cookies.
+    public static let sharedSession: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.httpMaximumConnectionsPerHost = 8
+        return URLSession(configuration: configuration)
+    }()
 
     /// The URL of a file of the store (`blobs.index`, `snapshot-3.zst`).
     public func url(of fileName: String) -> String { baseURL + fileName }
@@ -119,31 +132,31 @@ public final class HTTPBlobRetriever: BlobStore {
     /// there is none.
     public func retrieveSnapshotBlob(desiredVersion: Int64) async throws -> Blob? {
         try await lookup { index in
-            guard let version = index.snapshotVersion(atOrBelow: desiredVersion) else { return (nil, false) }
-            return (index.blobs[Key(type: .snapshot, from: nil, to: version)], version == desiredVersion)
+            guard let found = index.blobs.snapshot(atOrBelow: desiredVersion) else { return (nil, false) }
+            return (found.entry, found.version == desiredVersion)
         }
     }
 
     /// The delta from `currentVersion`; if several are listed (a re-published chain), the one reaching furthest.
     public func retrieveDeltaBlob(currentVersion: Int64) async throws -> Blob? {
         try await lookup { index in
-            let key = index.transitions[Transition(type: .delta, from: currentVersion)]?.max { $0.to < $1.to }
-            return (key.flatMap { index.blobs[$0] }, key != nil)
+            let entry = index.blobs.delta(from: currentVersion)
+            return (entry, entry != nil)
         }
     }
 
     /// The reverse delta from `currentVersion`; if several are listed, the one to the nearest older version.
     public func retrieveReverseDeltaBlob(currentVersion: Int64) async throws -> Blob? {
         try await lookup { index in
-            let key = index.transitions[Transition(type: .reverseDelta, from: currentVersion)]?.max { $0.to < $1.to }
-            return (key.flatMap { index.blobs[$0] }, key != nil)
+            let entry = index.blobs.reverseDelta(from: currentVersion)
+            return (entry, entry != nil)
         }
     }
 
     /// The header blob of exactly `desiredVersion`, or nil.
     public func retrieveHeaderBlob(desiredVersion: Int64) async throws -> Blob? {
         try await lookup { index in
-            let entry = index.blobs[Key(type: .header, from: nil, to: desiredVersion)]
+            let entry = index.blobs.header(desiredVersion)
             return (entry, entry != nil)
         }
     }
@@ -156,7 +169,7 @@ public final class HTTPBlobRetriever: BlobStore {
             throw HTTPBlobError(code: .invalidArgument, message: "\(name) is not a blob name: \(reason)")
         }
         return try await lookup { index in
-            guard let entry = index.blobs[Key(type: parsed.type, from: parsed.fromVersion, to: parsed.toVersion)],
+            guard let entry = index.blobs[parsed],
                 parsed.compressionExtension == nil || entry.name == parsed
             else { return (nil, false) }
             return (entry, true)
@@ -211,50 +224,18 @@ public final class HTTPBlobRetriever: BlobStore {
 
     // MARK: - Index
 
-    struct Key: Hashable {
-        var type: BlobType
-        var from: Int64?
-        var to: Int64
-    }
-
-    struct Transition: Hashable {
-        var type: BlobType
-        var from: Int64
-    }
-
     struct Index {
         var index = StoreIndex(entries: [])
-        var blobs: [Key: StoreIndex.Entry] = [:]
-        var transitions: [Transition: [Key]] = [:]
-        var snapshotVersions: [Int64] = []  // ascending
+        var blobs = BlobCatalog<StoreIndex.Entry>()
 
         init() {}
 
         init(_ index: StoreIndex) {
             self.index = index
-            var snapshots: Set<Int64> = []
-            for entry in index.entries {
-                let key = Key(type: entry.name.type, from: entry.name.fromVersion, to: entry.name.toVersion)
-                blobs[key] = entry
-                switch entry.name.type {
-                case .snapshot: snapshots.insert(entry.name.toVersion)
-                case .delta, .reverseDelta:
-                    transitions[Transition(type: entry.name.type, from: entry.name.fromVersion!), default: []].append(key)
-                case .header: break
-                }
-            }
-            snapshotVersions = snapshots.sorted()
+            // The last line of a blob listed twice wins, as a re-published blob replaces the earlier one.
+            for entry in index.entries { blobs.add(entry.name, entry) { $0 = entry } }
         }
 
-        func snapshotVersion(atOrBelow version: Int64) -> Int64? {
-            var low = 0
-            var high = snapshotVersions.count
-            while low < high {
-                let mid = (low + high) / 2
-                if snapshotVersions[mid] <= version { low = mid + 1 } else { high = mid }
-            }
-            return low == 0 ? nil : snapshotVersions[low - 1]
-        }
     }
 
     struct State {
@@ -350,7 +331,7 @@ public final class HTTPBlobRetriever: BlobStore {
         }
         if bytes.count != entry.size {
             // The blob may have been published again since the index was read: the current index decides.
-            let current = try await fetchIndex().blobs[Key(type: entry.name.type, from: entry.name.fromVersion, to: entry.name.toVersion)]
+            let current = try await fetchIndex().blobs[entry.name]
             if current?.name != entry.name || current?.size != Int64(bytes.count) {
                 logger.warning(
                     "refused a blob of the wrong size",
@@ -383,6 +364,9 @@ public final class HTTPBlobRetriever: BlobStore {
 
     /// GETs `url`, retrying connection errors, timeouts and 5xx answers with backoff.
     private func get(_ url: String, etag: String?) async throws -> Fetched {
+        guard let requestURL = URL(string: url) else {
+            throw HTTPBlobError(code: .invalidArgument, message: "\(url) is not a valid URL", url: url)
+        }
         var lastError: HTTPBlobError?
         var backoff = configuration.initialBackoff
         for attempt in 1...configuration.maxAttempts {
@@ -397,54 +381,83 @@ public final class HTTPBlobRetriever: BlobStore {
                 backoff = min(backoff * 2, configuration.maxBackoff)
             }
             counters.requests.add(1, ordering: .relaxed)
-            var request = HTTPClientRequest(url: url)
-            if let etag { request.headers.add(name: "If-None-Match", value: etag) }
-            let timeout = TimeAmount.nanoseconds(
-                configuration.requestTimeout.components.seconds * 1_000_000_000
-                    + configuration.requestTimeout.components.attoseconds / 1_000_000_000)
+            var request = URLRequest(url: requestURL)
+            request.cachePolicy = .reloadIgnoringLocalCacheData
+            request.timeoutInterval = Self.seconds(configuration.requestTimeout)
+            if let etag { request.setValue(etag, forHTTPHeaderField: "If-None-Match") }
             do {
-                let response = try await client.execute(request, timeout: timeout)
-                let status = Int(response.status.code)
+                let (data, response) = try await send(request, url: url)
+                guard let http = response as? HTTPURLResponse else {
+                    throw HTTPBlobError(code: .transport, message: "GET \(url) got no HTTP response", url: url)
+                }
+                let status = http.statusCode
+                let reason = HTTPURLResponse.localizedString(forStatusCode: status)
                 switch status {
                 case 200:
-                    let body = try await response.body.collect(upTo: configuration.maxBodySize)
-                    let bytes = Array(body.readableBytesView)
-                    counters.bytes.add(bytes.count, ordering: .relaxed)
-                    if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length != bytes.count {
+                    guard data.count <= configuration.maxBodySize else {
+                        throw HTTPBlobError(
+                            code: .httpStatus,
+                            message: "\(url) answered \(data.count) bytes, more than the limit of \(configuration.maxBodySize)",
+                            url: url, status: status)
+                    }
+                    counters.bytes.add(data.count, ordering: .relaxed)
+                    if let length = http.value(forHTTPHeaderField: "Content-Length").flatMap(Int.init), length != data.count {
                         lastError = HTTPBlobError(
                             code: .transport,
-                            message: "\(url): the connection ended after \(bytes.count) of \(length) bytes", url: url,
+                            message: "\(url): the connection ended after \(data.count) of \(length) bytes", url: url,
                             status: status)
                         continue
                     }
-                    return .body(bytes, etag: response.headers.first(name: "ETag"))
+                    return .body([UInt8](data), etag: http.value(forHTTPHeaderField: "ETag"))
                 case 304:
                     return .notModified
                 case 404, 410:
-                    _ = try? await response.body.collect(upTo: 1 << 16)
                     return .notFound
                 case 500...599:
-                    _ = try? await response.body.collect(upTo: 1 << 16)
                     lastError = HTTPBlobError(
-                        code: .httpStatus, message: "\(url) answered \(status) \(response.status.reasonPhrase)",
-                        url: url, status: status)
+                        code: .httpStatus, message: "\(url) answered \(status) \(reason)", url: url, status: status)
                 default:
-                    _ = try? await response.body.collect(upTo: 1 << 16)
                     throw HTTPBlobError(
-                        code: .httpStatus, message: "\(url) answered \(status) \(response.status.reasonPhrase)",
-                        url: url, status: status)
+                        code: .httpStatus, message: "\(url) answered \(status) \(reason)", url: url, status: status)
                 }
             } catch let error as HTTPBlobError {
+                if error.code == .transport, error.status == nil {
+                    lastError = error  // the request's deadline passed: retried like a connection error
+                    continue
+                }
                 throw error
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let error as URLError where error.code == .cancelled {
+                try Task.checkCancellation()
+                lastError = HTTPBlobError(code: .transport, message: "GET \(url) was cancelled", url: url)
             } catch {
-                lastError = HTTPBlobError(code: .transport, message: "GET \(url) failed: \(error)", url: url)
+                lastError = HTTPBlobError(code: .transport, message: "GET \(url) failed: \(Self.describe(error))", url: url)
             }
         }
         var error = lastError!
         error.message += " (after \(configuration.maxAttempts) attempt\(configuration.maxAttempts == 1 ? "" : "s"))"
         logger.warning("request failed", metadata: ["http.url": "\(url)", "error": "\(error.message)"])
         throw error
+    }
+
+    /// Sends one request with ``Configuration/requestTimeout`` as the deadline of the whole exchange (the
+    /// request's own `timeoutInterval` only bounds the silence between two reads).
+    private func send(_ request: URLRequest, url: String) async throws -> (Data, URLResponse) {
+        let session = self.session
+        let timeout = configuration.requestTimeout
+        return try await withDeadline(timeout, timeoutError: {
+            HTTPBlobError(code: .transport, message: "GET \(url) took longer than \(timeout)", url: url)
+        }) { try await session.data(for: request) }
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// A transport error in a line: URLError's code and description, not Foundation's whole `userInfo` dump.
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? URLError { return "\(error.localizedDescription) (URLError \(error.code.rawValue))" }
+        return "\(error)"
     }
 }

@@ -12,7 +12,9 @@ private let libraryInitialised: Int32 = mosquitto_lib_init()
 /// reconnects with exponential backoff, fails over between the endpoints of a cluster or failover pair
 /// (`MQTTClientConfiguration.failoverEndpoints`), and the client subscribes again to every subscription after
 /// each reconnect (clean sessions: retained messages are delivered again). Publishing at QoS 1 awaits the
-/// broker's PUBACK.
+/// broker's PUBACK. With `MQTTClientConfiguration.cleanSession` false the session is persistent: the broker
+/// queues QoS 1 messages for the client's subscriptions while it is away and delivers them after it reconnects
+/// (subscribe before `start()`, so the handler is there when they arrive).
 ///
 /// Limit: libmosquitto 2.0 waits with `pselect`, so a client whose socket gets a file descriptor >= 1024
 /// (FD_SETSIZE) stops working; one process can therefore hold about 300 clients (3 descriptors each), and a
@@ -51,7 +53,7 @@ public final class MQTTClient: Sendable {
         self.logger = logger
         let bridge = MQTTCallbackBridge(clientID: configuration.clientID, logger: logger)
         let userdata = Unmanaged.passRetained(bridge).toOpaque()
-        guard let handle = mosquitto_new(configuration.clientID, true, userdata) else {
+        guard let handle = mosquitto_new(configuration.clientID, configuration.cleanSession, userdata) else {
             Unmanaged<MQTTCallbackBridge>.fromOpaque(userdata).release()
             throw MQTTError(.invalidConfiguration, "mosquitto_new failed for client id '\(configuration.clientID)'")
         }
@@ -347,13 +349,5 @@ public struct MQTTSubscriptionToken: Sendable, Hashable {
 func withDeadline<T: Sendable>(
     _ timeout: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw MQTTError(.timeout, what)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
+    try await HollowCore.withDeadline(timeout, timeoutError: { MQTTError(.timeout, what) }, operation)
 }

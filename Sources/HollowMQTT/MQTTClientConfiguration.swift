@@ -93,6 +93,14 @@ public struct MQTTClientConfiguration: Sendable {
     public var reconnectDelayMax: Int = 30
     /// The message the broker publishes when this client disappears without disconnecting.
     public var will: MQTTMessage?
+    /// `true` (the default): every connection starts a clean session. `false`: a **persistent session** — the
+    /// broker keeps the client's subscriptions and queues its QoS 1 messages while it is away, and libmosquitto
+    /// resends unacknowledged QoS 1 publishes after a reconnect. Needs a fixed `clientID` (the session's name).
+    public var cleanSession: Bool = true
+    /// How long the broker keeps a persistent session after the client disconnects (MQTT 5's session expiry
+    /// interval, sent in CONNECT; with MQTT 3.1.1 the broker's `persistent_client_expiration` decides).
+    /// Ignored with `cleanSession`.
+    public var sessionExpiry: Duration = .seconds(7 * 86_400)
 
     /// A plain-TCP configuration for `host:port`.
     public init(host: String, port: Int, clientID: String) {

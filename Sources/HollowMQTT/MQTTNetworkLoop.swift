@@ -25,6 +25,8 @@ final class MQTTNetworkLoop: Sendable {
     private let bridge: MQTTCallbackBridge
     private let endpoints: [MQTTEndpoint]
     private let keepAlive: Int32
+    /// Persistent session (MQTT 5 needs the session expiry interval in CONNECT), nil for clean sessions.
+    private let sessionExpirySeconds: UInt32?
     private let connectTimeout: Duration
     private let delayMin: Duration
     private let delayMax: Duration
@@ -45,6 +47,8 @@ final class MQTTNetworkLoop: Sendable {
         self.bridge = bridge
         self.endpoints = c.endpoints
         self.keepAlive = Int32(c.keepAliveSeconds)
+        self.sessionExpirySeconds =
+            c.cleanSession ? nil : UInt32(clamping: max(0, c.sessionExpiry.components.seconds))
         self.connectTimeout = c.connectTimeout
         self.delayMin = .seconds(c.reconnectDelayMin)
         self.delayMax = .seconds(c.reconnectDelayMax)
@@ -110,7 +114,7 @@ final class MQTTNetworkLoop: Sendable {
                 _ = mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, Int32(MQTT_PROTOCOL_V311))
                 bridge.state.withLock { $0.usesV5 = false }
             }
-            let rc = mosquitto_connect_async(handle, endpoint.host, Int32(endpoint.port), keepAlive)
+            let rc = connect(to: endpoint)
             var wasConnected = false
             if rc == MOSQ_ERR_SUCCESS.rawValue {
                 let deadline = ContinuousClock.now + connectTimeout
@@ -167,6 +171,19 @@ final class MQTTNetworkLoop: Sendable {
         }
         for w in waiters { w.resume() }
         cleanup?()
+    }
+
+    /// Starts one connection attempt. A persistent session over MQTT 5 must send its session expiry interval in
+    /// CONNECT (an MQTT 5 session without one ends at the disconnect), which only `mosquitto_connect_bind_v5`
+    /// can do; it opens the TCP connection blocking (this thread is the client's own), the rest is asynchronous.
+    private func connect(to endpoint: MQTTEndpoint) -> Int32 {
+        guard let expiry = sessionExpirySeconds, bridge.state.withLock({ $0.usesV5 }) else {
+            return mosquitto_connect_async(handle, endpoint.host, Int32(endpoint.port), keepAlive)
+        }
+        var properties: OpaquePointer? = nil
+        defer { mosquitto_property_free_all(&properties) }
+        _ = mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), expiry)
+        return mosquitto_connect_bind_v5(handle, endpoint.host, Int32(endpoint.port), keepAlive, nil, properties)
     }
 
     /// After a stop: the DISCONNECT that `shutdown` or `deinit` queued is written by this thread (the handle is in

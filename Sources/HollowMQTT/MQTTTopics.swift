@@ -4,6 +4,8 @@
 /// - `PREFIX/NS/pin`: an operator's pin for the whole namespace (retained, QoS 1)
 /// - `PREFIX/NS/pin/GROUP`: an operator's pin for consumers of group GROUP
 /// - `PREFIX/NS/consumers/ID`: each consumer's status (retained), with an offline last will
+/// - `PREFIX/NS/sources/SOURCE`: the data of one source for a central producer (not retained, QoS 1), e.g. one
+///   kea-edge interval as JSON
 ///
 /// Precedence for consumers: group pin, then namespace pin, then announced.
 public struct MQTTTopics: Sendable, Hashable {
@@ -43,6 +45,13 @@ public struct MQTTTopics: Sendable, Hashable {
         try Self.validateLevel(id, what: "consumer id")
         return "\(prefix)/\(namespace)/consumers/\(id)"
     }
+    /// `PREFIX/NS/sources/SOURCE`: where source `SOURCE` sends its data to the namespace's central producer.
+    public func source(_ name: String) throws(MQTTError) -> String {
+        try Self.validateLevel(name, what: "source")
+        return "\(prefix)/\(namespace)/sources/\(name)"
+    }
+    /// `PREFIX/NS/sources/+`: every source's data (what a central producer subscribes to).
+    public var sources: String { "\(prefix)/\(namespace)/sources/+" }
     /// `PREFIX/NS/pin/+`: every group pin.
     public var groupPins: String { "\(prefix)/\(namespace)/pin/+" }
     /// `PREFIX/NS/consumers/+`: every consumer's status.
@@ -60,6 +69,7 @@ public struct MQTTTopics: Sendable, Hashable {
         case (1, "pin"): return .namespacePin
         case (2, "pin") where !rest[1].isEmpty: return .groupPin(String(rest[1]))
         case (2, "consumers") where !rest[1].isEmpty: return .consumerStatus(String(rest[1]))
+        case (2, "sources") where !rest[1].isEmpty: return .source(String(rest[1]))
         default: return nil
         }
     }
@@ -70,6 +80,7 @@ public struct MQTTTopics: Sendable, Hashable {
         case namespacePin
         case groupPin(String)
         case consumerStatus(String)
+        case source(String)
     }
 
     /// Checks that `value` can be one topic level: non-empty, no `/`, `+`, `#` or NUL, at most 256 bytes.

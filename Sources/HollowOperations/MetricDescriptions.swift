@@ -29,12 +29,21 @@ public enum MetricDescriptions {
         "kea_edge_intervals_total": "Intervals measured.",
         "kea_edge_interval_aggregate":
             "Each aggregate of the last interval: the increase of a counter, or the level of a gauge.",
-        "kea_edge_histogram_observations_total": "Values counted by each histogram, all intervals summed.",
-        "kea_edge_histogram_bucket_observations_total":
+        "kea_edge_metric_observations_total": "Values counted by each histogram, all intervals summed.",
+        "kea_edge_metric_bucket_observations_total":
             "Values counted in each log2 bucket (label upper: its inclusive upper bound), all intervals summed.",
         "kea_edge_bpf_errors_total": "Failures to load or attach a packet probe (tc or uprobe).",
         "kea_edge_publish_duration_seconds": "Duration of handing one window to the sinks (store, JSON lines).",
         "kea_edge_publish_failures_total": "Windows that could not be published.",
+        "kea_edge_last_publish_timestamp_seconds": "Unix time of the last window published successfully.",
+        "kea_edge_kea_up": "1 when Kea's statistics could be read in the last interval, else 0.",
+        "kea_edge_bpf_attached": "1 while the packet probe (label probe: tc or uprobe) is attached, else 0.",
+        "kea_edge_packets_total": "DHCP messages the probe saw, by direction (in: to the server, out: from it) and message type.",
+        "kea_edge_probe_events_total":
+            "Probe events: malformed packets, unmatched replies, retransmissions, pending map full, unanswered requests.",
+        "kea_edge_pending_requests": "Requests waiting for a reply at the end of the last interval.",
+        "kea_edge_bpf_run_seconds_total": "BPF run time of the probe's programs (only while kernel.bpf_stats_enabled=1).",
+        "kea_edge_bpf_runs_total": "Runs of the probe's programs (only while kernel.bpf_stats_enabled=1).",
         // Hummingbird's MetricsMiddleware (explorer), renamed below
         "http_server_requests_total": "HTTP requests served.",
         "http_server_request_duration_seconds": "Duration of HTTP requests.",

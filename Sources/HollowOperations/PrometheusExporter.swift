@@ -64,17 +64,24 @@ public enum PrometheusExporter {
     ///   - listen: `HOST:PORT`.
     ///   - registry: the registry ``bootstrap()`` returned.
     ///   - beforeScrape: called before each scrape, to update gauges that age (seconds since the last refresh).
+    ///   - appending: exposition text appended after the registry's (families the registry cannot hold; each
+    ///     with its own `# HELP` and `# TYPE` lines and names the registry does not use).
     ///   - logger: the server's logger.
     /// - Throws: ``PrometheusExporterError`` for a bad address.
     public static func makeService(
         listen: String, registry: PrometheusCollectorRegistry, beforeScrape: @escaping @Sendable () -> Void = {},
-        logger: Logger
+        appending: @escaping @Sendable () -> String = { "" }, logger: Logger
     ) throws -> some Service {
         let (host, port) = try parseListenAddress(listen)
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
             beforeScrape()
-            let body = exposition(of: registry)
+            var body = exposition(of: registry)
+            let extra = appending()
+            if !extra.isEmpty {
+                if !body.isEmpty && !body.hasSuffix("\n") { body += "\n" }
+                body += extra
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: body)))

@@ -6,11 +6,12 @@ import Glibc
 import Musl
 #endif
 
-/// Why a Kea control command failed: the socket is missing, refused, timed out, or Kea answered an error.
+/// Why a Kea control command failed: the socket is missing, refused, timed out, the agent refused the credentials,
+/// or Kea answered an error.
 public struct KeaControlError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Value: Hashable, Sendable { case socketMissing, connectionFailed, timeout, badResponse, commandFailed }
+        enum Value: Hashable, Sendable { case socketMissing, connectionFailed, timeout, badResponse, commandFailed, unauthorized, badURL }
         let value: Value
         /// The control socket path does not exist.
         public static let socketMissing = Code(value: .socketMissing)
@@ -22,6 +23,10 @@ public struct KeaControlError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let badResponse = Code(value: .badResponse)
         /// Kea answered with a non-zero `result`.
         public static let commandFailed = Code(value: .commandFailed)
+        /// The control agent refused the credentials (HTTP 401/403).
+        public static let unauthorized = Code(value: .unauthorized)
+        /// The control agent URL or service is malformed.
+        public static let badURL = Code(value: .badURL)
         /// The code's name.
         public var description: String { "\(value)" }
     }
@@ -33,36 +38,75 @@ public struct KeaControlError: Error, Hashable, Sendable, CustomStringConvertibl
     public var description: String { message }
 }
 
+/// The Kea control agent (`kea-ctrl-agent`): its URL, the Kea service the commands go to, and HTTP basic-auth
+/// credentials when the agent is configured with `authentication`.
+public struct KeaControlAgent: Sendable, Hashable, CustomStringConvertible {
+    /// `http://HOST:PORT/` (any credentials in the URL are moved to ``user`` and ``password``).
+    public var url: String
+    /// The service the commands are forwarded to: `dhcp4` or `dhcp6`.
+    public var service: String
+    /// Basic-auth user, nil without authentication.
+    public var user: String?
+    /// Basic-auth password.
+    public var password: String?
+
+    /// Parses `http://[USER[:PASSWORD]@]HOST:PORT[/]`.
+    /// - Throws: ``KeaControlError`` (`.badURL`) naming the value when it is not such a URL.
+    public init(url text: String, service: String = "dhcp4", user: String? = nil, password: String? = nil) throws(KeaControlError) {
+        guard text.hasPrefix("http://") else {
+            throw KeaControlError(code: .badURL, message: "the Kea control agent URL must be http://HOST:PORT, not '\(text)' (https: put a TLS proxy on loopback)")
+        }
+        var rest = text.dropFirst(7)
+        if let slash = rest.firstIndex(of: "/") {
+            guard rest[slash...].allSatisfy({ $0 == "/" }) else {
+                throw KeaControlError(code: .badURL, message: "the Kea control agent URL takes no path: '\(text)'")
+            }
+            rest = rest[..<slash]
+        }
+        var parsedUser: String?, parsedPassword: String?
+        if let at = rest.lastIndex(of: "@") {
+            let info = rest[..<at]
+            let parts = info.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            parsedUser = String(parts[0])
+            parsedPassword = parts.count > 1 ? String(parts[1]) : nil
+            rest = rest[rest.index(after: at)...]
+        }
+        guard let colon = rest.lastIndex(of: ":"), !rest[..<colon].isEmpty, let port = UInt16(rest[rest.index(after: colon)...]), port > 0 else {
+            throw KeaControlError(code: .badURL, message: "the Kea control agent URL needs a host and a port: http://HOST:PORT, not '\(text)'")
+        }
+        guard service == "dhcp4" || service == "dhcp6" else {
+            throw KeaControlError(code: .badURL, message: "the Kea service must be dhcp4 or dhcp6, not '\(service)'")
+        }
+        self.url = "http://\(rest[..<colon]):\(port)/"
+        self.service = service
+        self.user = user ?? parsedUser
+        self.password = password ?? parsedPassword
+        if self.user?.isEmpty == true { self.user = nil }
+    }
+
+    /// The URL and service, without the credentials.
+    public var description: String { "\(url) (service \(service)\(user.map { ", user \($0)" } ?? ""))" }
+}
+
 /// Where Kea's control channel is: its unix control socket, or the HTTP control agent.
 public enum KeaControlEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// `control-socket.socket-name` of kea-dhcp4.
     case unixSocket(path: String)
-    /// The Kea control agent (`kea-ctrl-agent`), e.g. host 127.0.0.1 port 8000; commands go to service `dhcp4`.
-    case controlAgent(host: String, port: UInt16)
+    /// The Kea control agent (`kea-ctrl-agent`).
+    case controlAgent(KeaControlAgent)
 
-    /// `unix:PATH` or `http://HOST:PORT/`.
+    /// `unix:PATH` or the agent's URL (never its password).
     public var description: String {
         switch self {
         case .unixSocket(let path): return "unix:\(path)"
-        case .controlAgent(let host, let port): return "http://\(host):\(port)/"
-        }
-    }
-
-    /// Parses `http://host:port[/]` as the control agent and anything else as a unix socket path.
-    public init(_ text: String) {
-        if text.hasPrefix("http://") {
-            var rest = text.dropFirst(7)
-            if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
-            let parts = rest.split(separator: ":", maxSplits: 1)
-            self = .controlAgent(host: String(parts.first ?? "127.0.0.1"), port: parts.count > 1 ? UInt16(parts[1]) ?? 8000 : 8000)
-        } else {
-            self = .unixSocket(path: text.hasPrefix("unix:") ? String(text.dropFirst(5)) : text)
+        case .controlAgent(let agent): return agent.description
         }
     }
 }
 
 /// Sends commands to Kea's control channel. Each command uses a fresh connection (Kea closes it after
-/// answering), so a restarted Kea is picked up on the next command.
+/// answering), so a restarted Kea is picked up on the next command. The control agent is spoken to with
+/// Foundation's `URLSession`; the unix socket with blocking POSIX I/O on a thread of its own (``BlockingIO``).
 public struct KeaControlClient: Sendable {
     /// Where Kea listens.
     public let endpoint: KeaControlEndpoint
@@ -75,18 +119,25 @@ public struct KeaControlClient: Sendable {
         self.timeoutMilliseconds = timeoutMilliseconds
     }
 
-    /// Sends `{"command": command}` and returns the `arguments` of Kea's answer.
-    /// - Throws: ``KeaControlError`` with a message that names the socket and what to check.
-    public func send(_ command: String) throws(KeaControlError) -> JSONValue {
-        let request: JSONValue
+    /// Sends `{"command": command}` (to the agent: with `"service": [service]`) and returns the `arguments` of
+    /// Kea's answer.
+    /// - Throws: ``KeaControlError`` with a message that names the socket or URL and what to check.
+    public func send(_ command: String) async throws(KeaControlError) -> JSONValue {
         let raw: [UInt8]
         switch endpoint {
         case .unixSocket(let path):
-            request = ["command": .string(command)]
-            raw = try exchangeUnix(path: path, request: Array(request.serialized().utf8))
-        case .controlAgent(let host, let port):
-            request = ["command": .string(command), "service": ["dhcp4"]]
-            raw = try exchangeHTTP(host: host, port: port, body: request.serialized())
+            let request: JSONValue = ["command": .string(command)]
+            let bytes = Array(request.serialized().utf8)
+            do {
+                raw = try await BlockingIO.run { try self.exchangeUnix(path: path, request: bytes) }
+            } catch let error as KeaControlError {
+                throw error
+            } catch {
+                throw KeaControlError(code: .connectionFailed, message: "Kea control socket \(path): \(error)")
+            }
+        case .controlAgent(let agent):
+            let request: JSONValue = ["command": .string(command), "service": [.string(agent.service)]]
+            raw = try await KeaHTTPTransport.post(agent: agent, body: Array(request.serialized().utf8), timeoutMilliseconds: timeoutMilliseconds)
         }
         let answer: JSONValue
         do { answer = try JSONValue.parse(raw) } catch {
@@ -105,8 +156,8 @@ public struct KeaControlClient: Sendable {
     }
 
     /// Runs `statistic-get-all` and returns the newest sample of every statistic.
-    public func statistics() throws(KeaControlError) -> KeaStatistics {
-        let arguments = try send("statistic-get-all")
+    public func statistics() async throws(KeaControlError) -> KeaStatistics {
+        let arguments = try await send("statistic-get-all")
         do { return try KeaStatistics(arguments: arguments) } catch {
             throw KeaControlError(code: .badResponse, message: "Kea at \(endpoint): \(error)")
         }
@@ -145,35 +196,6 @@ public struct KeaControlClient: Sendable {
         }
         try sendAll(fd, request, what: path)
         return try readAll(fd, what: path, untilCompleteJSON: true)
-    }
-
-    private func exchangeHTTP(host: String, port: UInt16, body: String) throws(KeaControlError) -> [UInt8] {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &list) == 0, let info = list else {
-            throw KeaControlError(code: .connectionFailed, message: "cannot resolve the Kea control agent host \(host)")
-        }
-        defer { freeaddrinfo(list) }
-        let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.pointee.ai_protocol)
-        if fd < 0 { throw connectionError("socket()", errno) }
-        defer { close(fd) }
-        if connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
-            throw connectionError("connect to the Kea control agent at \(host):\(port)", errno)
-        }
-        let request = "POST / HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        try sendAll(fd, Array(request.utf8), what: "\(host):\(port)")
-        let response = try readAll(fd, what: "\(host):\(port)", untilCompleteJSON: false)
-        guard let headerEnd = response.indices.first(where: { i in
-            i + 3 < response.count && response[i] == 13 && response[i + 1] == 10 && response[i + 2] == 13 && response[i + 3] == 10
-        }) else {
-            throw KeaControlError(code: .badResponse, message: "the Kea control agent at \(host):\(port) sent no HTTP header")
-        }
-        let status = String(decoding: response[..<headerEnd], as: UTF8.self).split(separator: " ").dropFirst().first ?? ""
-        if status != "200" {
-            throw KeaControlError(code: .commandFailed, message: "the Kea control agent at \(host):\(port) answered HTTP \(status)")
-        }
-        return Array(response[(headerEnd + 4)...])
     }
 
     private func connectionError(_ what: String, _ e: Int32) -> KeaControlError {

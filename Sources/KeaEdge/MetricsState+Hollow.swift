@@ -80,13 +80,17 @@ public struct HollowProducerSink: MetricsSink {
 
     /// Creates the sink with a producer of its own publishing through `publisher` and announcing through
     /// `announcer`.
-    /// - Parameter numStatesBetweenSnapshots: deltas between two snapshots (0: a snapshot every cycle).
+    /// - Parameters:
+    ///   - numStatesBetweenSnapshots: deltas between two snapshots (0: a snapshot every cycle).
+    ///   - listeners: observers of every cycle (e.g. a storage cleaner run after each announcement).
     public init(
-        publisher: any Publisher, announcer: (any Announcer)?, numStatesBetweenSnapshots: Int = 29, logger: Logger
+        publisher: any Publisher, announcer: (any Announcer)?, numStatesBetweenSnapshots: Int = 29,
+        listeners: [any ProducerListener] = [], logger: Logger
     ) async throws {
         try await self.init(
             producer: HollowProducer(
-                publisher: publisher, announcer: announcer, numStatesBetweenSnapshots: numStatesBetweenSnapshots, logger: logger
+                publisher: publisher, announcer: announcer, listeners: listeners,
+                numStatesBetweenSnapshots: numStatesBetweenSnapshots, logger: logger
             ),
             logger: logger
         )

@@ -117,6 +117,13 @@ public enum SystemSupport {
     /// Now, as an ISO 8601 UTC timestamp.
     public static func nowTimestamp() -> String { isoTimestamp(epochSeconds: Int(time(nil))) }
 
+    /// Now, as Unix time in seconds (CLOCK_REALTIME, with the fraction).
+    public static func unixTimeSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     /// CLOCK_MONOTONIC in nanoseconds (the clock `bpf_ktime_get_ns` reads).
     public static func monotonicNanoseconds() -> UInt64 {
         var ts = timespec()

@@ -16,6 +16,11 @@ struct CollectorInstruments: Sendable {
     let bpfErrors: Counter
     let publishDuration: Timer
     let publishFailures: Counter
+    let lastPublish: Gauge
+    let keaUp: Gauge
+
+    /// The probe events (besides packets by type) exported as `kea_edge_probe_events_total{event=…}`.
+    static let probeEvents = ["malformed", "unmatched_reply", "retransmit", "pending_full", "unanswered_discover", "unanswered_request"]
 
     init(source: String) {
         self.source = source
@@ -25,6 +30,8 @@ struct CollectorInstruments: Sendable {
         publishDuration = Timer(
             label: "kea_edge_publish_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
         publishFailures = Counter(label: "kea_edge_publish_failures_total", dimensions: dimensions)
+        lastPublish = Gauge(label: "kea_edge_last_publish_timestamp_seconds", dimensions: dimensions)
+        keaUp = Gauge(label: "kea_edge_kea_up", dimensions: dimensions)
         for counter in [intervals, bpfErrors, publishFailures] { counter.increment(by: 0) }
     }
 
@@ -36,13 +43,40 @@ struct CollectorInstruments: Sendable {
                 .record(value)
         }
         for (name, metric) in state.metrics {
-            Counter(label: "kea_edge_histogram_observations_total", dimensions: [("source", source), ("metric", name)])
+            Counter(label: "kea_edge_metric_observations_total", dimensions: [("source", source), ("metric", name)])
                 .increment(by: max(0, metric.total))
             for bucket in metric.buckets {
                 Counter(
-                    label: "kea_edge_histogram_bucket_observations_total",
+                    label: "kea_edge_metric_bucket_observations_total",
                     dimensions: [("source", source), ("metric", name), ("upper", String(bucket.upper))]
                 ).increment(by: max(0, bucket.count))
+            }
+        }
+        // The probes' counters (aggregates `tc_…` / `uprobe_…`) as Prometheus counters and gauges.
+        for probe in CollectorMode.allCases.map(\.rawValue) {
+            let base = [("source", source), ("probe", probe)]
+            for (name, value) in state.aggregates where name.hasPrefix(probe + "_") {
+                let rest = name.dropFirst(probe.count + 1)
+                if rest.hasPrefix("in_") || rest.hasPrefix("out_") {
+                    let direction = rest.hasPrefix("in_") ? "in" : "out"
+                    var type = rest.dropFirst(direction.count + 1)
+                    let dhcp = type.hasPrefix("v6_") ? "6" : "4"
+                    if dhcp == "6" { type = type.dropFirst(3) }
+                    Counter(
+                        label: "kea_edge_packets_total",
+                        dimensions: base + [("dhcp", dhcp), ("direction", direction), ("type", String(type))]
+                    ).increment(by: max(0, value))
+                } else if Self.probeEvents.contains(String(rest)) {
+                    Counter(label: "kea_edge_probe_events_total", dimensions: base + [("event", String(rest))])
+                        .increment(by: max(0, value))
+                } else if rest == "pending" {
+                    Gauge(label: "kea_edge_pending_requests", dimensions: base).record(value)
+                } else if rest == "bpf_run_ns" {
+                    FloatingPointCounter(label: "kea_edge_bpf_run_seconds_total", dimensions: base)
+                        .increment(by: Double(max(0, value)) / 1e9)
+                } else if rest == "bpf_run_count" {
+                    Counter(label: "kea_edge_bpf_runs_total", dimensions: base).increment(by: max(0, value))
+                }
             }
         }
     }
@@ -50,9 +84,20 @@ struct CollectorInstruments: Sendable {
     /// A packet probe could not be loaded or attached.
     func recordBPFError() { bpfErrors.increment() }
 
+    /// Whether the packet probe of `probe` (tc, uprobe) is attached now.
+    func recordAttached(_ attached: Bool, probe: String) {
+        Gauge(label: "kea_edge_bpf_attached", dimensions: [("source", source), ("probe", probe)]).record(attached ? 1 : 0)
+    }
+
+    /// Whether Kea's statistics could be read in the last interval.
+    func recordKeaUp(_ up: Bool) { keaUp.record(up ? 1 : 0) }
+
     /// One hand-over of the window to the sinks (store, JSON lines).
     func recordPublish(duration: Duration, failed: Bool) {
         publishDuration.record(duration: duration)
         if failed { publishFailures.increment() }
     }
+
+    /// A window was published successfully at `unixTime`.
+    func recordPublished(unixTime: Double) { lastPublish.record(unixTime) }
 }

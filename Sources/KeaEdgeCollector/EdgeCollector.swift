@@ -159,12 +159,19 @@ public struct EdgeCollector: Sendable {
     /// States to start the window with (e.g. restored from the store), oldest first.
     public let initialWindow: [MetricsState]
 
+    /// Where Kea's statistics and the latency histograms go for Prometheus (`--metrics-listen`); nil: nowhere.
+    public let exposition: CollectorExposition?
+
     /// Creates a collector.
-    public init(configuration: CollectorConfiguration, sink: any MetricsSink, logger: Logger, initialWindow: [MetricsState] = []) {
+    public init(
+        configuration: CollectorConfiguration, sink: any MetricsSink, logger: Logger, initialWindow: [MetricsState] = [],
+        exposition: CollectorExposition? = nil
+    ) {
         self.configuration = configuration
         self.sink = sink
         self.logger = logger
         self.initialWindow = initialWindow
+        self.exposition = exposition
     }
 
     /// Measures and publishes until cancelled or, in a `ServiceGroup`, until graceful shutdown; the last partial
@@ -189,7 +196,7 @@ public struct EdgeCollector: Sendable {
         if let kea {
             _ = await keaTracker.sample(kea, logger: logger)  // the baseline: counters count from here
         } else {
-            logger.warning("not reading Kea statistics: no --kea-socket given")
+            logger.warning("not reading Kea statistics: no --kea-socket or --kea-url given")
         }
         // (Re)attaches the packet probe: once for tc; for uprobes whenever Kea's PID changes.
         func ensureProbe() {
@@ -199,6 +206,7 @@ public struct EdgeCollector: Sendable {
                 probe = attachTC(interface: interface)
                 reportedNoProbe = probe == nil
                 if probe == nil { instruments.recordBPFError() }
+                instruments.recordAttached(probe != nil, probe: config.mode.rawValue)
             case .uprobe:
                 let pid = keaTracker.pid ?? UprobeProgram.findKeaPID().map(Int64.init)
                 guard pid != probePID || (probe == nil && !reportedNoProbe) else { return }
@@ -206,6 +214,7 @@ public struct EdgeCollector: Sendable {
                 probe = nil
                 probePID = pid
                 guard let pid else {
+                    instruments.recordAttached(false, probe: config.mode.rawValue)
                     logger.error("not measuring Kea in-process timings (uprobe): no Kea PID (status-get failed and not exactly one kea-dhcp4 process runs)")
                     reportedNoProbe = true
                     return
@@ -213,8 +222,10 @@ public struct EdgeCollector: Sendable {
                 probe = attachUprobes(pid: Int32(truncatingIfNeeded: pid))
                 reportedNoProbe = probe == nil
                 if probe == nil { instruments.recordBPFError() }
+                instruments.recordAttached(probe != nil, probe: config.mode.rawValue)
             }
         }
+        instruments.recordAttached(false, probe: config.mode.rawValue)
         ensureProbe()
         var previousPackets = probe?.read()
         var window = RollingWindow(capacity: config.window)
@@ -243,11 +254,30 @@ public struct EdgeCollector: Sendable {
                 state.aggregates["\(p)_unanswered_discover"] = Int64(swept.discovers)
                 state.aggregates["\(p)_unanswered_request"] = Int64(swept.requests)
                 state.aggregates["\(p)_pending"] = Int64(swept.stillPending)
+                if let exposition {
+                    func delta(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] { zip(a, b).map { $0 >= $1 ? $0 - $1 : $0 } }
+                    func sumDelta(_ i: Int) -> UInt64 {
+                        let (a, b) = (now.latencySumNanoseconds[i], before.latencySumNanoseconds[i])
+                        return a >= b ? a - b : a
+                    }
+                    exposition.addLatency(
+                        probe: p, exchange: "discover_offer", slots: delta(now.discoverOffer, before.discoverOffer),
+                        sumNanoseconds: sumDelta(0))
+                    exposition.addLatency(
+                        probe: p, exchange: "request_ack", slots: delta(now.requestAck, before.requestAck),
+                        sumNanoseconds: sumDelta(1))
+                }
                 previousPackets = now
             }
             if let kea, let aggregates = await keaTracker.sample(kea, logger: logger) {
                 state.aggregates.merge(aggregates) { $1 }
+                if let exposition, let latest = keaTracker.previous {
+                    exposition.updateKea(latest, subnets: keaTracker.subnets, family: keaTracker.family)
+                }
+            } else if kea != nil {
+                exposition?.clearKea()
             }
+            if kea != nil { instruments.recordKeaUp(keaTracker.available == true) }
             if !stopping {
                 let before = probePID
                 ensureProbe()
@@ -259,6 +289,7 @@ public struct EdgeCollector: Sendable {
             do {
                 try await sink.publish(window: window.states)
                 instruments.recordPublish(duration: .now - publishStart, failed: false)
+                instruments.recordPublished(unixTime: SystemSupport.unixTimeSeconds())
                 logger.debug("published", metadata: ["state.timestamp": "\(state.timestamp)", "window.size": "\(window.states.count)"])
             } catch {
                 instruments.recordPublish(duration: .now - publishStart, failed: true)
@@ -314,14 +345,18 @@ struct KeaTracker {
     var previous: KeaStatistics?
     var pid: Int64?
     var available: Bool?
+    /// Kea's subnets (from `config-get`), for the Prometheus labels; read again after a restart or when a
+    /// statistic names a subnet not in it.
+    var subnets: [Int64: KeaSubnet] = [:]
+    var subnetsRead = false
+    /// DHCPv4 or DHCPv6, from the statistics' names.
+    var family: KeaExporterFormat.Family = .dhcp4
 
     /// Samples Kea; returns the interval's aggregates, or nil when Kea could not be read.
-    /// Kea's control socket is blocking I/O: it runs on a thread of its own (``BlockingIO``).
     mutating func sample(_ client: KeaControlClient, logger: Logger) async -> [String: Int64]? {
         do {
-            let (stats, status) = try await BlockingIO.run {
-                (try client.statistics(), try? client.send("status-get"))
-            }
+            let stats = try await client.statistics()
+            let status = try? await client.send("status-get")
             let newPid = status?["pid"]?.int64
             var base = previous
             if let newPid, let pid, newPid != pid {
@@ -335,6 +370,14 @@ struct KeaTracker {
             let out = stats.aggregates(since: base)
             previous = stats
             if let newPid { pid = newPid }
+            family = stats.values.keys.contains { $0.hasPrefix("pkt6-") } ? .dhcp6 : .dhcp4
+            let ids = Set(stats.values.keys.compactMap { KeaExporterFormat.subnetID(ofStatistic: $0) })
+            if !subnetsRead || base?.values.isEmpty == true || !ids.isSubset(of: subnets.keys) {
+                if let config = try? await client.send("config-get") {
+                    subnets = KeaSubnet.all(inConfig: config)
+                    subnetsRead = true
+                }
+            }
             return out
         } catch {
             if available != false {

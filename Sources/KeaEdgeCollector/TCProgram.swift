@@ -42,6 +42,8 @@ public struct TCCounters: Sendable, Hashable {
     public var discoverOffer: [UInt64] = Array(repeating: 0, count: TCProgram.histogramSlots)
     /// log2 slots of REQUEST→ACK/NAK latency in ns.
     public var requestAck: [UInt64] = Array(repeating: 0, count: TCProgram.histogramSlots)
+    /// Sums (ns) of the latencies counted in ``discoverOffer`` and ``requestAck`` (a Prometheus histogram's `_sum`).
+    public var latencySumNanoseconds: [UInt64] = [0, 0]
     /// BPF run time (ns) and runs of both programs; non-zero only with kernel.bpf_stats_enabled=1.
     public var bpfRunTimeNanoseconds: UInt64 = 0, bpfRunCount: UInt64 = 0
 
@@ -193,6 +195,7 @@ struct DHCPCounterMaps: Sendable {
         c.sent = Array(all[TCProgram.messageTypes...])
         let s = sumPerCPU(stats, 8)
         (c.malformed, c.unmatchedReplies, c.retransmits, c.pendingFull) = (s[0], s[1], s[2], s[3])
+        c.latencySumNanoseconds = [s[4], s[5]]
         let hist = sumPerCPU(histogram, 2 * TCProgram.histogramSlots)
         c.discoverOffer = Array(hist[0..<TCProgram.histogramSlots])
         c.requestAck = Array(hist[TCProgram.histogramSlots...])

@@ -138,6 +138,8 @@ final class MQTTExplorerOperations: ExplorerOperations {
             case .consumerStatus(let id):
                 let s = try MQTTConsumerStatus.parse(message.payload)
                 state.withLock { $0.consumers[id] = s }
+            case .source:
+                break  // a source's data for a central producer (kea-edge aggregate), not the fleet's state
             }
         } catch {
             logger.warning("ignoring a bad message", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])

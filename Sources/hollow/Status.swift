@@ -82,7 +82,7 @@ struct Status: AsyncParsableCommand {
             case .groupPin(let g): if let d = describe(payload) { groupPins.append((g, d)) }
             case .consumerStatus(let id):
                 if let s = try? MQTTConsumerStatus.parse(payload) { consumers.append(s) } else if !payload.isEmpty { badConsumers.append(id) }
-            case nil: break
+            case .source, nil: break
             }
         }
         var out = "namespace \(topics.namespace)\n"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HollowFilesystem
+import HollowMQTT
 import HollowOperations
 import KeaEdge
 import Logging
@@ -27,6 +28,8 @@ struct ImportCommand: AsyncParsableCommand {
     var jsonLines: String?
 
     @OptionGroup var storeOptions: StoreOptions
+    /// `--send mqtt://central …`: spool the state and send it (with anything still spooled) to a central aggregator.
+    @OptionGroup var sendOptions: SendOptions
     @OptionGroup var logging: LoggingOptions
 
     @Option(help: "States kept in the store's window (the imported one is added to the announced ones).")
@@ -47,7 +50,7 @@ struct ImportCommand: AsyncParsableCommand {
         )
         if let json {
             try SystemSupport.writeText(json, state.prettyJSON())
-        } else if storeOptions.store == nil {
+        } else if storeOptions.store == nil && !sendOptions.enabled {
             print(state.prettyJSON())
         }
         let logger = logging.bootstrap(label: "kea-edge")
@@ -63,5 +66,21 @@ struct ImportCommand: AsyncParsableCommand {
             let sink = JSONLinesSink(path: jsonLines)
             try await sink.publish(window: [state])
         }
+        if sendOptions.enabled { try await send(state, logger: logger) }
+    }
+
+    /// Spools the state, then sends the spool oldest first; what the broker does not acknowledge in time stays
+    /// spooled for the next run (not an error: the edge catches up later).
+    private func send(_ state: MetricsState, logger: Logger) async throws {
+        let spool = try sendOptions.makeSpool(source: state.source, logger: logger)
+        do { try spool.append(state) } catch { throw ValidationError("--spool: \(error)") }
+        let client = try sendOptions.makeClient(source: state.source, logger: logger)
+        let transport = try sendOptions.makeTransport(client: client)
+        let report = await spool.deliverPending(through: transport, deadline: .now + sendOptions.timeout)
+        await client.shutdown()
+        let rejected = report.rejected > 0 ? ", \(report.rejected) refused by the broker" : ""
+        let reason = report.failure.map { " (\($0))" } ?? ""
+        print("sent \(report.delivered) intervals\(rejected); \(spool.count) left in the spool\(reason)")
+        if report.rejected > 0 { throw ExitCode(3) }
     }
 }

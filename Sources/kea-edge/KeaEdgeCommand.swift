@@ -8,9 +8,11 @@ struct KeaEdgeCommand: AsyncParsableCommand {
         abstract: "Measure a Kea DHCP server (eBPF + Kea statistics) and publish the metrics as Hollow states.",
         subcommands: [
             // One line per subcommand; each lives in its own file.
+            AggregateCommand.self,
             ImportCommand.self,
             PlotCommand.self,
             RunCommand.self,
+            SimulateCommand.self,
             StatsCommand.self,
         ]
     )

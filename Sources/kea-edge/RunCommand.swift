@@ -22,10 +22,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The DHCP server's interface (tc mode attaches to its ingress and egress).")
     var interface: String?
 
-    @Option(help: "Kea's control socket path, or http://HOST:PORT of the Kea control agent.")
-    var keaSocket: String?
+    @OptionGroup var kea: KeaOptions
 
     @OptionGroup var storeOptions: StoreOptions
+
+    /// `--send mqtt://central …`: also (or only) send each interval to a central aggregator.
+    @OptionGroup var sendOptions: SendOptions
 
     @Option(help: "Seconds per interval.")
     var interval: Int = 10
@@ -55,8 +57,9 @@ struct RunCommand: AsyncParsableCommand {
         guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
         guard CollectorMode(rawValue: mode) != nil else { throw ValidationError("--mode must be tc or uprobe, not '\(mode)'") }
-        guard storeOptions.store != nil || jsonLines != nil else {
-            throw ValidationError("nowhere to publish: give --store DIR [--namespace NS] and/or --json-lines FILE")
+        guard storeOptions.store != nil || jsonLines != nil || sendOptions.enabled else {
+            throw ValidationError(
+                "nowhere to publish: give --store DIR [--namespace NS], --send mqtt://central and/or --json-lines FILE")
         }
     }
 
@@ -70,20 +73,40 @@ struct RunCommand: AsyncParsableCommand {
             sinks.append(hollow.sink)
             restored = hollow.restored
         }
+        let source = self.source ?? SystemSupport.hostName()
+        // Sending: the client first and the delivery before the collector, so at shutdown (reverse order) the
+        // collector spools its last interval, the delivery sends it, and then the client disconnects.
+        var sendServices: [any Service] = []
+        if sendOptions.enabled {
+            let client = try sendOptions.makeClient(source: source, logger: logger)
+            let spool = try sendOptions.makeSpool(source: source, logger: logger)
+            if spool.count > 0 { logger.info("\(spool.count) undelivered intervals in the spool are sent first") }
+            sinks.append(SpoolSink(spool: spool))
+            sendServices = [
+                client,
+                SpoolDeliveryService(
+                    spool: spool, transport: try sendOptions.makeTransport(client: client), flushTimeout: sendOptions.timeout,
+                    logger: logger),
+            ]
+        }
         let config = CollectorConfiguration(
-            source: source ?? SystemSupport.hostName(),
+            source: source,
             interface: interface,
-            kea: keaSocket.map { KeaControlEndpoint($0) },
+            kea: try kea.endpoint,
             interval: .seconds(interval),
             window: window,
             mode: CollectorMode(rawValue: mode) ?? .tc,
             bpfObjectPath: bpfObject,
             unansweredTimeout: .seconds(unansweredTimeout)
         )
-        let collector = EdgeCollector(configuration: config, sink: FanOutSink(sinks), logger: logger, initialWindow: restored)
-        var services: [any Service] = [collector]
-        if let registry, let listen = metricsOptions.metricsListen {
-            services.append(try PrometheusExporter.makeService(listen: listen, registry: registry, logger: logger))
+        let exposition = registry == nil ? nil : CollectorExposition(source: config.source)
+        let collector = EdgeCollector(
+            configuration: config, sink: FanOutSink(sinks), logger: logger, initialWindow: restored, exposition: exposition)
+        var services: [any Service] = sendServices + [collector]
+        if let registry, let exposition, let listen = metricsOptions.metricsListen {
+            services.append(
+                try PrometheusExporter.makeService(
+                    listen: listen, registry: registry, appending: { exposition.render() }, logger: logger))
         }
         let group = ServiceGroup(
             configuration: .init(
@@ -103,13 +126,17 @@ struct StatsCommand: AsyncParsableCommand {
         abstract: "Print Kea's statistics (statistic-get-all: newest value of each) as JSON."
     )
 
-    @Option(help: "Kea's control socket path, or http://HOST:PORT of the Kea control agent.")
-    var keaSocket: String
+    @OptionGroup var kea: KeaOptions
+
+    func validate() throws {
+        guard kea.keaSocket != nil || kea.keaURL != nil else { throw ValidationError("give --kea-socket PATH or --kea-url http://HOST:PORT") }
+    }
 
     func run() async throws {
-        let client = KeaControlClient(endpoint: KeaControlEndpoint(keaSocket))
+        guard let endpoint = try kea.endpoint else { return }
+        let client = KeaControlClient(endpoint: endpoint)
         do {
-            let stats = try client.statistics()
+            let stats = try await client.statistics()
             print(JSONValue(sortingKeys: stats.values.mapValues { .int($0) }).prettyPrinted())
         } catch {
             throw ValidationError("\(error)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import HollowCore
 import HollowFilesystem
 import HollowMQTT
+import HollowProducer
 import HollowZstd
 import KeaEdge
 import Logging
@@ -48,6 +49,14 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Deltas published between two snapshots.")
     var statesBetweenSnapshots: Int = 29
 
+    @Option(help: "After each cycle, delete old blobs: keep the newest N snapshots and the deltas still reachable from them (the store's cleaner, as `hollow store --clean --keep N`). Default: keep everything.")
+    var keep: Int?
+
+    func validate() throws {
+        if let keep, keep < 1 { throw ValidationError("--keep must be at least 1, not \(keep)") }
+        if keep != nil && location.store == nil { throw ValidationError("--keep needs --store") }
+    }
+
     @Option(help: "MQTT broker URL (mqtt://[user:pass@]host:port or mqtts://): also announce each version on PREFIX/SEGMENT/announced.")
     var broker: String?
 
@@ -78,10 +87,16 @@ struct StoreOptions: ParsableArguments {
             }
             announcer = StoreThenBrokerAnnouncer(store: announcer, broker: mqtt, logger: logger)
         }
+        var listeners: [any ProducerListener] = []
+        if let keep {
+            let cleaner = try FilesystemBlobStorageCleaner(path: store.root, namespace: store.namespace, numberOfSnapshotsToKeep: keep)
+            listeners.append(StoreCleaningListener(cleaner: cleaner, logger: logger))
+        }
         let sink = try await HollowProducerSink(
             publisher: try FilesystemPublisher(path: store.root, namespace: store.namespace),
             announcer: announcer,
             numStatesBetweenSnapshots: max(0, statesBetweenSnapshots),
+            listeners: listeners,
             logger: logger
         )
         var restored: [MetricsState] = []
@@ -118,6 +133,24 @@ struct StoreThenBrokerAnnouncer: Announcer {
             try await broker.announce(version: version)
         } catch {
             logger.error("version \(version) announced in the store but not on the broker: \(error) (the next cycle announces again)")
+        }
+    }
+}
+
+/// `--keep N`: runs the store's cleaner (``FilesystemBlobStorageCleaner``) after every announced cycle. A failing
+/// clean is logged and never fails the cycle (the blobs stay until the next clean).
+struct StoreCleaningListener: ProducerListener {
+    let cleaner: FilesystemBlobStorageCleaner
+    let logger: Logger
+
+    func announcementCompleted(version: Int64) {
+        do {
+            let report = try cleaner.clean()
+            if !report.deletedFiles.isEmpty {
+                logger.debug("cleaned the store", metadata: ["hollow.version": "\(version)", "files.deleted": "\(report.deletedFiles.count)"])
+            }
+        } catch {
+            logger.error("could not clean old blobs from \(cleaner.directory): \(error) (retried after the next cycle)")
         }
     }
 }

@@ -46,6 +46,13 @@ struct ExamplePackageTests {
         // The typed index follows the deltas: built once, then updated from versions 2 and 3.
         #expect(lines.contains { $0.hasPrefix("version 3: ") && $0.contains("(index 2 delta updates, 1 builds)") }, "\(out)")
         #expect(lines.filter { $0.contains("findMatch(id: 4) → #4 ") }.count == 3, "\(out)")
+        // The typed hash index (movies by an actor's name) finds movie 4 by its first actor.
+        let byActor = lines.filter { $0.hasPrefix("  findMovieMatches(") }
+        #expect(!byActor.isEmpty, "\(out)")
+        for line in byActor {
+            let ids = line.split(separator: "→ ").last.map { $0.split(separator: ", ").map(String.init) } ?? []
+            #expect(ids.contains("4"), "\(line)")
+        }
         // A view held since version 1 still reads version 1 (its studio was renamed in version 2).
         let held = try #require(lines.first { $0.hasPrefix("held since version 1: #4 ") }, "\(out)")
         let atV1 = try #require(lines.first { $0.hasPrefix("  findMatch(id: 4) → ") }, "\(out)")

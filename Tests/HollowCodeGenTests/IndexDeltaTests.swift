@@ -196,7 +196,11 @@ struct GeneratorInputTests {
         #expect(files.contains("HString.swift"))
         #expect(files.contains("HInteger.swift"))
         #expect(files.contains("MoviePrimaryKeyIndex.swift"))
-        #expect(files.count == 1 + schemas.count + 4)  // Actor, Country, Movie, Studio have primary keys
+        #expect(files.contains("MovieUniqueKeyIndex.swift"))
+        #expect(files.contains("KitchenSinkAPIHashIndex.swift"))
+        // The API root and its hash index, one file per type, and two indexes for each of Actor, Country, Movie
+        // and Studio, which declare primary keys.
+        #expect(files.count == 2 + schemas.count + 2 * 4)
     }
 
     @Test("the fixture schemas match the schemas in the fixture blobs")

@@ -102,4 +102,58 @@ struct ExplorerBrowserTests {
             #expect(FileManager.default.fileExists(atPath: file))
         }
     }
+
+    /// A PNG's width and height (from its IHDR chunk), or nil when the file is not a PNG.
+    static func pngSize(_ path: String) -> (width: Int, height: Int, bytes: Int)? {
+        guard let data = FileManager.default.contents(atPath: path), data.count > 24 else { return nil }
+        let b = [UInt8](data.prefix(24))
+        guard b[0..<8] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], b[12..<16] == [0x49, 0x48, 0x44, 0x52] else { return nil }
+        func be(_ i: Int) -> Int { Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3]) }
+        return (be(16), be(20), data.count)
+    }
+
+    @Test(.enabled("needs chromium --headless (scripts/install-deps.sh --browser)") { await ExplorerBrowserTests.unavailable() == nil })
+    func trendsAndDiffPagesShowWhatChanged() async throws {
+        // A blank page's screenshot, to tell a drawn page from an empty one by size.
+        let blank = try await Self.screenshot("data:text/html,<p></p>", "blank")
+        let blankBytes = try #require(Self.pngSize(blank)).bytes
+
+        let store = try await KeaEdgeStore()
+        try await store.publish(intervals: 0..<8)
+        try await Harness.app(Harness.explorer(store.directory)).test(.live) { client in
+            let base = "http://127.0.0.1:\(try #require(client.port))"
+            let page = try await Self.dom(base + "/metrics")
+            #expect(page.contains("Metric trends"))
+            #expect(page.contains("packet_processing_time — total per interval"))
+            #expect(page.contains("packet_processing_time — histogram over time"))
+            #expect(page.contains("<polyline class=\"series\""))
+            for source in KeaEdgeStore.sources { #expect(page.contains(">\(source)</text>"), "legend of \(source)") }
+            #expect(page.contains("dhcp-c — latest"))
+            #expect(page.contains(">pkt4-received</text>"))
+            let picked = try await Self.dom(base + "/metrics?source=dhcp-a&last=3")
+            #expect(picked.contains("3 interval(s) shown"))
+            #expect(!picked.contains("dhcp-b — latest"))
+            let bad = try await Self.dom(base + "/metrics?since=noon")
+            #expect(bad.contains("bad since 'noon'"))
+            let file = try await Self.screenshot(base + "/metrics", "metric-trends")
+            let png = try #require(Self.pngSize(file), "\(file) is a PNG")
+            #expect(png.width == 1280 && png.height == 1000)
+            #expect(png.bytes > 3 * blankBytes, "a drawn page (\(png.bytes) bytes) vs a blank one (\(blankBytes))")
+        }
+
+        try await Harness.app(Harness.explorer(Fixtures.store("kitchensink"))).test(.live) { client in
+            let base = "http://127.0.0.1:\(try #require(client.port))"
+            let page = try await Self.dom(base + "/diff?from=1&to=2")
+            #expect(page.contains("How records were matched"))
+            #expect(page.contains("<table class=\"sbs\">"))
+            #expect(page.contains("<tr class=\"changed\"><td class=\"d0\"><code>studio</code>"))
+            #expect(page.contains("<td class=\"d1\"><code>studio.name</code>"))  // the reference followed
+            #expect(page.contains("added: <a href=\"/types/Movie/records/"))
+            #expect(page.contains("removed: <a href=\"/types/Movie/records/"))
+            let file = try await Self.screenshot(base + "/diff?from=1&to=2", "diff-side-by-side")
+            let png = try #require(Self.pngSize(file), "\(file) is a PNG")
+            #expect(png.width == 1280)
+            #expect(png.bytes > 3 * blankBytes, "a drawn page (\(png.bytes) bytes) vs a blank one (\(blankBytes))")
+        }
+    }
 }

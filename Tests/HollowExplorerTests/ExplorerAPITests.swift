@@ -160,9 +160,35 @@ struct ExplorerAPITests {
             #expect(studio.int("changed") == 1)
             let empty = try #require(r.json.array("types").first { $0.string("type") == "EmptyType" })
             #expect(empty.int("added") == 0 && empty.int("removed") == 0)
-            // A type without a primary key is matched by content.
+            // A single-field type without a primary key is matched by value (as Java's HollowDiff); other types
+            // without one by content.
             let genre = try #require(r.json.array("types").first { $0.string("type") == "Genre" })
-            #expect(genre.string("matchedBy") == "content")
+            #expect(genre.string("matchedBy") == "value")
+            let lists = try #require(r.json.array("types").first { $0.string("type") == "ListOfActor" })
+            #expect(lists.string("matchedBy") == "content")
+            #expect(lists.string("explanation")?.contains("removed + added") == true)
+            // Side by side: Movie 4's studio reference is followed into the renamed Studio.
+            let rows = four.array("rows")
+            #expect(rows.first { $0.string("path") == "studio" }?.string("status") == "changed")
+            #expect(rows.contains { $0.int("depth") == 1 && $0.string("path")?.hasPrefix("studio.") == true && $0.string("status") == "changed" })
+            #expect(rows.contains { $0.string("path") == "id" && $0.string("status") == "same" })
+            // Added and removed records carry their fields.
+            let added = try #require(movie.array("addedRecords").first)
+            #expect(added.dict("record").array("fields").contains { $0.string("name") == "title" })
+            #expect(movie.array("removedRecords").first?.dict("record").array("fields").isEmpty == false)
+
+            // Paging: one record per kind at a time; the counts stay complete; the match is cached per pair.
+            let page1 = try await Harness.get(client, "/api/diff?from=1&to=2&type=Movie&limit=1")
+            let page2 = try await Harness.get(client, "/api/diff?from=1&to=2&type=Movie&limit=1&offset=1")
+            let m1 = try #require(page1.json.array("types").first), m2 = try #require(page2.json.array("types").first)
+            #expect(m1.array("changedRecords").count == 1 && m2.array("changedRecords").count == 1)
+            #expect(m1.int("changed") == 2 && m2.int("changed") == 2)
+            #expect(Set([m1, m2].compactMap { $0.array("changedRecords").first?.string("key") }) == ["2", "4"])
+            #expect(m2.array("addedRecords").isEmpty)
+            #expect(page2.json["cached"] as? Bool == true)
+            let past = try await Harness.get(client, "/api/diff?from=1&to=2&type=Movie&offset=5")
+            #expect(past.status == 400)
+            #expect(past.json.dict("error").string("message")?.contains("bad offset '5'") == true)
 
             let same = try await Harness.get(client, "/api/diff?from=2&to=2")
             #expect(same.json.array("types").allSatisfy { $0.int("added") == 0 && $0.int("removed") == 0 && $0.int("changed") == 0 })

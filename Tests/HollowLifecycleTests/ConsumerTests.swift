@@ -87,13 +87,16 @@ struct ConsumerTests {
         let consumer = HollowConsumer(
             blobRetriever: try FilesystemBlobRetriever(path: JavaStores.path("kitchensink")),
             announcementWatcher: watcher, refreshListeners: [listener])
+        // Bounded waits, not timing assertions: the whole suite starts ~100 suites at once on CI's cores, and
+        // the first load once took over 30 s there.
+        let wait = Duration.seconds(120)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await consumer.run() }
-            #expect(await eventually { consumer.currentVersion == 2 }, "the known version loads at subscribe time")
+            #expect(await eventually(timeout: wait) { consumer.currentVersion == 2 }, "the known version loads at subscribe time")
             watcher.set(1, pinned: true)
-            #expect(await eventually { consumer.currentVersion == 1 && consumer.isPinned })
+            #expect(await eventually(timeout: wait) { consumer.currentVersion == 1 && consumer.isPinned })
             watcher.set(3)
-            #expect(await eventually { consumer.currentVersion == 3 && !consumer.isPinned })
+            #expect(await eventually(timeout: wait) { consumer.currentVersion == 3 && !consumer.isPinned })
             group.cancelAll()
         }
         #expect(consumer.metrics.snapshotLoads == 1)

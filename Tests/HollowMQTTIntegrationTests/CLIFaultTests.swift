@@ -6,31 +6,6 @@ import Subprocess
 import Synchronization
 import Testing
 
-/// The built `hollow` executable next to the test bundle, if any.
-let hollowBinary: String? = {
-    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [dir, dir.deletingLastPathComponent()] {
-        let path = candidate.appendingPathComponent("hollow").path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
-}()
-
-/// Runs `hollow ARGS` to completion.
-func runHollow(_ args: [String]) async throws -> (status: Int32, output: String) {
-    let binary = try #require(hollowBinary)
-    let result = try await Subprocess.run(
-        .name("hollow"), arguments: Arguments(args),
-        environment: .inherit.updating(["PATH": URL(fileURLWithPath: binary).deletingLastPathComponent().path]),
-        output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
-    let status: Int32 =
-        switch result.terminationStatus {
-        case .exited(let c): c
-        case .signaled(let s): 128 + s
-        }
-    return (status, result.standardOutput + result.standardError)
-}
-
 @Suite(
     "hollow pin/unpin/status/watch with a store",
     .enabled(

@@ -28,6 +28,17 @@ func startProductionBroker() async throws -> (MosquittoBroker, certs: String) {
     return (broker, dir)
 }
 
+/// A client of the production broker's TLS listener (`localhost`, the name in its certificate), trusting its CA.
+func tlsClientConfiguration(
+    _ broker: MosquittoBroker, tlsPort: Int, certs: String, id: String, user: String, password: String
+) -> MQTTClientConfiguration {
+    var c = testConfiguration(broker, id: id, username: user, password: password)
+    c.host = "localhost"
+    c.port = tlsPort
+    c.tls = MQTTTLSConfiguration(caFile: "\(certs)/ca.crt")
+    return c
+}
+
 @Suite(
     "Production broker config: passwords, ACL, TLS",
     .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)),
@@ -106,11 +117,7 @@ struct ProductionConfigTests {
         do {
             let tlsPort = try #require(broker.tlsPort)
             func tlsConfig(_ id: String, _ user: String, _ password: String) -> MQTTClientConfiguration {
-                var c = testConfiguration(broker, id: id, username: user, password: password)
-                c.host = "localhost"
-                c.port = tlsPort
-                c.tls = MQTTTLSConfiguration(caFile: "\(certs)/ca.crt")
-                return c
+                tlsClientConfiguration(broker, tlsPort: tlsPort, certs: certs, id: id, user: user, password: password)
             }
             let watcher = try MQTTAnnouncementWatcher(configuration: tlsConfig("tls-c", "consumer", "c-secret"), namespace: "secure")
             let trigger = RecordingTrigger(watcher: watcher)

@@ -1,4 +1,4 @@
-import HollowMacrosPlugin
+import HollowMacrosImplementation
 import SwiftSyntax
 import SwiftSyntaxMacroExpansion
 import SwiftSyntaxMacros

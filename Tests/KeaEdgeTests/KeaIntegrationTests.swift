@@ -19,10 +19,10 @@ func eventually(_ seconds: Double, _ condition: () async throws -> Bool) async r
 @Suite("Kea statistics client against a real Kea", .timeLimit(.minutes(2)))
 struct KeaStatisticsClientTests {
     @Test("a missing control socket gives a clear error")
-    func missingSocket() {
+    func missingSocket() async {
         let client = KeaControlClient(endpoint: .unixSocket(path: "/nonexistent/kea.sock"))
-        #expect {
-            try client.statistics()
+        await #expect {
+            try await client.statistics()
         } throws: { error in
             guard let e = error as? KeaControlError else { return false }
             return e.code == .socketMissing && e.message.contains("/nonexistent/kea.sock") && e.message.contains("does not exist")
@@ -44,19 +44,19 @@ struct KeaStatisticsClientTests {
         let lab = try await KeaLab.up()
         do {
             let client = KeaControlClient(endpoint: .unixSocket(path: lab.socket))
-            let before = try client.statistics()
+            let before = try await client.statistics()
             #expect(before.values["pkt4-received"] == 0)
             #expect(before.values["subnet[1].total-addresses"] != nil)
             #expect(try await lab.udhcpc())
-            let after = try client.statistics()
+            let after = try await client.statistics()
             #expect(after.values["pkt4-discover-received"] ?? 0 >= 1)
             #expect(after.values["pkt4-ack-sent"] ?? 0 >= 1)
             #expect(after.values["subnet[1].assigned-addresses"] == 1)
             try await lab.restartKea()
-            let restarted = try client.statistics()
+            let restarted = try await client.statistics()
             #expect(restarted.values["pkt4-received"] == 0)
             _ = try await command([KeaLab.script, "kea-stop", lab.name, lab.directory])
-            #expect(throws: KeaControlError.self) { try client.statistics() }
+            await #expect(throws: KeaControlError.self) { try await client.statistics() }
         } catch {
             await lab.down()
             throw error
@@ -107,7 +107,7 @@ struct KeaEdgeRunIntegrationTests {
             func settled(_ keaOffset: [String: Int64] = [:]) async throws -> [MetricsState] {
                 var last: [MetricsState] = []
                 _ = try await eventually(15) {
-                    let k = try kea.statistics()
+                    let k = try await kea.statistics()
                     last = readStates(states)
                     return ["pkt4-discover-received", "pkt4-request-received", "pkt4-offer-sent", "pkt4-ack-sent"].allSatisfy {
                         sum(last, $0) == (k.values[$0] ?? -1) + (keaOffset[$0] ?? 0)
@@ -125,7 +125,7 @@ struct KeaEdgeRunIntegrationTests {
             // Phase 2: perfdhcp.
             let perf = try await lab.perfdhcp(["-r", "300", "-p", "3", "-R", "20000"])
             let s2 = try await settled()
-            let k2 = try kea.statistics()
+            let k2 = try await kea.statistics()
             let dora = try #require(perf["DISCOVER-OFFER"]), ra = try #require(perf["REQUEST-ACK"])
             print("perfdhcp: DO sent \(dora.sent) received \(dora.received), RA sent \(ra.sent) received \(ra.received)")
             // Message counts: tc == Kea's statistics (whole run), and tc == perfdhcp (this phase).
@@ -155,7 +155,7 @@ struct KeaEdgeRunIntegrationTests {
                 "pkt4-discover-received", "pkt4-request-received", "pkt4-offer-sent", "pkt4-ack-sent",
             ].map { ($0, sum(s2, $0)) })
             let s3 = try await settled(before)
-            let k3 = try kea.statistics()
+            let k3 = try await kea.statistics()
             #expect(sum(s3, "pkt4-discover-received") - sum(s2, "pkt4-discover-received") == k3.values["pkt4-discover-received"])
             #expect(sum(s3, "tc_in_discover") - sum(s2, "tc_in_discover") == Int64(try #require(perf3["DISCOVER-OFFER"]).sent))
             #expect(sum(s3, "tc_in_request") - sum(s2, "tc_in_request") == Int64(try #require(perf3["REQUEST-ACK"]).sent))
@@ -195,7 +195,7 @@ struct KeaEdgeRunIntegrationTests {
                 func caughtUp(offset: Int64 = 0) async throws -> [MetricsState] {
                     var last: [MetricsState] = []
                     _ = try await eventually(15) {
-                        let k = try kea.statistics()
+                        let k = try await kea.statistics()
                         last = readStates(states)
                         return sum(last, "pkt4-ack-sent") == (k.values["pkt4-ack-sent"] ?? -1) + offset
                             && sum(last, "uprobe_out_ack") == sum(last, "pkt4-ack-sent")
@@ -204,7 +204,7 @@ struct KeaEdgeRunIntegrationTests {
                 }
                 let perf = try await lab.perfdhcp(["-r", "200", "-p", "2", "-R", "20000"])
                 let s1 = try await caughtUp()
-                let k1 = try kea.statistics()
+                let k1 = try await kea.statistics()
                 #expect(sum(s1, "uprobe_in_discover") == k1.values["pkt4-discover-received"])
                 #expect(sum(s1, "uprobe_in_request") == k1.values["pkt4-request-received"])
                 #expect(sum(s1, "uprobe_out_offer") == k1.values["pkt4-offer-sent"])
@@ -217,7 +217,7 @@ struct KeaEdgeRunIntegrationTests {
                 #expect(await eventually(15) { ((try? SystemSupport.readText(log)) ?? "").components("uprobes attached") == 2 })
                 _ = try await lab.perfdhcp(["-r", "100", "-p", "1", "-R", "20000"])
                 let s2 = try await caughtUp(offset: sum(s1, "pkt4-ack-sent"))
-                #expect(sum(s2, "uprobe_out_ack") - sum(s1, "uprobe_out_ack") == (try kea.statistics()).values["pkt4-ack-sent"])
+                #expect(sum(s2, "uprobe_out_ack") - sum(s1, "uprobe_out_ack") == (try await kea.statistics()).values["pkt4-ack-sent"])
                 try execution.send(signal: .terminate)
             }
             #expect(result.terminationStatus.isSuccess)

@@ -53,7 +53,7 @@ func buildProductsDirectory() -> String {
 /// Why the real-Kea tests cannot run here, or nil when they can.
 let keaLabSkipReason: String? = {
     if geteuid() != 0 { return "not root (network namespaces, eBPF and raw DHCP sockets need root)" }
-    for tool in ["ip", "tc", "kea-dhcp4", "perfdhcp", "busybox", "clang", "setsid"] where !which(tool) {
+    for tool in ["ip", "tc", "kea-dhcp4", "kea-ctrl-agent", "perfdhcp", "busybox", "clang", "setsid"] where !which(tool) {
         return "\(tool) is not installed (scripts/install-deps.sh --kea installs the Kea test tools)"
     }
     if buildProductsDirectory().isEmpty { return "the kea-edge executable was not built next to the tests (run `swift build --build-tests`)" }
@@ -100,6 +100,21 @@ struct KeaLab {
     func restartKea() async throws {
         let r = try await command([Self.script, "kea-restart", name, directory])
         if !r.ok { throw LabError(message: "kea restart failed: \(r.error)") }
+    }
+
+    /// Starts kea-ctrl-agent on 127.0.0.1:`port` (the host's namespace) in front of this lab's kea-dhcp4, with
+    /// basic auth when `user` is given.
+    /// `inServerNamespace`: on 127.0.0.1 of the server namespace (where `kea-edge run` runs) instead.
+    func startAgent(port: Int, user: String? = nil, password: String? = nil, inServerNamespace: Bool = false) async throws {
+        var args = [Self.script, "agent-start", name, directory, String(port)]
+        if let user { args += [user, password ?? ""] }
+        if inServerNamespace { args = ["env", "KEA_LAB_AGENT_NETNS=server"] + args }
+        let r = try await command(args)
+        if !r.ok { throw LabError(message: "kea-ctrl-agent did not start: \(r.error)") }
+    }
+
+    func stopAgent() async {
+        _ = try? await command([Self.script, "agent-stop", name, directory])
     }
 
     /// Runs perfdhcp and returns (sent, received) per exchange: "DISCOVER-OFFER" and "REQUEST-ACK".

@@ -103,7 +103,7 @@ struct ProducerBench: AsyncParsableCommand {
             }
         }
 
-        print("\n  path      cycle   wall median (min-max) s      CPU median s   wall vs Java   wall vs Codable")
+        print("\n  path      cycle   wall median (min-max) s      CPU median s   wall vs Java   wall vs Codable   CPU vs Java   CPU vs Codable")
         for path in ["java", "codable", "record", "macro", "small"] {
             for cycle in ["v1", "v2"] {
                 guard let w = wall["\(path) \(cycle)"], !w.isEmpty else { continue }
@@ -111,7 +111,9 @@ struct ProducerBench: AsyncParsableCommand {
                 let c = Self.median(cpu["\(path) \(cycle)"] ?? [])
                 let vsJava = wall["java \(cycle)"].map { Self.fmt(m / Self.median($0)) + "x" } ?? "-"
                 let vsCodable = path == "small" ? "-" : wall["codable \(cycle)"].map { Self.fmt(m / Self.median($0)) + "x" } ?? "-"
-                print("  \(path.padding(toLength: 9, withPad: " ", startingAt: 0)) \(cycle)      \(Self.fmt(m)) (\(Self.fmt(w.min()!))-\(Self.fmt(w.max()!)))\(String(repeating: " ", count: 12))\(Self.fmt(c))          \(vsJava)          \(vsCodable)")
+                let cpuVsJava = cpu["java \(cycle)"].map { Self.fmt(c / Self.median($0)) + "x" } ?? "-"
+                let cpuVsCodable = path == "small" ? "-" : cpu["codable \(cycle)"].map { Self.fmt(c / Self.median($0)) + "x" } ?? "-"
+                print("  \(path.padding(toLength: 9, withPad: " ", startingAt: 0)) \(cycle)      \(Self.fmt(m)) (\(Self.fmt(w.min()!))-\(Self.fmt(w.max()!)))\(String(repeating: " ", count: 12))\(Self.fmt(c))          \(vsJava)          \(vsCodable)          \(cpuVsJava)        \(cpuVsCodable)")
             }
         }
     }

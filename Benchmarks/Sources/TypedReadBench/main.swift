@@ -136,7 +136,32 @@ for _ in 0..<runs {
         checksum &+= sum
     }
 
+    // The generated typed hash index (Java: the generated MovieAPIHashIndex), and a hash index through a collection.
+    var typedHash: MoviesAPIHashIndex!
+    try measure("typed: build MoviesAPIHashIndex Movie by studio.studioId") {
+        typedHash = try MoviesAPIHashIndex(api: api, queryType: "Movie", selectFieldPath: "", matchFieldPaths: "studio.studioId")
+    }
+    measure("typed: 10k findMovieMatches(studioId) + read each id", ops: 10_000) {
+        var sum = 0
+        for i in 0..<10_000 {
+            for m in typedHash.findMovieMatches(.int(studios[i % studios.count])) { sum &+= Int(m.id ?? 0) }
+        }
+        checksum &+= sum
+    }
+    var byCast: HollowHashIndex!
+    try measure("build hash index Movie by cast.element.name") {
+        byCast = try HollowHashIndex(state: s1, type: "Movie", selectField: "", matchFields: ["cast.element.name"])
+    }
+
     // Index update after the 1% delta vs a rebuild.
+    try measure("typed: MoviePrimaryKeyIndex.updated(to:) after delta-1-2 (new API included)") {
+        blackHole(try pk.updated(to: s2))
+    }
+    try measure("typed: MoviePrimaryKeyIndex rebuilt for state 2") { blackHole(try MoviePrimaryKeyIndex(api: api2)) }
+    try measure("hash index by cast.element.name: update after delta-1-2") { blackHole(try byCast.updated(to: s2)) }
+    try measure("hash index by cast.element.name: rebuild for state 2") {
+        blackHole(try HollowHashIndex(state: s2, type: "Movie", selectField: "", matchFields: ["cast.element.name"]))
+    }
     let unique = try HollowUniqueKeyIndex(state: s1, type: "Movie")
     try measure("unique-key index: update after delta-1-2") { blackHole(try unique.updated(to: s2)) }
     try measure("unique-key index: rebuild for state 2") { blackHole(try HollowUniqueKeyIndex(state: s2, type: "Movie")) }

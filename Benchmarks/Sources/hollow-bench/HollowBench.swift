@@ -16,9 +16,11 @@ struct HollowBench: AsyncParsableCommand {
             // One line per benchmark; each lives in its own file.
             BenchCompaction.self,
             BenchCycle.self,
+            BenchFleet.self,
             BenchKeaBPF.self,
             BenchLoad.self,
             BenchMQTT.self,
+            BenchStoreIndex.self,
             BenchVerify.self,
         ]
     )

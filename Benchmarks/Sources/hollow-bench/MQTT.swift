@@ -227,21 +227,21 @@ struct BenchMQTTWorker: AsyncParsableCommand {
     }
 }
 
-private func quietLogger() -> Logger {
+func quietLogger() -> Logger {
     var logger = Logger(label: "hollow.bench")
     logger.logLevel = .error
     return logger
 }
 
 /// CLOCK_MONOTONIC in nanoseconds: comparable across processes on one machine.
-private func monotonicNanos() -> Int64 {
+func monotonicNanos() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
 }
 
 /// Writes one line to stdout unbuffered (the parent reads it at once).
-private func writeLine(_ line: String) {
+func writeLine(_ line: String) {
     var bytes = Array((line + "\n").utf8)[...]
     while !bytes.isEmpty {
         let n = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
@@ -251,7 +251,7 @@ private func writeLine(_ line: String) {
 }
 
 /// Gathers the workers' lines: readiness, and per version the trigger times of every watcher.
-private final class Collector: Sendable {
+final class Collector: Sendable {
     private struct State {
         var ready = 0
         var readyWaiter: CheckedContinuation<Void, Never>?
@@ -383,12 +383,17 @@ private struct WorkerFleet {
     }
 }
 
-/// In a worker: collects the trigger times of its watchers per version and prints a line when all triggered.
-private final class WorkerProbe: Sendable {
+/// In a worker: collects the trigger times of its watchers per version and prints a line when all triggered
+/// (after the line `summary` returns for that version, if any).
+final class WorkerProbe: Sendable {
     private let state = Mutex<[Int64: [Int64]]>([:])
+    private let summary: (@Sendable (Int64) -> String)?
     let count: Int
 
-    init(count: Int) { self.count = count }
+    init(count: Int, summary: (@Sendable (Int64) -> String)? = nil) {
+        self.count = count
+        self.summary = summary
+    }
 
     func triggered(version: Int64?) {
         let now = monotonicNanos()
@@ -398,11 +403,13 @@ private final class WorkerProbe: Sendable {
             guard s[version]!.count >= count else { return nil }
             return s.removeValue(forKey: version)
         }
-        if let complete { writeLine("\(version) " + complete.map(String.init).joined(separator: " ")) }
+        guard let complete else { return }
+        if let summary { writeLine(summary(version)) }
+        writeLine("\(version) " + complete.map(String.init).joined(separator: " "))
     }
 }
 
-private final class StateProbe: RefreshListener {
+final class StateProbe: RefreshListener {
     private let probe: WorkerProbe
     init(probe: WorkerProbe) { self.probe = probe }
 

@@ -119,9 +119,9 @@ public struct HollowHashIndexResult: RandomAccessCollection, Sendable {
 /// reads the key fields straight from the type data without allocating per record.
 ///
 /// Build it once, then move it along the consumer's deltas with ``updated(to:)`` (or register a
-/// ``FollowingHashIndex`` with the consumer): for an index selecting the root records (`selectField == ""`)
-/// over object-field paths, the update marks the removed roots dead and indexes the added ones in a small
-/// overlay, with work proportional to the change; other indexes are rebuilt.
+/// ``FollowingHashIndex`` with the consumer): for an index selecting the root records (`selectField == ""`),
+/// whatever its match paths, the update marks the removed roots dead and indexes the added ones in a small
+/// overlay, with work proportional to the change; indexes selecting other records are rebuilt.
 public final class HollowHashIndex: Sendable {
     /// The state the index answers for; ordinals it returns are ordinals of this state.
     public let state: ReadState
@@ -131,9 +131,14 @@ public final class HollowHashIndex: Sendable {
     public let selectField: String
     /// The match paths, in query order.
     public let matchFields: [String]
+    /// The type of the selected records (``type`` when ``selectField`` is empty; empty when the select path ends
+    /// on a value, which selects nothing).
+    public let selectedType: String
     /// How this index was made: `true` when built from scratch, `false` when updated from a delta.
     public let wasRebuilt: Bool
     private let matchTypes: [HollowFieldType]
+    /// The types the match paths go through (their schemas must not change for a delta update).
+    private let pathTypes: [String]
     /// The table built from scratch (over the state it was built for, which it keeps reading).
     private let base: HashIndexTable
     /// Root ordinals whose entries in ``base`` no longer count (removed since the base was built).
@@ -164,17 +169,23 @@ public final class HollowHashIndex: Sendable {
         {
             base = Self.buildScalar(root, selectPath, matchPaths, count: root.populatedCount) { body in root.forEachOrdinal(body) }
         } else {
-            base = Self.buildWalking(state, type, select, matches)
+            base = Self.buildWalking(state, state.populatedOrdinals(of: type), select, matches)
         }
+        var pathTypes: [String] = []
+        for p in matches { for t in p.typeNames where !pathTypes.contains(t) { pathTypes.append(t) } }
         self.init(
             state: state, type: type, selectField: selectField, matchFields: matchFields,
-            matchTypes: matches.map(\.finalType), base: base, dead: [], deadCount: 0, overlay: nil, wasRebuilt: true)
+            selectedType: select.endType, matchTypes: matches.map(\.finalType), pathTypes: pathTypes, base: base, dead: [], deadCount: 0, overlay: nil,
+            wasRebuilt: true)
     }
 
     private init(
-        state: ReadState, type: String, selectField: String, matchFields: [String], matchTypes: [HollowFieldType],
-        base: HashIndexTable, dead: [UInt64], deadCount: Int, overlay: HashIndexTable?, wasRebuilt: Bool
+        state: ReadState, type: String, selectField: String, matchFields: [String], selectedType: String,
+        matchTypes: [HollowFieldType], pathTypes: [String], base: HashIndexTable, dead: [UInt64], deadCount: Int, overlay: HashIndexTable?,
+        wasRebuilt: Bool
     ) {
+        self.pathTypes = pathTypes
+        self.selectedType = selectedType
         self.state = state
         self.type = type
         self.selectField = selectField
@@ -225,26 +236,26 @@ public final class HollowHashIndex: Sendable {
     /// The index of `newState`, reached from this index's ``state`` by ONE delta or reverse delta (Java
     /// `listenForDeltaUpdates`): the root records the transition removed are marked dead, the ones it added
     /// are indexed in an overlay, found from the root type's populated-ordinal bit sets before and after. The
-    /// base table is shared, so the work is proportional to the change plus the overlay. Rebuilds instead when
-    /// the index selects anything but the root records, a path crosses a collection, a type on a path changed
-    /// its schema, or the removed and added records since the base was built exceed an eighth of the index.
+    /// base table is shared, so the work is proportional to the change plus the overlay. This holds for any
+    /// match paths (object fields and collection hops alike) when the index selects the root records: a
+    /// record that stays populated keeps everything it references, so only added and removed roots change
+    /// the answers. Rebuilds instead when the index selects anything else (its table does not record which
+    /// root an entry came from), a type on a path changed its schema, or the removed and added records since
+    /// the base was built exceed an eighth of the index.
     /// - Throws: ``HollowIndexError`` when the rebuild fails (the type or a path is gone).
     public func updated(to newState: ReadState) throws(HollowIndexError) -> HollowHashIndex {
         if newState === state { return self }
-        guard selectField.isEmpty, case .records(_, _, let paths) = base.keys, let oldType = state.types[type],
-            let newType = newState.types[type], oldType.schema == newType.schema,
-            paths.allSatisfy({ $0.typesUnchanged(from: state, to: newState) }),
-            let root = HollowObjectTypeDataAccess(state: newState, type: type)
+        guard selectField.isEmpty, let oldType = state.types[type], let newType = newState.types[type],
+            oldType.schema == newType.schema, pathTypes.allSatisfy({ state.types[$0]?.schema == newState.types[$0]?.schema })
         else {
             return try rebuilt(newState)
         }
         if oldType === newType {
             return HollowHashIndex(
-                state: newState, type: type, selectField: selectField, matchFields: matchFields, matchTypes: matchTypes,
-                base: base, dead: dead, deadCount: deadCount, overlay: overlay, wasRebuilt: false)
+                state: newState, type: type, selectField: selectField, matchFields: matchFields, selectedType: selectedType,
+                matchTypes: matchTypes, pathTypes: pathTypes, base: base, dead: dead, deadCount: deadCount, overlay: overlay, wasRebuilt: false)
         }
         var newDead = dead
-        var removed = 0
         var added: [Int] = []
         let before = oldType.populated
         let after = newType.populated
@@ -253,7 +264,6 @@ public final class HollowHashIndex: Sendable {
             let b = w < after.count ? after[w] : 0
             let gone = a & ~b
             if gone != 0 {
-                removed += gone.nonzeroBitCount
                 if w >= newDead.count { newDead += [UInt64](repeating: 0, count: w + 1 - newDead.count) }
                 newDead[w] |= gone
             }
@@ -266,27 +276,29 @@ public final class HollowHashIndex: Sendable {
         // The overlay keeps its roots that are still populated, plus the added ones. Base entries of an
         // ordinal that was removed and later added again stay dead; the overlay holds the new record.
         var roots: [Int] = []
-        if let overlay {
-            roots = overlay.ordinals.map(Int.init).filter { OrdinalBits.contains(after, $0) }
-        }
+        if let overlay { roots = overlay.roots.filter { OrdinalBits.contains(after, $0) } }
         roots += added
         roots.sort()
         let deadCount = OrdinalBits.count(newDead)
         if deadCount + roots.count > max(64, newType.populatedCount / 8) { return try rebuilt(newState) }
-        var newPaths: [ScalarPath] = []
+        var walks: [WalkPath] = []
         for m in matchFields {
-            guard let w = WalkPath.resolve(newState, root: type, path: m), let p = ScalarPath(newState, w) else {
-                return try rebuilt(newState)
-            }
-            newPaths.append(p)
+            guard let w = WalkPath.resolve(newState, root: type, path: m) else { return try rebuilt(newState) }
+            walks.append(w)
         }
-        let newOverlay: HashIndexTable? =
-            roots.isEmpty
-            ? nil
-            : Self.buildScalar(root, ScalarPath(root: root), newPaths, count: roots.count) { body in roots.forEach(body) }
+        var newOverlay: HashIndexTable?
+        if !roots.isEmpty {
+            if let root = HollowObjectTypeDataAccess(state: newState, type: type),
+                case let scalar = walks.compactMap({ ScalarPath(newState, $0) }), scalar.count == walks.count
+            {
+                newOverlay = Self.buildScalar(root, ScalarPath(root: root), scalar, count: roots.count) { body in roots.forEach(body) }
+            } else {
+                newOverlay = Self.buildWalking(newState, roots, WalkPath(steps: [], finalType: .reference), walks)
+            }
+        }
         return HollowHashIndex(
-            state: newState, type: type, selectField: selectField, matchFields: matchFields, matchTypes: matchTypes,
-            base: base, dead: newDead, deadCount: deadCount, overlay: newOverlay, wasRebuilt: false)
+            state: newState, type: type, selectField: selectField, matchFields: matchFields, selectedType: selectedType,
+            matchTypes: matchTypes, pathTypes: pathTypes, base: base, dead: newDead, deadCount: deadCount, overlay: newOverlay, wasRebuilt: false)
     }
 
     private func rebuilt(_ newState: ReadState) throws(HollowIndexError) -> HollowHashIndex {
@@ -439,7 +451,7 @@ public final class HollowHashIndex: Sendable {
     /// Paths with collection hops: walk each root record with fan-out, correlating the select path and the
     /// match paths within their shared leading part.
     private static func buildWalking(
-        _ state: ReadState, _ type: String, _ select: WalkPath, _ matches: [WalkPath]
+        _ state: ReadState, _ roots: [Int], _ select: WalkPath, _ matches: [WalkPath]
     ) -> HashIndexTable {
         // The shared leading steps of the select path and every match path, walked once per root record.
         var common = 0
@@ -458,7 +470,7 @@ public final class HollowHashIndex: Sendable {
         var counts: [Int32] = []
         var entryGroup: [Int32] = []
         var entrySelected: [Int32] = []
-        for root in state.populatedOrdinals(of: type) {
+        for root in roots {
             for pivot in prefix.walk(state, root) {
                 guard case .reference(let pivotOrdinal) = pivot else { continue }
                 let selected = selectRest.walk(state, pivotOrdinal).compactMap { v -> Int? in
@@ -502,6 +514,18 @@ private struct HashIndexTable: Sendable {
 
     var keyCount: Int { offsets.count - 1 }
 
+    /// The distinct ordinals of the table, ascending (the roots indexed, for a table selecting the roots).
+    var roots: [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(ordinals.count)
+        var previous = -1
+        for o in ordinals.sorted() where Int(o) != previous {
+            previous = Int(o)
+            out.append(previous)
+        }
+        return out
+    }
+
     /// The range of `ordinals` matching `values` (coerced to the match paths' types), or nil.
     func find(_ values: [HollowValue]) -> Range<Int>? {
         let group: Int?
@@ -543,11 +567,6 @@ private struct ScalarPath: Sendable {
     init(root: HollowObjectTypeDataAccess) {
         self.steps = []
         self.finalType = .reference
-    }
-
-    /// True when every type on the path has the same schema in `new` as in `old`.
-    func typesUnchanged(from old: ReadState, to new: ReadState) -> Bool {
-        steps.allSatisfy { new.types[$0.access.name]?.schema == old.types[$0.access.name]?.schema }
     }
 
     /// The path's field steps resolved in `state`, or nil when it has a collection hop or crosses a type
@@ -660,6 +679,8 @@ struct WalkPath: Sendable {
     }
     var steps: [Step]
     var finalType: HollowFieldType
+    /// The type of the record the path ends on (when ``finalType`` is a reference; empty for a suffix).
+    var endType = ""
     /// For each step count k, true if the first k steps end on a record (not on an inline value).
     var boundaries: [Bool] { steps.map { if case .field(_, _, let r) = $0 { r } else { true } } }
 
@@ -667,11 +688,20 @@ struct WalkPath: Sendable {
 
     func suffix(from k: Int) -> WalkPath { WalkPath(steps: Array(steps[k...]), finalType: finalType) }
 
+    /// The names of the types the path's steps read.
+    var typeNames: [String] {
+        steps.map {
+            switch $0 {
+            case .field(let type, _, _), .element(let type), .key(let type), .value(let type): type
+            }
+        }
+    }
+
     static func resolve(_ state: ReadState, root: String, path: String) -> WalkPath? {
         var steps: [Step] = []
         var current = root
         var finalType = HollowFieldType.reference
-        if path.isEmpty { return WalkPath(steps: [], finalType: .reference) }
+        if path.isEmpty { return WalkPath(steps: [], finalType: .reference, endType: root) }
         let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         for (i, part) in parts.enumerated() {
             switch state.schema(named: current) {
@@ -710,7 +740,7 @@ struct WalkPath: Sendable {
                 return nil
             }
         }
-        return WalkPath(steps: steps, finalType: finalType)
+        return WalkPath(steps: steps, finalType: finalType, endType: finalType == .reference ? current : "")
     }
 
     /// Every non-null value reached from record `ordinal` of the path's root type.

@@ -22,6 +22,7 @@ enum {
     STAT_UNMATCHED_REPLY = 1,   /* OFFER/ACK/NAK sent without a pending DISCOVER/REQUEST of the same xid */
     STAT_RETRANSMIT = 2,        /* DISCOVER/REQUEST whose xid was already pending (the newer time wins) */
     STAT_PENDING_FULL = 3,      /* requests not tracked because the pending map was full */
+    STAT_LATENCY_SUM = 4,       /* 4 + kind: sum of the matched latencies in ns (a Prometheus histogram's _sum) */
     STAT_MAX = 8,
 };
 
@@ -68,6 +69,13 @@ static __always_inline void bump(void *map, __u32 key)
 }
 
 /* BCC's bpf_log2l: slot 1 holds 0..1, slot i holds [2^(i-1), 2^i - 1]. */
+static __always_inline void add(void *map, __u32 key, __u64 amount)
+{
+    __u64 *v = bpf_map_lookup_elem(map, &key);
+    if (v)
+        *v += amount;
+}
+
 static __always_inline __u32 log2l(__u64 v)
 {
     __u32 r = 0;
@@ -176,6 +184,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
             if (slot >= HIST_SLOTS)
                 slot = HIST_SLOTS - 1;
             bump(&latency_hist, key.kind * HIST_SLOTS + slot);
+            add(&stats, STAT_LATENCY_SUM + key.kind, delta);
         }
     }
     return TC_ACT_OK;

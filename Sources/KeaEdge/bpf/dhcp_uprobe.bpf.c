@@ -17,7 +17,7 @@
 #define HIST_SLOTS 64
 #define MAX_OPTIONS 64
 
-enum { STAT_MALFORMED = 0, STAT_UNMATCHED_REPLY = 1, STAT_RETRANSMIT = 2, STAT_PENDING_FULL = 3, STAT_MAX = 8 };
+enum { STAT_MALFORMED = 0, STAT_UNMATCHED_REPLY = 1, STAT_RETRANSMIT = 2, STAT_PENDING_FULL = 3, STAT_LATENCY_SUM = 4 /* + kind */, STAT_MAX = 8 };
 enum { KIND_DISCOVER = 0, KIND_REQUEST = 1 };
 
 struct pending_key { __u32 xid; __u32 kind; };
@@ -34,6 +34,13 @@ static __always_inline void bump(void *map, __u32 key)
     __u64 *v = bpf_map_lookup_elem(map, &key);
     if (v)
         __sync_fetch_and_add(v, 1);
+}
+
+static __always_inline void add(void *map, __u32 key, __u64 amount)
+{
+    __u64 *v = bpf_map_lookup_elem(map, &key);
+    if (v)
+        *v += amount;
 }
 
 static __always_inline __u32 log2l(__u64 v)
@@ -127,6 +134,7 @@ int BPF_KPROBE(kea_iface_send4, void *self, void *packet)
         if (slot >= HIST_SLOTS)
             slot = HIST_SLOTS - 1;
         bump(&latency_hist, key.kind * HIST_SLOTS + slot);
+        add(&stats, STAT_LATENCY_SUM + key.kind, delta);
     }
     return 0;
 }

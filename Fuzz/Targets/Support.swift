@@ -1,0 +1,54 @@
+// Shared by every fuzz target (compiled into each): input bytes, fixture loading, and reading a whole state.
+import HollowCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The input as an array (libFuzzer passes a null pointer for the empty input).
+func fuzzInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> [UInt8] {
+    guard let data, size > 0 else { return [] }
+    return Array(UnsafeBufferPointer(start: data, count: size))
+}
+
+/// A file of the fixture directory `HOLLOW_FUZZ_FIXTURES` (set by scripts/fuzz.sh); aborts when missing, since
+/// a target without its base state would fuzz nothing.
+func fixture(_ relativePath: String) -> [UInt8] {
+    guard let root = getenv("HOLLOW_FUZZ_FIXTURES").map({ String(cString: $0) }) else {
+        fatalError("HOLLOW_FUZZ_FIXTURES is not set (run the target through scripts/fuzz.sh)")
+    }
+    let path = root + "/" + relativePath
+    guard let file = fopen(path, "rb") else { fatalError("cannot open \(path)") }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = fread(&buffer, 1, buffer.count, file)
+        if n <= 0 { break }
+        bytes.append(contentsOf: buffer[0..<n])
+    }
+    return bytes
+}
+
+/// Reads everything a consumer could read from `state` (as the seeded FuzzTests do), so a bad offset that the
+/// loader accepted is caught by the reads as well.
+func exercise(_ state: ReadState) {
+    _ = state.canonicalJSONBytes()
+    for name in state.typeNames {
+        if let t = state.objectType(name) {
+            for o in t.populatedOrdinals.prefix(50) {
+                for f in t.schema.fields.indices { _ = t.value(o, f) }
+            }
+        } else if let t = state.setType(name) {
+            for o in t.populatedOrdinals.prefix(50) {
+                for e in t.elementOrdinals(o) { _ = t.contains(o, element: e) }
+            }
+        } else if let t = state.mapType(name) {
+            for o in t.populatedOrdinals.prefix(50) {
+                for e in t.entries(o) { _ = t.get(o, key: e.key) }
+            }
+        } else if let t = state.listType(name) {
+            for o in t.populatedOrdinals.prefix(50) { _ = t.elementOrdinals(o) }
+        }
+    }
+}

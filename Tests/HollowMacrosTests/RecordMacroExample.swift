@@ -1,0 +1,1 @@
+../../examples/RecordMacro/Sources/RecordMacro/Catalogue.swift
