@@ -298,6 +298,20 @@ final class ZstdDecompressingStream: BlobInputStream {
         }
         var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: room, pos: 0)
         while true {
+            // Between frames (the last call completed one and consumed all input read so far): the end of the input
+            // is the end of the stream. The decoder is not asked to start a frame from no input, which it would
+            // answer with a non-zero hint, indistinguishable from a frame cut short.
+            if lastResult == 0 && inputPosition == inputSize {
+                if !sourceEnded { try fillInput() }
+                if inputPosition == inputSize && sourceEnded {
+                    finished = true
+                    if let length, produced < length {
+                        throw ZstdError(
+                            code: .corruptInput, message: "the frame declares \(length) bytes but holds \(produced)")
+                    }
+                    return 0
+                }
+            }
             let result = try step(&out)
             if out.pos > 0 {
                 produced += out.pos
@@ -309,19 +323,7 @@ final class ZstdDecompressingStream: BlobInputStream {
                 if let length, produced == length { try finishFrame() }
                 return out.pos
             }
-            if result == 0 && inputPosition == inputSize {
-                if !sourceEnded { try fillInput() }
-                if inputPosition == inputSize && sourceEnded {
-                    finished = true
-                    if let length, produced < length {
-                        throw ZstdError(
-                            code: .corruptInput, message: "the frame declares \(length) bytes but holds \(produced)")
-                    }
-                    return 0
-                }
-                continue
-            }
-            if inputPosition == inputSize && sourceEnded {
+            if result != 0 && inputPosition == inputSize && sourceEnded {
                 throw ZstdError(
                     code: .truncatedInput,
                     message: "the input ends inside a frame (decoded \(produced) bytes so far)")
