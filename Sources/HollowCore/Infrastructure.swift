@@ -110,6 +110,17 @@ extension Publisher {
     public func publishDigests(_ digests: BlobDigests) async throws {}
 }
 
+/// Keeps a producer's blobs in files between writing them and publishing them (Java: `HollowProducer.BlobStager`,
+/// `HollowFilesystemBlobStager`): once a cycle's blobs are written and checked, their arrays are released and the
+/// publisher reads each blob from its staged file (``Blob/input()``), so a slow store or a snapshot published
+/// asynchronously does not keep the blobs in memory.
+public protocol BlobStager: Sendable {
+    /// Writes `bytes`, the content of `blob`, to the staging area and returns the same blob read from there. The
+    /// staged copy is removed once the returned blob (and every input opened from it) is gone.
+    /// - Throws: when the copy cannot be written.
+    func stage(_ bytes: [UInt8], as blob: Blob) throws -> Blob
+}
+
 /// Finds the blobs a consumer needs (Java: `HollowConsumer.BlobRetriever`).
 public protocol BlobRetriever: Sendable {
     /// The snapshot of `desiredVersion`, or else of the greatest version below it; nil if there is none.

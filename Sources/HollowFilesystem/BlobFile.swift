@@ -2,7 +2,7 @@
 // copy of a compressed blob whose decompressed size is not declared (Java: a `Blob` whose `getFile()` or
 // `getInputStream()` the consumer reads, and the consumer's blob staging directory).
 
-import HollowCore
+public import HollowCore
 
 #if canImport(Glibc)
 import Glibc
@@ -64,7 +64,9 @@ final class StagedBlobFile: Sendable {
 
     deinit { _ = Glibc.unlink(path) }
 
-    /// Writes everything `stream` yields to a new file in `directory`, in bounded pieces.
+    /// Writes everything `stream` yields to a new file in `directory`, in bounded pieces. The file is named
+    /// `.staged-<name>.tmp-<pid>-<random>`: in a store directory, the cleaner treats one left by a crash as an
+    /// interrupted write.
     /// - Throws: ``FilesystemStoreError`` when the file cannot be written; what the stream throws.
     static func stage(_ stream: any BlobInputStream, in directory: String, name: String) throws -> StagedBlobFile {
         try Posix.makeDirectories(directory)
@@ -115,5 +117,37 @@ extension BlobInput {
                 code: .decompressionFailed, message: "cannot decompress \(path): \(error)", path: path)
         }
         return BlobInput { [staged] in try FileBlobInputStream(path: staged.path) }
+    }
+}
+
+/// Stages a producer's blobs as files in a directory (Java: `HollowFilesystemBlobStager`): hand it to
+/// `HollowProducer(blobStager:)`. Each cycle's blobs are written there once they are checked, published from there
+/// (``FilesystemPublisher`` copies a plain blob in bounded pieces), and removed when the producer lets go of them.
+///
+/// The default directory of `hollow publish` is the store directory itself: staged files are named like the
+/// store's temp files (`.staged-snapshot-3.tmp-<pid>-<random>`), which readers ignore and the cleaner removes if a
+/// crash leaves one behind.
+public struct FilesystemBlobStager: BlobStager {
+    /// Where the staged files are written.
+    public let directory: String
+
+    /// A stager writing to `directory`, created if needed.
+    /// - Throws: ``FilesystemStoreError`` when the directory cannot be created.
+    public init(directory: String) throws {
+        try Posix.makeDirectories(directory)
+        self.directory = directory
+    }
+
+    /// Writes `bytes` to a staged file and returns `blob` read from it (``HollowCore/Blob/input()`` in bounded
+    /// pieces); the file is removed once that blob and every input opened from it are gone.
+    /// - Throws: ``FilesystemStoreError`` when the file cannot be written.
+    public func stage(_ bytes: [UInt8], as blob: Blob) throws -> Blob {
+        let staged = try StagedBlobFile.stage(try BlobInput(bytes: bytes).open(), in: directory, name: blob.fileName)
+        let path = staged.path
+        return Blob(
+            type: blob.type, fromVersion: blob.fromVersion, toVersion: blob.toVersion,
+            loader: { try withExtendedLifetime(staged) { try Posix.readFile(path) } },
+            digestingLoader: nil,
+            input: { BlobInput { try withExtendedLifetime(staged) { try FileBlobInputStream(path: path) } } })
     }
 }

@@ -4,6 +4,7 @@ import HollowCore
 import HollowFilesystem
 import HollowProducer
 import HollowZstd
+import Synchronization
 import Testing
 
 /// Consumers load states from a filesystem store's files in bounded pieces (``Blob/input()``): plain files
@@ -162,5 +163,56 @@ struct StreamedBlobTests {
         #expect(error?.code == .blobInvalid, "\(String(describing: error))")
         #expect(error?.message.contains("delta-1-2") == true && error?.message.contains("truncated") == true, "\(String(describing: error))")
         #expect(records(v1.state) == records(try ReadState.load(snapshot: try Self.read(dir + "/snapshot-1"))))
+    }
+
+    /// A publisher that notes, as each blob is published, whether it is read from a staged file and how many
+    /// files the staging directory holds at that moment.
+    final class StagingProbe: Publisher {
+        let base: FilesystemPublisher
+        let staging: String
+        let seen = Mutex<[(name: String, streamed: Bool, staged: Int)]>([])
+
+        init(base: FilesystemPublisher, staging: String) {
+            self.base = base
+            self.staging = staging
+        }
+
+        func publish(_ blob: Blob) async throws {
+            let staged = files(staging).count
+            seen.withLock { $0.append((blob.fileName, blob.isStreamed, staged)) }
+            try await base.publish(blob)
+        }
+
+        func publishDigests(_ digests: BlobDigests) async throws { try await base.publishDigests(digests) }
+    }
+
+    @Test("a producer stages its blobs in files, publishes them from there and removes them; the store loads its states", arguments: [false, true])
+    func producerPublishesFromStagedFiles(compressed: Bool) async throws {
+        let dir = try tempStore()
+        let staging = try tempStore()
+        defer {
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: staging)
+        }
+        let probe = StagingProbe(
+            base: try FilesystemPublisher(path: dir, compressor: compressed ? ZstdCompressor() : nil), staging: staging)
+        let producer = HollowProducer(
+            publisher: probe, versionMinter: CountingVersionMinter(), blobStager: try FilesystemBlobStager(directory: staging))
+        let loader = StateLoader(retriever: try Self.retriever(dir))
+        for n in Int64(1)...3 {
+            let data = movies(n...(1500 + n * 10), titleSuffix: n == 2 ? " (cut)" : "")
+            let version = try await producer.runCycle { s in for m in data { try s.add(m) } }
+            #expect(files(staging).isEmpty, "staged files are removed after the cycle: \(files(staging))")
+            let loaded = try await loader.load(version: version)
+            #expect(loaded.verification == .verified)
+            let produced = try #require(await producer.readState)
+            #expect(records(loaded.state) == records(produced), "version \(version)")
+        }
+        let seen = probe.seen.withLock { $0 }
+        #expect(seen.count == 2 + 4 + 4, "\(seen.map(\.name))")  // snapshot + header, then also delta + reverse delta
+        for blob in seen {
+            #expect(blob.streamed, "\(blob.name) is read from its staged file")
+            #expect(blob.staged >= 1, "\(blob.name) published while its staged copy exists")
+        }
     }
 }
