@@ -67,7 +67,7 @@ public struct BlobInput: Sendable {
         return BlobDigest(xxh3: hasher.digest())
     }
 
-    /// An input whose streams hash what passes through them: the first stream read to its end leaves the digest
+    /// An input whose streams hash what passes through them: the last stream read to its end leaves the digest
     /// of the whole blob in `recorder`.
     public func recordingDigest(into recorder: BlobDigestRecorder) -> BlobInput {
         if let bytesInMemory {
@@ -103,9 +103,10 @@ public final class BlobDigestRecorder: Sendable {
     /// The digest of the blob, once a stream was read to its end; nil before.
     public var digest: BlobDigest? { recorded.withLock { $0 } }
 
-    /// Records `digest` unless one is already recorded.
+    /// Records `digest`, replacing an earlier one: a state is parsed by the last stream its loader opens, so the
+    /// digest kept is that of the bytes the state came from, even if the file was replaced between two opens.
     public func record(_ digest: BlobDigest) {
-        recorded.withLock { if $0 == nil { $0 = digest } }
+        recorded.withLock { $0 = digest }
     }
 }
 
