@@ -127,23 +127,37 @@ public struct CachingBlobRetriever: BlobRetriever {
         local.blob(blob.fileName, onlyIfPresent: true, fallback: cached(blob)) ?? cached(blob)
     }
 
-    /// `blob`, whose bytes are kept here once read.
+    /// `blob`, whose bytes are kept here once read. A consumer reads it as an input (``Blob/input()``): the shared
+    /// store's input is copied here in bounded pieces and the state loads from the local file, so the local store is
+    /// also the staging directory of blobs from a remote store.
     private func cached(_ blob: Blob) -> Blob {
         let local = self.local
         let maxBytes = self.maxBytes
         let logger = self.logger
-        return Blob(type: blob.type, fromVersion: blob.fromVersion, toVersion: blob.toVersion) {
-            if let bytes = local.read(blob.fileName) { return bytes }
-            let bytes = try await blob.bytes()
+        @Sendable func keep(_ store: () throws -> Void) {
             do {
-                try local.store(bytes, as: blob.fileName)
+                try store()
                 if let maxBytes { local.evict(toFit: maxBytes, keeping: blob.fileName, logger: logger) }
             } catch {
                 logger.warning(
                     "cannot keep a blob in the local store", metadata: ["blob.name": "\(blob.fileName)", "error": "\(error)"])
             }
-            return bytes
         }
+        return Blob(
+            type: blob.type, fromVersion: blob.fromVersion, toVersion: blob.toVersion,
+            loader: {
+                if let bytes = local.read(blob.fileName) { return bytes }
+                let bytes = try await blob.bytes()
+                keep { try local.store(bytes, as: blob.fileName) }
+                return bytes
+            },
+            digestingLoader: nil,
+            input: {
+                if let here = local.input(blob.fileName) { return here }
+                let remote = try await blob.input()
+                keep { try local.store(remote, as: blob.fileName) }
+                return local.input(blob.fileName) ?? remote
+            })
     }
 }
 
@@ -210,10 +224,47 @@ public struct LocalBlobDirectory: BlobRetriever {
         guard let parsed = Blob.parse(fileName: name), contains(name) || (fallback != nil && !onlyIfPresent) else {
             return nil
         }
-        return Blob(type: parsed.type, fromVersion: parsed.fromVersion, toVersion: parsed.toVersion) {
-            if let bytes = read(name) { return bytes }
-            if let fallback { return try await fallback.bytes() }
-            throw LocalBlobStoreError("the local copy \(path(name)) disappeared")
+        return Blob(
+            type: parsed.type, fromVersion: parsed.fromVersion, toVersion: parsed.toVersion,
+            loader: {
+                if let bytes = read(name) { return bytes }
+                if let fallback { return try await fallback.bytes() }
+                throw LocalBlobStoreError("the local copy \(path(name)) disappeared")
+            },
+            digestingLoader: nil,
+            input: {
+                if let here = input(name) { return here }
+                if let fallback { return try await fallback.input() }
+                throw LocalBlobStoreError("the local copy \(path(name)) disappeared")
+            })
+    }
+
+    /// The file `name` as an input read in bounded pieces, nil if it is not here; marks the copy as recently used.
+    func input(_ name: String) -> BlobInput? {
+        let path = path(name)
+        guard (try? LocalFileStream(path: path)) != nil else { return nil }
+        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path)
+        return BlobInput { try LocalFileStream(path: path) }
+    }
+
+    /// Stores what `input` yields as `name`, copied in bounded pieces, atomically (temp file + rename).
+    func store(_ input: BlobInput, as name: String) throws {
+        let temp = path(".\(name).tmp-\(UInt32.random(in: 0...UInt32.max))")
+        guard FileManager.default.createFile(atPath: temp, contents: nil), let handle = FileHandle(forWritingAtPath: temp)
+        else {
+            throw LocalBlobStoreError("cannot write \(temp)")
+        }
+        do {
+            defer { try? handle.close() }
+            try BlobInput.forEachChunk(of: try input.open()) { try handle.write(contentsOf: Data($0)) }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temp)
+            throw error
+        }
+        guard rename(temp, path(name)) == 0 else {
+            let code = errno
+            try? FileManager.default.removeItem(atPath: temp)
+            throw LocalBlobStoreError("cannot rename \(temp) to \(name): errno \(code)")
         }
     }
 
@@ -253,5 +304,33 @@ public struct LocalBlobDirectory: BlobRetriever {
             total -= file.size
             logger.debug("evicted a local blob copy", metadata: ["blob.name": "\(file.name)", "blob.bytes": "\(file.size)"])
         }
+    }
+}
+
+/// A local copy read front to back in pieces.
+final class LocalFileStream: BlobInputStream {
+    private let handle: FileHandle
+    private let size: Int
+    private var position = 0
+
+    init(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw LocalBlobStoreError("cannot open the local copy \(path)")
+        }
+        self.handle = handle
+        size = Int(try handle.seekToEnd())
+        try handle.seek(toOffset: 0)
+    }
+
+    deinit { try? handle.close() }
+
+    var length: Int? { size }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let wanted = min(buffer.count, size - position)
+        guard wanted > 0, let data = try handle.read(upToCount: wanted), !data.isEmpty else { return 0 }
+        UnsafeMutableRawBufferPointer(rebasing: buffer[0..<data.count]).copyBytes(from: data)
+        position += data.count
+        return data.count
     }
 }

@@ -1,46 +1,141 @@
 /// A bounds-checked cursor over a blob's bytes that reads Hollow's primitive encodings
 /// (big-endian integers, MSB-first VarInt/VarLong, Java modified UTF-8).
 ///
-/// Every read throws ``BlobDecodingError`` with code `.truncated` instead of reading past the end.
-public struct ByteReader: Sendable {
-    /// The bytes being read.
-    public let bytes: [UInt8]
-    /// The offset of the next byte to read.
-    public private(set) var offset: Int
-    /// Where reading stops (exclusive).
+/// It reads an array in memory in place, or a ``BlobInputStream`` (a file, a decompressing stream) through a
+/// window of 1 MiB that it refills as it goes: bulk reads (``readBigEndianWords(_:_:)``, ``readByteArray(_:_:)``)
+/// copy straight from the window into the arrays a state keeps, so a streamed blob is never in memory whole.
+///
+/// Every read throws ``BlobDecodingError`` with code `.truncated` instead of reading past the end, and
+/// `.readFailed` when the stream fails.
+public struct ByteReader {
+    /// The bytes in memory: the whole blob, or for a stream the current window (whose first byte is at
+    /// ``offset`` minus the bytes already consumed from it).
+    public private(set) var bytes: [UInt8]
+    /// The blob offset of `bytes[0]` (0 for an array).
+    private var origin: Int = 0
+    /// The index in `bytes` of the next byte to read.
+    private var cursor: Int
+    /// How many bytes of `bytes` hold data.
+    private var filled: Int
+    /// Where reading stops (exclusive): the blob's length.
     public let end: Int
+    /// The stream the window is refilled from; nil for an array.
+    private let stream: (any BlobInputStream)?
 
+    /// The size of a stream's window.
+    static let windowSize = 1 << 20
+
+    /// A reader over `bytes`, starting at `offset`.
     public init(_ bytes: [UInt8], offset: Int = 0) {
-        self.bytes = bytes
-        self.offset = offset
-        self.end = bytes.count
+        self.init(window: bytes, cursor: offset, filled: bytes.count, end: bytes.count, stream: nil)
     }
 
+    private init(window: [UInt8], cursor: Int, filled: Int, end: Int, stream: (any BlobInputStream)?) {
+        self.bytes = window
+        self.cursor = cursor
+        self.filled = filled
+        self.end = end
+        self.stream = stream
+    }
+
+    /// A reader over `stream`, from its current position (counted as offset 0).
+    /// - Throws: ``BlobDecodingError`` `.readFailed` when the stream does not know its length.
+    public init(_ stream: any BlobInputStream) throws(BlobDecodingError) {
+        if let memory = stream as? MemoryBlobInputStream {
+            self.init(memory.bytes)
+            return
+        }
+        guard let length = stream.length else {
+            throw BlobDecodingError(.readFailed, "the blob's length is not known before reading it (stage it to a file first)")
+        }
+        self.init(window: [], cursor: 0, filled: 0, end: length, stream: stream)
+    }
+
+    /// A reader over a new stream of `input`.
+    /// - Throws: ``BlobDecodingError`` `.readFailed` when the input cannot be opened.
+    public init(_ input: BlobInput) throws(BlobDecodingError) {
+        if let bytes = input.bytesInMemory {
+            self.init(bytes)
+            return
+        }
+        let stream: any BlobInputStream
+        do {
+            stream = try input.open()
+        } catch {
+            throw BlobDecodingError(.readFailed, "cannot open the blob: \(error)")
+        }
+        try self.init(stream)
+    }
+
+    /// The offset of the next byte to read.
+    public var offset: Int { origin &+ cursor }
     /// Bytes left to read.
     public var remaining: Int { end - offset }
     /// True when every byte has been read.
     public var isAtEnd: Bool { offset >= end }
 
     @inline(__always)
-    private func need(_ n: Int, _ what: @autoclosure () -> String) throws(BlobDecodingError) {
+    private mutating func need(_ n: Int, _ what: @autoclosure () -> String) throws(BlobDecodingError) {
         if n < 0 || n > end - offset {
             throw BlobDecodingError(.truncated, "input ends inside \(what()) (needs \(n) bytes, \(end - offset) left)", offset: offset)
+        }
+        if n > filled &- cursor { try refill(atLeast: n, what()) }
+    }
+
+    /// Moves the unread bytes of the window to its front and reads from the stream until at least `n` bytes
+    /// (never past ``end``) are in the window.
+    private mutating func refill(atLeast n: Int, _ what: @autoclosure () -> String) throws(BlobDecodingError) {
+        guard let stream else {
+            throw BlobDecodingError(.truncated, "input ends inside \(what())", offset: offset)
+        }
+        let keep = filled - cursor
+        if bytes.count < max(n, Self.windowSize) {
+            var grown = [UInt8](repeating: 0, count: max(n, Self.windowSize))
+            if keep > 0 { grown[0..<keep] = bytes[cursor..<filled] }
+            bytes = grown
+        } else if keep > 0 && cursor > 0 {
+            let from = cursor
+            bytes.withUnsafeMutableBytes { raw in
+                raw.baseAddress!.copyMemory(from: raw.baseAddress! + from, byteCount: keep)
+            }
+        }
+        origin += cursor
+        cursor = 0
+        filled = keep
+        let wanted = min(bytes.count, end - origin)
+        while filled < n {
+            let got: Int
+            do {
+                let start = filled
+                got = try bytes.withUnsafeMutableBytes { raw in
+                    try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[start..<wanted]))
+                }
+            } catch {
+                throw BlobDecodingError(.readFailed, "reading \(what()) failed: \(error)", offset: origin + filled)
+            }
+            if got == 0 {
+                throw BlobDecodingError(
+                    .truncated,
+                    "input ends inside \(what()): the stream ended after \(origin + filled) of its \(end) bytes",
+                    offset: origin + filled)
+            }
+            filled += got
         }
     }
 
     /// Reads one byte.
     public mutating func readUInt8(_ what: @autoclosure () -> String = "a byte") throws(BlobDecodingError) -> UInt8 {
         try need(1, what())
-        let b = bytes[offset]
-        offset += 1
+        let b = bytes[cursor]
+        cursor += 1
         return b
     }
 
     /// Reads a big-endian signed 16-bit integer (Java `readShort`).
     public mutating func readInt16(_ what: @autoclosure () -> String = "an int16") throws(BlobDecodingError) -> Int16 {
         try need(2, what())
-        let v = UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
-        offset += 2
+        let v = UInt16(bytes[cursor]) << 8 | UInt16(bytes[cursor + 1])
+        cursor += 2
         return Int16(bitPattern: v)
     }
 
@@ -48,8 +143,8 @@ public struct ByteReader: Sendable {
     public mutating func readInt32(_ what: @autoclosure () -> String = "an int32") throws(BlobDecodingError) -> Int32 {
         try need(4, what())
         var v: UInt32 = 0
-        for i in 0..<4 { v = v << 8 | UInt32(bytes[offset + i]) }
-        offset += 4
+        for i in 0..<4 { v = v << 8 | UInt32(bytes[cursor + i]) }
+        cursor += 4
         return Int32(bitPattern: v)
     }
 
@@ -57,8 +152,8 @@ public struct ByteReader: Sendable {
     public mutating func readInt64(_ what: @autoclosure () -> String = "an int64") throws(BlobDecodingError) -> Int64 {
         try need(8, what())
         var v: UInt64 = 0
-        for i in 0..<8 { v = v << 8 | UInt64(bytes[offset + i]) }
-        offset += 8
+        for i in 0..<8 { v = v << 8 | UInt64(bytes[cursor + i]) }
+        cursor += 8
         return Int64(bitPattern: v)
     }
 
@@ -109,12 +204,33 @@ public struct ByteReader: Sendable {
         return Int(v)
     }
 
-    /// Reads `count` raw bytes.
+    /// Reads `count` raw bytes (for a stream, the window grows to hold them: use ``readByteArray(_:_:)`` for
+    /// large runs).
     public mutating func readBytes(_ count: Int, _ what: @autoclosure () -> String = "bytes") throws(BlobDecodingError) -> ArraySlice<UInt8> {
         try need(count, what())
-        let slice = bytes[offset..<(offset + count)]
-        offset += count
+        let slice = bytes[cursor..<(cursor + count)]
+        cursor += count
         return slice
+    }
+
+    /// Reads `count` raw bytes into a new array, straight from a stream's window in pieces.
+    /// The count is checked against the bytes left before anything is allocated.
+    public mutating func readByteArray(_ count: Int, _ what: @autoclosure () -> String = "bytes") throws(BlobDecodingError) -> [UInt8] {
+        if stream == nil || count <= filled - cursor {
+            return Array(try readBytes(count, what()))
+        }
+        guard count >= 0, count <= end - offset else {
+            throw BlobDecodingError(.truncated, "input ends inside \(what()) (needs \(count) bytes, \(end - offset) left)", offset: offset)
+        }
+        var result: [UInt8] = []
+        result.reserveCapacity(count)
+        while result.count < count {
+            if filled == cursor { try refill(atLeast: 1, what()) }
+            let take = min(filled - cursor, count - result.count)
+            result.append(contentsOf: bytes[cursor..<(cursor + take)])
+            cursor += take
+        }
+        return result
     }
 
     /// Reads `count` big-endian 64-bit words (Java `writeLong` each) in one pass.
@@ -123,23 +239,56 @@ public struct ByteReader: Sendable {
         guard count >= 0, count <= (end - offset) / 8 else {
             throw BlobDecodingError(.truncated, "input ends inside \(what()) (needs \(count) words, \(end - offset) bytes left)", offset: offset)
         }
-        let start = offset
-        let words = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if stream == nil || count * 8 <= filled - cursor {
+            let start = cursor
+            let words = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+                bytes.withUnsafeBytes { raw in
+                    for i in 0..<count {
+                        buffer[i] = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: start &+ i &* 8, as: UInt64.self))
+                    }
+                }
+                initialized = count
+            }
+            cursor += count * 8
+            return words
+        }
+        var words = [UInt64](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            if filled - cursor < 8 { try refill(atLeast: 8, what()) }
+            let take = min((filled - cursor) / 8, count - done)
+            let from = cursor
+            let at = done
             bytes.withUnsafeBytes { raw in
-                for i in 0..<count {
-                    buffer[i] = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: start &+ i &* 8, as: UInt64.self))
+                words.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<take {
+                        out[at &+ i] = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: from &+ i &* 8, as: UInt64.self))
+                    }
                 }
             }
-            initialized = count
+            cursor += take * 8
+            done += take
         }
-        offset += count * 8
         return words
     }
 
     /// Skips `count` bytes.
     public mutating func skip(_ count: Int, _ what: @autoclosure () -> String = "skipped bytes") throws(BlobDecodingError) {
-        try need(count, what())
-        offset += count
+        if stream == nil || count <= filled - cursor {
+            try need(count, what())
+            cursor += count
+            return
+        }
+        guard count >= 0, count <= end - offset else {
+            throw BlobDecodingError(.truncated, "input ends inside \(what()) (needs \(count) bytes, \(end - offset) left)", offset: offset)
+        }
+        var left = count
+        while left > 0 {
+            if filled == cursor { try refill(atLeast: 1, what()) }
+            let take = min(filled - cursor, left)
+            cursor += take
+            left -= take
+        }
     }
 
     /// Reads a string written by Java's `DataOutput.writeUTF`: a uint16 length, then modified UTF-8.

@@ -4,7 +4,7 @@ public struct BlobDecodingError: Error, Hashable, Sendable, CustomStringConverti
     /// What went wrong, as a stable code that callers can match on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Hashable, Sendable {
-            case truncated, badMagic, invalidValue, tagMismatch, wrongBlobKind, trailingBytes, unsupported, schemaMismatch
+            case truncated, badMagic, invalidValue, tagMismatch, wrongBlobKind, trailingBytes, unsupported, schemaMismatch, readFailed
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -25,6 +25,9 @@ public struct BlobDecodingError: Error, Hashable, Sendable, CustomStringConverti
         public static let unsupported = Code(.unsupported)
         /// A schema in the blob contradicts the loaded state in a way that cannot be applied.
         public static let schemaMismatch = Code(.schemaMismatch)
+        /// The blob's input (a file, a decompressing stream) failed while it was read: an I/O error, a corrupt or
+        /// truncated compressed frame. The message carries the input's own error.
+        public static let readFailed = Code(.readFailed)
 
         public var description: String { value.rawValue }
     }

@@ -20,6 +20,7 @@ public struct Blob: Sendable {
     public let toVersion: Int64
     private let loader: @Sendable () async throws -> [UInt8]
     private let digestingLoader: (@Sendable () async throws -> (bytes: [UInt8], digest: BlobDigest))?
+    private let inputOpener: (@Sendable () async throws -> BlobInput)?
 
     /// A blob whose bytes are already in memory.
     public init(type: BlobType, fromVersion: Int64? = nil, toVersion: Int64, bytes: [UInt8]) {
@@ -31,7 +32,8 @@ public struct Blob: Sendable {
         type: BlobType, fromVersion: Int64? = nil, toVersion: Int64,
         loader: @escaping @Sendable () async throws -> [UInt8]
     ) {
-        self.init(type: type, fromVersion: fromVersion, toVersion: toVersion, loader: loader, digestingLoader: nil)
+        self.init(
+            type: type, fromVersion: fromVersion, toVersion: toVersion, loader: loader, digestingLoader: nil, input: nil)
     }
 
     /// A blob whose bytes `loader` reads on demand, and which `digestingLoader` reads while computing their
@@ -41,12 +43,41 @@ public struct Blob: Sendable {
         loader: @escaping @Sendable () async throws -> [UInt8],
         digestingLoader: (@Sendable () async throws -> (bytes: [UInt8], digest: BlobDigest))?
     ) {
+        self.init(
+            type: type, fromVersion: fromVersion, toVersion: toVersion, loader: loader,
+            digestingLoader: digestingLoader, input: nil)
+    }
+
+    /// A blob that can also be read as a ``BlobInput`` (a file on disk, a decompressing stream), which states are
+    /// loaded from in bounded pieces instead of from one array (Java: a `Blob` whose `getInputStream()` and
+    /// `getFile()` a consumer reads).
+    /// - Parameters:
+    ///   - loader: reads the whole (uncompressed) blob into memory, for callers that want the bytes.
+    ///   - digestingLoader: like `loader`, computing the digest on the way; nil hashes after `loader`.
+    ///   - input: opens the blob's input; nil reads it through `loader`.
+    public init(
+        type: BlobType, fromVersion: Int64? = nil, toVersion: Int64,
+        loader: @escaping @Sendable () async throws -> [UInt8],
+        digestingLoader: (@Sendable () async throws -> (bytes: [UInt8], digest: BlobDigest))?,
+        input: (@Sendable () async throws -> BlobInput)?
+    ) {
         precondition((fromVersion == nil) == (type == .snapshot || type == .header), "fromVersion is for deltas only")
         self.type = type
         self.fromVersion = fromVersion
         self.toVersion = toVersion
         self.loader = loader
         self.digestingLoader = digestingLoader
+        self.inputOpener = input
+    }
+
+    /// True when ``input()`` reads the blob from a file or stream rather than from one array in memory.
+    public var isStreamed: Bool { inputOpener != nil }
+
+    /// The blob's (uncompressed) bytes as an input that states load from in bounded pieces: the retriever's file
+    /// or stream when it has one, else the bytes in memory.
+    public func input() async throws -> BlobInput {
+        if let inputOpener { return try await inputOpener() }
+        return BlobInput(bytes: try await loader())
     }
 
     /// The uncompressed blob bytes.
@@ -77,6 +108,17 @@ public protocol Publisher: Sendable {
 extension Publisher {
     /// Keeps no digest record besides the header blob's tags.
     public func publishDigests(_ digests: BlobDigests) async throws {}
+}
+
+/// Keeps a producer's blobs in files between writing them and publishing them (Java: `HollowProducer.BlobStager`,
+/// `HollowFilesystemBlobStager`): once a cycle's blobs are written and checked, their arrays are released and the
+/// publisher reads each blob from its staged file (``Blob/input()``), so a slow store or a snapshot published
+/// asynchronously does not keep the blobs in memory.
+public protocol BlobStager: Sendable {
+    /// Writes `bytes`, the content of `blob`, to the staging area and returns the same blob read from there. The
+    /// staged copy is removed once the returned blob (and every input opened from it) is gone.
+    /// - Throws: when the copy cannot be written.
+    func stage(_ bytes: [UInt8], as blob: Blob) throws -> Blob
 }
 
 /// Finds the blobs a consumer needs (Java: `HollowConsumer.BlobRetriever`).
@@ -197,6 +239,19 @@ public protocol BlobCompressor: Sendable {
     var fileExtension: String { get }
     func compress(_ bytes: [UInt8]) throws -> [UInt8]
     func decompress(_ bytes: [UInt8]) throws -> [UInt8]
+    /// A stream of the decompressed bytes of `compressed`, read in bounded pieces. Its `length` is nil when the
+    /// compressed data does not declare its decompressed size (the caller then stages it to a file).
+    /// - Throws: when the compressed data is malformed from its first bytes.
+    func decompressing(_ compressed: any BlobInputStream) throws -> any BlobInputStream
+}
+
+extension BlobCompressor {
+    /// Reads all of `compressed` and decompresses it in memory (compressors without a streaming decoder).
+    public func decompressing(_ compressed: any BlobInputStream) throws -> any BlobInputStream {
+        var bytes: [UInt8] = []
+        try BlobInput.forEachChunk(of: compressed) { bytes.append(contentsOf: $0) }
+        return MemoryBlobInputStream(try decompress(bytes))
+    }
 }
 
 /// Observes a consumer's refreshes (Java: `HollowConsumer.RefreshListener`). Every method has an empty default.

@@ -7,6 +7,11 @@ import Synchronization
 /// Plain and compressed files are read alike: a file with a suffix (`snapshot-3.zst`) is decompressed by the
 /// decompressor whose `fileExtension` matches; files with other suffixes are ignored. Blob bytes load lazily.
 ///
+/// A consumer loads states from the files themselves (``Blob/input()``): a plain file is read in bounded pieces
+/// straight from the store, a compressed one through the decompressor's stream, so a blob is never held in memory
+/// whole. A compressed file that does not declare its decompressed size (written by `zstd` from a pipe) is first
+/// decompressed into ``stagingDirectory`` and read from there.
+///
 /// The retriever keeps an index of the directory instead of listing it on every call. Before a lookup it
 /// `stat`s the directory (one call) and lists it again only if the directory's modification time changed (or
 /// changed too recently to trust, within 2 s of the last listing), or when a lookup misses: a delta or header
@@ -14,6 +19,8 @@ import Synchronization
 public final class FilesystemBlobRetriever: BlobRetriever {
     /// The directory the blobs are read from (the store path, plus the namespace sub-directory if any).
     public let directory: String
+    /// Where compressed blobs that do not declare their decompressed size are staged while they are read.
+    public let stagingDirectory: String
     private let decompressors: [String: any BlobCompressor]
     private let index = Mutex(Index())
 
@@ -23,9 +30,15 @@ public final class FilesystemBlobRetriever: BlobRetriever {
     ///   - path: The store directory (a local path or an NFS mount).
     ///   - namespace: A sub-directory of `path` holding this dataset's blobs.
     ///   - decompressors: Decompress files whose suffix is their `fileExtension` (e.g. a `ZstdCompressor`).
+    ///   - stagingDirectory: Where a compressed blob without a declared size is decompressed to while it is read
+    ///     (created when needed); nil uses `$TMPDIR`, else `/tmp`.
     /// - Throws: ``FilesystemStoreError`` if the namespace is invalid.
-    public init(path: String, namespace: String? = nil, decompressors: [any BlobCompressor] = []) throws {
+    public init(
+        path: String, namespace: String? = nil, decompressors: [any BlobCompressor] = [],
+        stagingDirectory: String? = nil
+    ) throws {
         directory = try StoreDirectory.resolve(root: path, namespace: namespace)
+        self.stagingDirectory = stagingDirectory ?? Posix.temporaryDirectory
         var byExtension: [String: any BlobCompressor] = [:]
         for decompressor in decompressors { byExtension[decompressor.fileExtension] = decompressor }
         self.decompressors = byExtension
@@ -197,6 +210,7 @@ public final class FilesystemBlobRetriever: BlobRetriever {
         let directory = directory
         let decompressors = decompressors
         let names = files.names
+        let staging = stagingDirectory
         return Blob(
             type: files.name.type, fromVersion: files.name.fromVersion, toVersion: files.name.toVersion,
             loader: { try Self.load(directory: directory, names: names, decompressors: decompressors).bytes },
@@ -204,17 +218,36 @@ public final class FilesystemBlobRetriever: BlobRetriever {
                 let (bytes, digest) = try Self.load(
                     directory: directory, names: names, decompressors: decompressors, digesting: true)
                 return (bytes, digest ?? BlobDigest(of: bytes))
-            })
+            },
+            input: { try Self.input(directory: directory, names: names, decompressors: decompressors, staging: staging) })
     }
 
-    /// Reads a blob's file (the newest if there are several copies) and decompresses it; with `digesting`, also
-    /// its digest (of a plain file computed chunk by chunk as it is read).
-    private static func load(
-        directory: String, names: [String], decompressors: [String: any BlobCompressor], digesting: Bool = false
-    ) throws -> (bytes: [UInt8], digest: BlobDigest?) {
+    /// The blob's file (the newest if there are several copies) as an input read in bounded pieces.
+    private static func input(
+        directory: String, names: [String], decompressors: [String: any BlobCompressor], staging: String
+    ) throws -> BlobInput {
+        let name = try newest(directory: directory, names: names)
+        let path = Posix.join(directory, name)
+        var decompressor: (any BlobCompressor)?
+        if let ext = BlobFileName.parse(name)?.compressionExtension {
+            guard let found = decompressors[ext] else {
+                throw FilesystemStoreError(code: .unknownCompression, message: "no decompressor for \(path)", path: path)
+            }
+            decompressor = found
+        }
+        do {
+            return try BlobInput.file(path, name: name, decompressor: decompressor, stagingDirectory: staging)
+        } catch let error as FilesystemStoreError where error.code == .notFound && error.path == path {
+            throw FilesystemStoreError(
+                code: .notFound, message: "blob file \(path) is gone (deleted by a cleaner or replaced?)", path: path,
+                errno: error.errno)
+        }
+    }
+
+    /// The most recently written of a blob's files (a plain and a compressed copy: the newest one is current).
+    private static func newest(directory: String, names: [String]) throws(FilesystemStoreError) -> String {
         var name = names[0]
         if names.count > 1 {
-            // A plain and a compressed copy: the most recently written one is current.
             var newest: (Stamp, String)?
             for candidate in names {
                 guard let status = try Posix.status(Posix.join(directory, candidate)) else { continue }
@@ -225,6 +258,15 @@ public final class FilesystemBlobRetriever: BlobRetriever {
             }
             name = newest?.1 ?? name
         }
+        return name
+    }
+
+    /// Reads a blob's file (the newest if there are several copies) and decompresses it; with `digesting`, also
+    /// its digest (of a plain file computed chunk by chunk as it is read).
+    private static func load(
+        directory: String, names: [String], decompressors: [String: any BlobCompressor], digesting: Bool = false
+    ) throws -> (bytes: [UInt8], digest: BlobDigest?) {
+        let name = try newest(directory: directory, names: names)
         let path = Posix.join(directory, name)
         let bytes: [UInt8]
         let compressed = BlobFileName.parse(name)?.compressionExtension != nil

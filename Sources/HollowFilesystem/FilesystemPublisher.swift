@@ -9,6 +9,9 @@ public import HollowCore
 ///
 /// With a compressor, files carry its suffix (`snapshot-3.zst`) and a plain file of the same blob is removed.
 ///
+/// A blob staged in a file (``FilesystemBlobStager``, ``HollowCore/Blob/isStreamed``) is copied from that file in
+/// bounded pieces when it is published plain; with a compressor it is read whole and compressed in memory.
+///
 /// After each blob the publisher rewrites `blobs.index` (``StoreIndex``), the list of the store's blobs that
 /// readers without directory listings (``StoreIndex``, HollowHTTP) use.
 public struct FilesystemPublisher: Publisher {
@@ -33,8 +36,31 @@ public struct FilesystemPublisher: Publisher {
     /// thread of their own (``BlockingIO``), off the cooperative pool.
     /// - Throws: what the blob's loader or the compressor throws, or ``FilesystemStoreError`` for I/O failures.
     public func publish(_ blob: Blob) async throws {
+        if blob.isStreamed && compressor == nil {
+            let input = try await blob.input()
+            try await BlockingIO.run { try self.publish(blob, input: input) }
+            return
+        }
         let bytes = try await blob.bytes()
         try await BlockingIO.run { try self.publish(blob, bytes: bytes) }
+    }
+
+    /// Writes what `input` yields as `blob`'s plain content, copied in bounded pieces (a staged blob).
+    func publish(_ blob: Blob, input: BlobInput) throws(FilesystemStoreError) {
+        let name = BlobFileName(blob: blob, compressionExtension: nil)
+        try Posix.writeFileAtomically(directory: directory, name: name.fileName) { fd, temp throws(FilesystemStoreError) in
+            do {
+                try BlobInput.forEachChunk(of: try input.open()) { chunk throws(FilesystemStoreError) in
+                    try Posix.writeAll(fd, chunk, path: temp)
+                }
+            } catch let error as FilesystemStoreError {
+                throw error
+            } catch {
+                throw FilesystemStoreError(
+                    code: .io, message: "cannot read the staged \(name.fileName): \(error)", path: temp)
+            }
+        }
+        try StoreInventory.writeIndex(directory: directory)
     }
 
     /// Writes the version's digest file (`digests-5`, plain text, never compressed) durably, replacing any.

@@ -181,6 +181,12 @@ enum Posix {
     }
 
     static var processID: Int32 { getpid() }
+
+    /// `$TMPDIR`, else `/tmp`.
+    static var temporaryDirectory: String {
+        if let value = getenv("TMPDIR"), value.pointee != 0 { return String(cString: value) }
+        return "/tmp"
+    }
 }
 
 extension Posix {
@@ -190,16 +196,26 @@ extension Posix {
     ///
     /// Temp files are named `.<name>.tmp-<pid>-<random>`: hidden, and never parsed as a blob name.
     static func writeFileAtomically(directory: String, name: String, bytes: [UInt8]) throws(FilesystemStoreError) {
+        try writeFileAtomically(directory: directory, name: name) { fd, temp throws(FilesystemStoreError) in
+            let written = bytes.withUnsafeBytes { buffer in
+                Result { () throws(FilesystemStoreError) in try writeAll(fd, buffer, path: temp) }
+            }
+            try written.get()
+        }
+    }
+
+    /// As ``writeFileAtomically(directory:name:bytes:)``, with the content written by `content` to the temp file
+    /// (its descriptor and path) in as many pieces as it likes.
+    static func writeFileAtomically(
+        directory: String, name: String, content: (Int32, String) throws(FilesystemStoreError) -> Void
+    ) throws(FilesystemStoreError) {
         let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let temp = join(directory, ".\(name)\(tempMarker)\(processID)-\(suffix)")
         let final = join(directory, name)
         let fd = try open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         var closed = false
         do throws(FilesystemStoreError) {
-            let written = bytes.withUnsafeBytes { buffer in
-                Result { () throws(FilesystemStoreError) in try writeAll(fd, buffer, path: temp) }
-            }
-            try written.get()
+            try content(fd, temp)
             try fsync(fd, path: temp)
             closed = true
             try close(fd, path: temp)

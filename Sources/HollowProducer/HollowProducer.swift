@@ -77,6 +77,8 @@ public actor HollowProducer {
     public let targetMaxTypeShardSize: Int
     /// When snapshots are published relative to the deltas and the announcement.
     public let snapshotPublishing: SnapshotPublishing
+    /// Where a cycle's blobs wait, as files, while they are published; nil keeps them in memory.
+    public let blobStager: (any BlobStager)?
     /// Whether a type's shard count follows its size along the chain (Java: `withTypeResharding`).
     public let allowTypeResharding: Bool
 
@@ -105,6 +107,8 @@ public actor HollowProducer {
     ///     snapshot still uploads.
     ///   - allowTypeResharding: let each type's shard count double or halve between versions as its size crosses
     ///     `targetMaxTypeShardSize` (see ``HollowWriteStateEngine/allowTypeResharding``).
+    ///   - blobStager: stages each cycle's blobs in files once they are written and checked; the publisher reads
+    ///     them from there (Java: `withBlobStager`). Nil keeps them in memory until they are published.
     ///   - logger: where cycles are logged.
     ///   - metricsDimensions: dimensions (Prometheus labels) of the producer's swift-metrics instruments, e.g.
     ///     `[("namespace", "movies")]` (see docs/metrics.md).
@@ -118,6 +122,7 @@ public actor HollowProducer {
         targetMaxTypeShardSize: Int = 16 << 20,
         snapshotPublishing: SnapshotPublishing = .synchronous,
         allowTypeResharding: Bool = false,
+        blobStager: (any BlobStager)? = nil,
         logger: Logger = .hollowDisabled,
         metricsDimensions: [(String, String)] = []
     ) {
@@ -131,6 +136,7 @@ public actor HollowProducer {
         self.targetMaxTypeShardSize = targetMaxTypeShardSize
         self.snapshotPublishing = snapshotPublishing
         self.allowTypeResharding = allowTypeResharding
+        self.blobStager = blobStager
         self.logger = logger
         self.engine = HollowWriteStateEngine(targetMaxTypeShardSize: targetMaxTypeShardSize)
         self.engine.allowTypeResharding = allowTypeResharding
@@ -252,10 +258,11 @@ public actor HollowProducer {
             let toPublish = deferredSnapshot == nil ? blobs.toPublish : blobs.toPublish.filter { $0.type != .snapshot }
             // The deferred snapshot uploads while the deltas are published and the version announced.
             async let snapshotUpload = Self.publishDeferred(
-                deferredSnapshot, publisher: publisher, mode: snapshotPublishing.mode, listeners: listeners, logger: logger)
+                deferredSnapshot, size: deferredSnapshot.map { blobs.sizes[$0.fileName] ?? 0 } ?? 0, publisher: publisher,
+                mode: snapshotPublishing.mode, listeners: listeners, logger: logger)
             for blob in toPublish {
                 try await publisher.publish(blob)
-                let size = try await blob.bytes().count
+                let size = blobs.sizes[blob.fileName] ?? 0
                 blobSizes[blob.fileName] = size
                 instruments.recordBlob(blob.type, bytes: size)
             }
@@ -342,14 +349,14 @@ public actor HollowProducer {
     /// Publishes a snapshot deferred by ``SnapshotPublishing/asynchronous(retries:retryDelay:)``, retrying with
     /// a doubling delay; nil when there is none. Listeners hear of every failed attempt.
     private nonisolated static func publishDeferred(
-        _ blob: Blob?, publisher: any Publisher, mode: SnapshotPublishing.Mode, listeners: [any ProducerListener], logger: Logger
+        _ blob: Blob?, size: Int, publisher: any Publisher, mode: SnapshotPublishing.Mode, listeners: [any ProducerListener], logger: Logger
     ) async -> Result<Int, any Error>? {
         guard let blob, case .asynchronous(let retries, let retryDelay) = mode else { return nil }
         var delay = retryDelay
         for attempt in 1...(retries + 1) {
             do {
                 try await publisher.publish(blob)
-                return .success(try await blob.bytes().count)
+                return .success(size)
             } catch {
                 let willRetry = attempt <= retries && !Task.isCancelled
                 logger.log(
@@ -385,10 +392,13 @@ public actor HollowProducer {
         var snapshotPublished: Bool
         /// The digests of the published snapshot, delta and reverse delta (also in the header blob's tags).
         var digests: BlobDigests
+        /// The size of each blob to publish, by file name.
+        var sizes: [String: Int]
     }
 
     /// Writes the cycle's blobs and checks them: previous + delta == pending, pending + reverse == previous.
-    /// The header blob records the digests of the others in its tags (``BlobDigests``).
+    /// The header blob records the digests of the others in its tags (``BlobDigests``). With a ``blobStager``, the
+    /// blobs returned are read from their staged files and the arrays they were written to are released.
     private func writeAndCheck(version: Int64) async throws -> WrittenBlobs {
         let snapshot = engine.writeSnapshot()
         // The pending state is loaded on another core while the deltas are written and applied.
@@ -424,12 +434,20 @@ public actor HollowProducer {
         var digests = BlobDigests(version: version)
         for (blob, bytes) in written { digests.byBlobName[blob.fileName] = BlobDigest(of: bytes) }
         let header = engine.writeHeader(extraTags: digests.headerTags)
-        toPublish.append(Blob(type: .header, toVersion: version, bytes: header))
+        let headerBlob = Blob(type: .header, toVersion: version, bytes: header)
+        toPublish.append(headerBlob)
+        written.append((headerBlob, header))
+        var sizes: [String: Int] = [:]
+        for (blob, bytes) in written { sizes[blob.fileName] = bytes.count }
+        if let blobStager {
+            let contents = written
+            toPublish = try await BlockingIO.run { try contents.map { try blobStager.stage($0.bytes, as: $0.blob) } }
+        }
         // Snapshot before deltas: a consumer that sees the delta can always find a snapshot chain too.
         toPublish.sort { order($0.type) < order($1.type) }
         return WrittenBlobs(
             toPublish: toPublish, pending: pending, pendingChecksum: pendingSum, snapshotPublished: snapshotDue,
-            digests: digests)
+            digests: digests, sizes: sizes)
     }
 
     private func order(_ type: BlobType) -> Int {

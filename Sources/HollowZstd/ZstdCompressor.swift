@@ -179,3 +179,186 @@ private func errorName(_ code: Int) -> String { String(cString: ZSTD_getErrorNam
 private func isSkippableMagic(_ bytes: [UInt8]) -> Bool {
     bytes.count >= 4 && bytes[1] == 0x2A && bytes[2] == 0x4D && bytes[3] == 0x18 && bytes[0] & 0xF0 == 0x50
 }
+
+extension ZstdCompressor {
+    /// A stream of the decompressed bytes of `compressed`, decoded piece by piece through libzstd's streaming
+    /// decoder (about 128 KiB of input buffer plus the decoder's window): a blob is never decompressed into memory
+    /// whole. Its `length` is the size the first frame declares (what ``compress(_:)`` and the `zstd` tool on a
+    /// file write), or nil when the frame does not declare one; the stream then runs across concatenated frames.
+    /// Each frame's checksum is verified by the time its last byte is returned.
+    /// - Throws: ``ZstdError``: `truncatedInput` for empty input or one that ends inside the first frame header,
+    ///   `corruptInput` for a bad magic number, `outputLimitExceeded` when the declared size is above
+    ///   ``maxDecompressedSize``. Reading the stream throws these codes too, and `corruptInput` when the declared
+    ///   size is wrong or more frames follow a frame that declared its size.
+    public func decompressing(_ compressed: any BlobInputStream) throws -> any BlobInputStream {
+        try ZstdDecompressingStream(source: compressed, limit: max(0, maxDecompressedSize))
+    }
+}
+
+/// libzstd's streaming decoder over a ``BlobInputStream`` of compressed bytes.
+final class ZstdDecompressingStream: BlobInputStream {
+    private let source: any BlobInputStream
+    // The decoder context, owned by this object and freed in deinit; used only by the one thread reading the stream.
+    private let dctx: OpaquePointer
+    private var input: [UInt8]
+    private var inputPosition = 0
+    private var inputSize = 0
+    private var sourceEnded = false
+    private var produced = 0
+    private var finished = false
+    /// The decoder's last result: 0 when the frame it worked on is complete (checksum verified).
+    private var lastResult = 1
+    private let limit: Int
+    private(set) var length: Int? = nil
+
+    init(source: any BlobInputStream, limit: Int) throws(ZstdError) {
+        self.source = source
+        self.limit = limit
+        guard let dctx = ZSTD_createDCtx() else {
+            throw ZstdError(code: .outOfMemory, message: "ZSTD_createDCtx failed")
+        }
+        self.dctx = dctx
+        input = [UInt8](repeating: 0, count: max(ZSTD_DStreamInSize(), 1 << 16))
+        // Read enough for the largest frame header (18 bytes) before asking for the declared size.
+        while inputSize < 18 && !sourceEnded { try fillInput() }
+        guard inputSize > 0 else {
+            throw ZstdError(code: .truncatedInput, message: "empty input: no zstd frame")
+        }
+        let declared = input.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, inputSize) }
+        switch declared {
+        case UInt64.max - 1:  // ZSTD_CONTENTSIZE_ERROR
+            let magic = Array(input[0..<min(4, inputSize)])
+            if magic.count < 4 || magic != [0x28, 0xB5, 0x2F, 0xFD] && !(magic[1] == 0x2A && magic[2] == 0x4D
+                && magic[3] == 0x18 && magic[0] & 0xF0 == 0x50)
+            {
+                throw ZstdError(code: .corruptInput, message: "not a zstd frame (bad magic number)")
+            }
+            throw ZstdError(code: .truncatedInput, message: "input of \(inputSize) bytes ends inside a frame header")
+        case UInt64.max:  // ZSTD_CONTENTSIZE_UNKNOWN
+            length = nil
+        default:
+            if declared > UInt64(limit) {
+                throw ZstdError(
+                    code: .outputLimitExceeded, message: "frame declares \(declared) bytes, above the limit of \(limit) bytes")
+            }
+            length = Int(declared)
+        }
+    }
+
+    deinit { ZSTD_freeDCtx(dctx) }
+
+    private func fillInput() throws(ZstdError) {
+        if inputPosition > 0 {
+            let keep = inputSize - inputPosition
+            if keep > 0 {
+                let from = inputPosition
+                input.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + from, byteCount: keep) }
+            }
+            inputSize = keep
+            inputPosition = 0
+        }
+        let start = inputSize
+        do {
+            let n = try input.withUnsafeMutableBytes {
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[start...]))
+            }
+            if n == 0 { sourceEnded = true } else { inputSize += n }
+        } catch let error as ZstdError {
+            throw error
+        } catch {
+            throw ZstdError(code: .truncatedInput, message: "reading the compressed input failed: \(error)")
+        }
+    }
+
+    /// Runs the decoder once into `out`; returns its result (0: a frame is complete).
+    private func step(_ out: inout ZSTD_outBuffer) throws(ZstdError) -> Int {
+        if inputPosition == inputSize && !sourceEnded { try fillInput() }
+        let size = inputSize
+        var position = inputPosition
+        let result = input.withUnsafeBytes { raw in
+            var buffer = ZSTD_inBuffer(src: raw.baseAddress, size: size, pos: position)
+            let result = ZSTD_decompressStream(dctx, &out, &buffer)
+            position = buffer.pos
+            return result
+        }
+        inputPosition = position
+        if ZSTD_isError(result) != 0 {
+            throw ZstdError(code: .corruptInput, message: "\(errorName(result)) after \(produced) decompressed bytes")
+        }
+        lastResult = result
+        return result
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if finished || buffer.count == 0 { return 0 }
+        let room = length.map { min(buffer.count, $0 - produced) } ?? buffer.count
+        if room == 0 {
+            try finishFrame()
+            return 0
+        }
+        var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: room, pos: 0)
+        while true {
+            // Between frames (the last call completed one and consumed all input read so far): the end of the input
+            // is the end of the stream. The decoder is not asked to start a frame from no input, which it would
+            // answer with a non-zero hint, indistinguishable from a frame cut short.
+            if lastResult == 0 && inputPosition == inputSize {
+                if !sourceEnded { try fillInput() }
+                if inputPosition == inputSize && sourceEnded {
+                    finished = true
+                    if let length, produced < length {
+                        throw ZstdError(
+                            code: .corruptInput, message: "the frame declares \(length) bytes but holds \(produced)")
+                    }
+                    return 0
+                }
+            }
+            let result = try step(&out)
+            if out.pos > 0 {
+                produced += out.pos
+                if produced > limit {
+                    throw ZstdError(
+                        code: .outputLimitExceeded, message: "decompressed output exceeds the limit of \(limit) bytes")
+                }
+                // The last declared byte: verify the frame's end (checksum) before handing it over.
+                if let length, produced == length { try finishFrame() }
+                return out.pos
+            }
+            if result != 0 && inputPosition == inputSize && sourceEnded {
+                throw ZstdError(
+                    code: .truncatedInput,
+                    message: "the input ends inside a frame (decoded \(produced) bytes so far)")
+            }
+        }
+    }
+
+    /// After the declared size: lets the decoder consume the frame's end (its checksum is verified there) and checks
+    /// that no data or further frame follows.
+    private func finishFrame() throws(ZstdError) {
+        guard !finished else { return }
+        var scratch: UInt8 = 0
+        var result = lastResult  // 0: the call that produced the last byte also consumed the frame's end
+        var rounds = 0
+        while result != 0 {
+            rounds += 1
+            try withUnsafeMutablePointer(to: &scratch) { pointer throws(ZstdError) in
+                var out = ZSTD_outBuffer(dst: pointer, size: 1, pos: 0)
+                result = try step(&out)
+                if out.pos > 0 {
+                    throw ZstdError(code: .corruptInput, message: "the frame holds more than the \(produced) bytes it declares")
+                }
+            }
+            if result != 0 && inputPosition == inputSize && sourceEnded {
+                throw ZstdError(
+                    code: .truncatedInput, message: "the input ends inside a frame (decoded \(produced) bytes so far)")
+            }
+            if rounds > 1 << 20 { throw ZstdError(code: .corruptInput, message: "the frame does not end") }
+        }
+        if inputPosition == inputSize && !sourceEnded { try fillInput() }
+        if inputPosition < inputSize {
+            throw ZstdError(
+                code: .corruptInput,
+                message: "data follows the frame that declared \(produced) bytes (concatenated frames are only read whole, with decompress(_:))")
+        }
+        finished = true
+    }
+}

@@ -39,6 +39,9 @@ struct Publish: AsyncParsableCommand {
     @Option(help: "Blob compression: none or zstd (files get a .zst suffix).")
     var compress: String = "none"
 
+    @Option(help: "Where the blobs are staged as files between writing and publishing (default: the store directory, as hidden temp files the cleaner knows).")
+    var stagingDir: String?
+
     @Option(help: "Deltas published between two snapshots (0: a snapshot every version).")
     var numStatesBetweenSnapshots: Int = 0
 
@@ -124,9 +127,14 @@ struct Publish: AsyncParsableCommand {
         }
         defer { if let mqttClient { Task { await mqttClient.shutdown() } } }
 
+        let stager: FilesystemBlobStager
+        do { stager = try FilesystemBlobStager(directory: stagingDir ?? publisher.directory) } catch {
+            throw PublishFailure("cannot use the staging directory: \(error)")
+        }
         let producer = HollowProducer(
             publisher: publisher, announcer: AnnouncerChain(announcers), versionMinter: CountingVersionMinter(start: next),
-            numStatesBetweenSnapshots: numStatesBetweenSnapshots, targetMaxTypeShardSize: targetMaxTypeShardSize)
+            numStatesBetweenSnapshots: numStatesBetweenSnapshots, targetMaxTypeShardSize: targetMaxTypeShardSize,
+            blobStager: stager)
         try await producer.initializeDataModel(schemas: schemas)
         if let previous {
             do {

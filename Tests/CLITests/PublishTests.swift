@@ -45,9 +45,12 @@ struct PublishTests {
         #expect(r3.stdout.contains("no change since version 2"))
         #expect(try PublishCLI.files(dir).count == 10)
 
-        // An explicit version.
-        let r4 = try await PublishCLI.publish(dir, data: "v1.json", extra: ["--version", "10"])
+        // An explicit version, blobs staged in a directory of their own (by default they are staged in the store
+        // directory as hidden temp files: the listings above show none left behind).
+        let staging = dir.appendingPathComponent("staging").path
+        let r4 = try await PublishCLI.publish(dir, data: "v1.json", extra: ["--version", "10", "--staging-dir", staging])
         #expect(r4.status == 0, "\(r4.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty, "staged blobs are removed")
         #expect(try PublishCLI.files(dir).contains("delta-2-10"))
         #expect(try PublishCLI.files(dir).contains("reversedelta-10-2"))
         #expect(try PublishCLI.read(dir, "store/announced.version") == "10")

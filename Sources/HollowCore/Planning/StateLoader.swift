@@ -132,7 +132,9 @@ public struct StateLoader: Sendable {
         let requested = plan.destinationVersion
         if let snapshot = plan.snapshot {
             let filter = self.filter
-            let (loaded, ok) = try await read(snapshot, requested: requested) { try ReadState.load(snapshot: $0, filter: filter) }
+            let (loaded, ok) = try await read(snapshot, requested: requested) {
+                try ReadState.load(snapshot: $0, filter: filter)
+            }
             state = loaded
             verified = verified && ok
             steps.append((nil, state))
@@ -143,8 +145,8 @@ public struct StateLoader: Sendable {
         }
         for blob in plan.transitions {
             let from = state
-            let (next, ok) = try await read(blob, requested: requested) { bytes in
-                blob.type == .delta ? try from.applying(delta: bytes) : try from.applying(reverseDelta: bytes)
+            let (next, ok) = try await read(blob, requested: requested) { input in
+                blob.type == .delta ? try from.applying(delta: input) : try from.applying(reverseDelta: input)
             }
             state = next
             verified = verified && ok
@@ -165,40 +167,54 @@ public struct StateLoader: Sendable {
         }
     }
 
-    /// Reads `blob`, checks it against its recorded digest, and hands the bytes to `body`; returns the result
-    /// and whether the blob was verified.
+    /// Reads `blob` through `body` (which loads or applies it from its ``BlobInput`` in bounded pieces), checks
+    /// the bytes read against the blob's recorded digest, and returns the result and whether the blob was verified.
+    ///
+    /// The digest is computed while `body` reads the blob; the new state is only returned once it matched, so a
+    /// damaged blob never becomes a state. When `body` stops early (a refused blob), the rest is hashed to tell
+    /// damage (`.blobDamaged`, after one more read) from a blob that is whole but invalid (`.blobInvalid`).
     private func read(
-        _ blob: Blob, requested: Int64, _ body: ([UInt8]) throws -> ReadState
+        _ blob: Blob, requested: Int64, _ body: (BlobInput) throws -> ReadState
     ) async throws -> (ReadState, Bool) {
         let recorded = verifiesDigests ? try await recordedDigest(of: blob, requested: requested) : nil
-        func bytes() async throws -> (bytes: [UInt8], digest: BlobDigest?) {
+        func retrievalFailed(_ error: any Error) -> RefreshError {
+            RefreshError(.retrievalFailed, "could not read \(blob.fileName): \(error)", requestedVersion: requested)
+        }
+        func attempt() async throws -> (result: Result<ReadState, any Error>, digest: BlobDigest?) {
+            let input: BlobInput
             do {
-                // With a recorded digest, hash while reading (no second pass over a large blob in memory).
-                if recorded != nil { return try await blob.bytesWithDigest() }
-                return (try await blob.bytes(), nil)
+                input = try await blob.input()
             } catch {
-                throw RefreshError(.retrievalFailed, "could not read \(blob.fileName): \(error)", requestedVersion: requested)
+                throw retrievalFailed(error)
+            }
+            guard recorded != nil else { return (Result { try body(input) }, nil) }
+            let recorder = BlobDigestRecorder()
+            let result = Result { try body(input.recordingDigest(into: recorder)) }
+            if let digest = recorder.digest { return (result, digest) }
+            do {
+                return (result, try input.digest())
+            } catch {
+                throw retrievalFailed(error)
             }
         }
-        var (data, digest) = try await bytes()
-        if let recorded, var computed = digest {
-            if computed != recorded {
-                // Drop a cached copy and read the blob again from its source.
+        var (result, digest) = try await attempt()
+        if let recorded, let computed = digest, computed != recorded {
+            // Drop a cached copy and read the blob again from its source.
+            await retriever.blobFailedVerification(blob)
+            (result, digest) = try await attempt()
+            if let computed = digest, computed != recorded {
                 await retriever.blobFailedVerification(blob)
-                (data, digest) = try await bytes()
-                computed = digest ?? BlobDigest(of: data)
-                if computed != recorded {
-                    await retriever.blobFailedVerification(blob)
-                    let error = BlobDigestError.mismatch(blobName: blob.fileName, recorded: recorded, computed: computed)
-                    throw RefreshError(
-                        .blobDamaged, "\(error.message) (read twice; the state was not changed)", requestedVersion: requested)
-                }
+                let error = BlobDigestError.mismatch(blobName: blob.fileName, recorded: recorded, computed: computed)
+                throw RefreshError(
+                    .blobDamaged, "\(error.message) (read twice; the state was not changed)", requestedVersion: requested)
             }
         }
         do {
-            return (try body(data), recorded != nil)
+            return (try result.get(), recorded != nil)
         } catch let error as HollowFilterError {
             throw RefreshError(.filterRefused, "\(blob.fileName): \(error.message)", requestedVersion: requested)
+        } catch let error as BlobDecodingError where error.code == .readFailed {
+            throw retrievalFailed(error)
         } catch {
             throw RefreshError(.blobInvalid, "\(blob.fileName) was refused: \(error)", requestedVersion: requested)
         }

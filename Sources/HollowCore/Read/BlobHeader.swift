@@ -45,6 +45,13 @@ public struct HollowBlobHeader: Sendable, Hashable {
         return try read(from: &reader)
     }
 
+    /// Reads the header at the start of `input` (only the first bytes of a file or stream are read).
+    /// - Throws: as ``read(_:)``, and `.readFailed` when the input fails.
+    public static func read(_ input: BlobInput) throws(BlobDecodingError) -> HollowBlobHeader {
+        var reader = try ByteReader(input)
+        return try read(from: &reader)
+    }
+
     /// Reads a header from `reader`, leaving it at the first byte after the header tags.
     public static func read(from reader: inout ByteReader) throws(BlobDecodingError) -> HollowBlobHeader {
         let start = reader.offset
@@ -147,7 +154,14 @@ enum BlobParser {
     static func parse(
         _ bytes: [UInt8], as kind: HollowBlobKind, filter: HollowFilterConfig? = nil
     ) throws(BlobDecodingError) -> ParsedBlob {
-        var r = ByteReader(bytes)
+        try parse(BlobInput(bytes: bytes), as: kind, filter: filter)
+    }
+
+    /// Parses `input` as ``parse(_:as:filter:)`` does, reading a file or stream in bounded pieces.
+    static func parse(
+        _ input: BlobInput, as kind: HollowBlobKind, filter: HollowFilterConfig? = nil
+    ) throws(BlobDecodingError) -> ParsedBlob {
+        var r = try ByteReader(input)
         let header = try HollowBlobHeader.read(from: &r)
         if kind == .header {
             let at = r.offset

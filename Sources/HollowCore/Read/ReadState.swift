@@ -49,28 +49,36 @@ public final class ReadState: Sendable {
     /// - Throws: ``BlobDecodingError``: `.badMagic`, `.truncated`, `.invalidValue`, `.trailingBytes`, or
     ///   `.wrongBlobKind` when `snapshot` is a delta or header blob.
     public static func load(snapshot bytes: [UInt8]) throws(BlobDecodingError) -> ReadState {
-        try load(snapshot: bytes, checkedFilter: nil)
+        try load(snapshot: BlobInput(bytes: bytes), checkedFilter: nil)
     }
 
     /// Loads a snapshot blob with only the types and fields `filter` keeps; the other types' data is skipped.
     /// Deltas applied to the state use the same filter. A nil filter loads everything.
     /// - Throws: ``HollowFilterError`` when the filter drops a type that a kept type refers to;
-    ///   ``BlobDecodingError`` as ``load(snapshot:)``.
+    ///   ``BlobDecodingError`` as ``load(snapshot:)-([UInt8])``.
     public static func load(snapshot bytes: [UInt8], filter: HollowFilterConfig?) throws -> ReadState {
-        if let filter { try filter.check(try HollowBlobHeader.read(bytes).schemas) }
-        return try load(snapshot: bytes, checkedFilter: filter)
+        try load(snapshot: BlobInput(bytes: bytes), filter: filter)
     }
 
-    private static func load(snapshot bytes: [UInt8], checkedFilter filter: HollowFilterConfig?) throws(BlobDecodingError) -> ReadState {
-        let header = try HollowBlobHeader.read(bytes)
-        if (try? BlobParser.parse(bytes, as: .header)) != nil {
+    /// Loads a snapshot from `input` (a file, a decompressing stream or memory), reading it front to back in
+    /// bounded pieces: the blob is never held in memory whole (Java: `HollowBlobReader.readSnapshot` with a
+    /// `HollowBlobInput`).
+    /// - Throws: as ``load(snapshot:filter:)-([UInt8],_)``; ``BlobDecodingError`` `.readFailed` when the input fails.
+    public static func load(snapshot input: BlobInput, filter: HollowFilterConfig? = nil) throws -> ReadState {
+        if let filter { try filter.check(try HollowBlobHeader.read(input).schemas) }
+        return try load(snapshot: input, checkedFilter: filter)
+    }
+
+    private static func load(snapshot input: BlobInput, checkedFilter filter: HollowFilterConfig?) throws(BlobDecodingError) -> ReadState {
+        let header = try HollowBlobHeader.read(input)
+        if (try? BlobParser.parse(input, as: .header)) != nil {
             throw BlobDecodingError(.wrongBlobKind, "this is a header blob, not a snapshot: it holds no data")
         }
         let parsed: ParsedBlob
         do {
-            parsed = try BlobParser.parse(bytes, as: .snapshot, filter: filter)
+            parsed = try BlobParser.parse(input, as: .snapshot, filter: filter)
         } catch {
-            if header.byteCount < bytes.count, (try? BlobParser.parse(bytes, as: .delta)) != nil {
+            if error.code != .readFailed, (try? BlobParser.parse(input, as: .delta)) != nil {
                 throw BlobDecodingError(.wrongBlobKind, "this is a delta or reverse delta, not a snapshot")
             }
             throw error
@@ -89,12 +97,25 @@ public final class ReadState: Sendable {
     ///   `.wrongBlobKind` for a snapshot, header blob or reverse delta, `.schemaMismatch` when a type
     ///   changed its kind, and the decoding codes for malformed blobs.
     public func applying(delta: [UInt8]) throws(BlobDecodingError) -> ReadState {
-        try apply(delta, reverse: false)
+        try apply(BlobInput(bytes: delta), reverse: false)
     }
 
     /// Returns the state `reverseDelta` leads back to. The receiver is unchanged, also when this throws.
-    /// - Throws: as ``applying(delta:)``; `.wrongBlobKind` also for a forward delta.
+    /// - Throws: as ``applying(delta:)-([UInt8])``; `.wrongBlobKind` also for a forward delta.
     public func applying(reverseDelta: [UInt8]) throws(BlobDecodingError) -> ReadState {
+        try apply(BlobInput(bytes: reverseDelta), reverse: true)
+    }
+
+    /// Returns the state the delta in `delta` (a file, a decompressing stream or memory) leads to, reading it in
+    /// bounded pieces. The receiver is unchanged, also when this throws.
+    /// - Throws: as ``applying(delta:)-([UInt8])``; `.readFailed` when the input fails.
+    public func applying(delta: BlobInput) throws(BlobDecodingError) -> ReadState {
+        try apply(delta, reverse: false)
+    }
+
+    /// Returns the state the reverse delta in `reverseDelta` leads back to, reading it in bounded pieces.
+    /// - Throws: as ``applying(reverseDelta:)-([UInt8])``; `.readFailed` when the input fails.
+    public func applying(reverseDelta: BlobInput) throws(BlobDecodingError) -> ReadState {
         try apply(reverseDelta, reverse: true)
     }
 
@@ -125,7 +146,7 @@ public final class ReadState: Sendable {
         !schemaChanges(in: try HollowBlobHeader.read(blob)).isEmpty
     }
 
-    private func apply(_ bytes: [UInt8], reverse: Bool) throws(BlobDecodingError) -> ReadState {
+    private func apply(_ bytes: BlobInput, reverse: Bool) throws(BlobDecodingError) -> ReadState {
         let header = try HollowBlobHeader.read(bytes)
         let what = reverse ? "reverse delta" : "delta"
         if (try? BlobParser.parse(bytes, as: .header)) != nil, !header.schemas.isEmpty {
@@ -152,7 +173,7 @@ public final class ReadState: Sendable {
         do {
             parsed = try BlobParser.parse(bytes, as: .delta, filter: filter)
         } catch {
-            if (try? BlobParser.parse(bytes, as: .snapshot)) != nil {
+            if error.code != .readFailed, (try? BlobParser.parse(bytes, as: .snapshot)) != nil {
                 throw BlobDecodingError(.wrongBlobKind, "this is a snapshot, not a \(what)")
             }
             throw error

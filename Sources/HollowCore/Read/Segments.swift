@@ -82,7 +82,7 @@ final class ObjectSegment: Sendable {
                 try r.skip(n, "the var-length data of \(what).\(f.name)")
                 heaps.append([])
             } else {
-                heaps.append(Array(try r.readBytes(n, "the var-length data of \(what).\(f.name)")))
+                heaps.append(try r.readByteArray(n, "the var-length data of \(what).\(f.name)"))
             }
         }
         let segment = ObjectSegment(
