@@ -456,19 +456,18 @@ public struct HollowAPIGenerator: Sendable {
         o += "            \(cls)(api: \(n.api)(state), index: try HollowHashIndex(state: state, type: queryType, selectField: selectFieldPath, matchFields: matchFieldPaths))\n"
         o += "        }\n    }\n\n"
         o += "    /// The type of the records the index selects.\n    public var selectedType: String { index.selectedType }\n\n"
-        o += "    /// The selected ordinals matching `keys` (one value per match path), empty when none or `type` is not selected.\n"
-        o += "    private func ordinals(_ type: String, _ keys: [HollowValue]) -> [Int] {\n"
-        o += "        guard type == index.selectedType, let matches = index.findMatches(keys) else { return [] }\n"
-        o += "        return Array(matches)\n    }\n"
+        o += "    /// The selected ordinals matching `keys` (one value per match path), nil when none or `type` is not selected.\n"
+        o += "    private func matches(_ type: String, _ keys: [HollowValue]) -> HollowHashIndexResult? {\n"
+        o += "        type == index.selectedType ? index.findMatches(keys) : nil\n    }\n"
         for s in schemas {
             let t = n.type(s.name)
             let f = "find" + Naming.identifier(Naming.upperFirst(s.name)) + "Matches"
-            o += "\n    /// The \(s.name) records matching `keys`, one value per match path, ascending by ordinal (Java `\(f)`);\n"
-            o += "    /// empty when none match or the index selects another type.\n"
-            o += "    public func \(f)(_ keys: HollowValue...) -> HollowRecords<\(t)> { \(f)(keys) }\n"
+            o += "\n    /// The \(s.name) records matching `keys`, one value per match path, ascending by ordinal (Java `\(f)`): views\n"
+            o += "    /// over the index's result, no copy; empty when none match or the index selects another type.\n"
+            o += "    public func \(f)(_ keys: HollowValue...) -> HollowHashIndexRecords<\(t)> { \(f)(keys) }\n"
             o += "    /// The \(s.name) records matching `keys` (see the variadic form).\n"
-            o += "    public func \(f)(_ keys: [HollowValue]) -> HollowRecords<\(t)> {\n"
-            o += "        HollowRecords(api: api, ordinals: ordinals(\(lit(s.name)), keys))\n    }\n"
+            o += "    public func \(f)(_ keys: [HollowValue]) -> HollowHashIndexRecords<\(t)> {\n"
+            o += "        HollowHashIndexRecords(api: api, result: matches(\(lit(s.name)), keys))\n    }\n"
         }
         o += "}\n"
         return o

@@ -15,7 +15,8 @@ struct Naming {
         "Collection", "Substring", "Void", "Type", "Protocol", "Self", "Hasher", "Range", "Duration", "ReadState",
         "HollowValue", "HollowSchema", "HollowObjectSchema", "HollowObjectTypeDataAccess", "HollowUniqueKeyIndex",
         "HollowKeyHash", "HollowIndexError", "HollowCanonicalText", "HollowGeneratedRecord", "HollowRecords",
-        "HollowHashIndex", "FollowingIndex", "HollowDeltaUpdatableIndex",
+        "HollowHashIndex", "HollowHashIndexResult", "HollowHashIndexRecords", "FollowingIndex",
+        "HollowDeltaUpdatableIndex",
     ]
 
     init(schemas: [HollowSchema], apiName: String) {

@@ -203,13 +203,14 @@ public final class HollowUniqueKeyIndex: Sendable {
         var newDead = dead
         let before = oldType.populated
         let after = newType.populated
+        // Removed ordinals were populated before: the dead set needs at most `before`'s words.
+        if newDead.count < before.count { newDead += repeatElement(0, count: before.count - newDead.count) }
         for w in 0..<max(before.count, after.count) {
             let a = w < before.count ? before[w] : 0
             let b = w < after.count ? after[w] : 0
             let gone = a & ~b
             if gone != 0 {
                 removed += gone.nonzeroBitCount
-                if w >= newDead.count { newDead += [UInt64](repeating: 0, count: w + 1 - newDead.count) }
                 newDead[w] |= gone
             }
             var new = b & ~a
@@ -245,20 +246,22 @@ public final class HollowUniqueKeyIndex: Sendable {
         var t = [UInt64](repeating: empty, count: capacity)
         var n = 0
         let mask = capacity - 1
-        for (hash, ordinal) in entries {
-            let tag = UInt64(UInt32(bitPattern: hash))
-            var b = Int(tag) & mask
-            var duplicate = false
-            while t[b] != empty {
-                if t[b] >> 32 == tag, paths.allSatisfy({ $0.sameKey(Int(t[b] & 0xFFFF_FFFF), ordinal) }) {
-                    duplicate = true
-                    break
+        t.withUnsafeMutableBufferPointer { t in
+            for (hash, ordinal) in entries {
+                let tag = UInt64(UInt32(bitPattern: hash))
+                var b = Int(tag) & mask
+                var duplicate = false
+                while t[b] != empty {
+                    if t[b] >> 32 == tag, paths.allSatisfy({ $0.sameKey(Int(t[b] & 0xFFFF_FFFF), ordinal) }) {
+                        duplicate = true
+                        break
+                    }
+                    b = (b &+ 1) & mask
                 }
-                b = (b &+ 1) & mask
-            }
-            if !duplicate {
-                t[b] = tag << 32 | UInt64(UInt32(truncatingIfNeeded: ordinal))
-                n += 1
+                if !duplicate {
+                    t[b] = tag << 32 | UInt64(UInt32(truncatingIfNeeded: ordinal))
+                    n += 1
+                }
             }
         }
         return (t, n)
@@ -317,10 +320,14 @@ private struct ResolvedPath: Sendable {
     }
 
     func fieldHash(_ ordinal: Int) -> Int32 {
-        if finalType == .string, let o = last(ordinal), let s = steps.last {
-            return s.access.stringHash(o, s.field) ?? HollowKeyHash.null
+        guard let o = last(ordinal), let s = steps.last else { return HollowKeyHash.null }
+        switch finalType {
+        case .string: return s.access.stringHash(o, s.field) ?? HollowKeyHash.null
+        case .int: return s.access.readInt(o, s.field).map { KeyHasher.fieldHash(.int($0)) } ?? HollowKeyHash.null
+        case .long: return s.access.readLong(o, s.field).map { KeyHasher.fieldHash(.long($0)) } ?? HollowKeyHash.null
+        case .reference: return s.access.readOrdinal(o, s.field).map { KeyHasher.fieldHash(.reference($0)) } ?? HollowKeyHash.null
+        default: return KeyHasher.fieldHash(s.access.value(o, s.field))
         }
-        return KeyHasher.fieldHash(value(ordinal))
     }
 
     func matches(_ ordinal: Int, _ v: HollowValue) -> Bool {

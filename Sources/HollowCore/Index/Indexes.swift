@@ -71,7 +71,7 @@ public final class HollowPrimaryKeyIndex: Sendable {
 /// The ordinals a ``HollowHashIndex`` query matched (Java: `HollowHashIndexResult`): a view of the index's
 /// table, made without copying.
 public struct HollowHashIndexResult: RandomAccessCollection, Sendable {
-    private let buffer: [Int32]
+    @usableFromInline let buffer: [Int32]
     /// The position of the first match in the index's table.
     public let startIndex: Int
     /// One past the position of the last match.
@@ -83,8 +83,11 @@ public struct HollowHashIndexResult: RandomAccessCollection, Sendable {
         self.endIndex = range.upperBound
     }
 
+    /// A result with no matches.
+    public init() { self.init(buffer: [], range: 0..<0) }
+
     /// The matched ordinal at `position`.
-    public subscript(position: Int) -> Int { Int(buffer[position]) }
+    @inlinable public subscript(position: Int) -> Int { Int(buffer[position]) }
     /// The matched ordinals of the selected type, ascending and distinct.
     public var ordinals: [Int] { Array(self) }
     /// The number of matches.
@@ -101,6 +104,32 @@ public struct HollowHashIndexResult: RandomAccessCollection, Sendable {
         }
         return false
     }
+}
+
+/// The records a generated hash index's query matched, as views of a generated API (Java: the `Iterable<Movie>`
+/// that a generated `findMovieMatches` returns): positions `0 ..< count` over a ``HollowHashIndexResult``, made
+/// without copying its ordinals; each element is made on access.
+public struct HollowHashIndexRecords<Record: HollowGeneratedRecord>: RandomAccessCollection, Sendable {
+    /// The API the views read through.
+    public let api: Record.API
+    /// The matched ordinals (empty when nothing matched).
+    public let result: HollowHashIndexResult
+
+    /// The records of `api` whose ordinals are `result` (nil: none).
+    @inlinable public init(api: Record.API, result: HollowHashIndexResult?) {
+        self.api = api
+        self.result = result ?? HollowHashIndexResult()
+    }
+
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { result.endIndex &- result.startIndex }
+    /// The view of the match at `position` (0 ..< count), in ascending ordinal order.
+    @inlinable public subscript(position: Int) -> Record {
+        precondition(position >= 0 && position < endIndex, "position out of range")
+        return Record(api: api, ordinal: result[result.startIndex &+ position])
+    }
+    /// The matched ordinals, ascending.
+    public var ordinals: [Int] { result.ordinals }
 }
 
 /// Finds records by the values of one or more match field paths, returning records selected by another
@@ -167,7 +196,11 @@ public final class HollowHashIndex: Sendable {
             let selectPath = ScalarPath(state, select), case let matchPaths = matches.compactMap({ ScalarPath(state, $0) }),
             matchPaths.count == matches.count
         {
-            base = Self.buildScalar(root, selectPath, matchPaths, count: root.populatedCount) { body in root.forEachOrdinal(body) }
+            base = Self.buildScalar(selectPath, matchPaths, count: root.populatedCount) { body in root.forEachOrdinal(body) }
+        } else if select.steps.isEmpty, matches.count == 1, let hops = HopPath(state, matches[0]),
+            let root = state.types[type]
+        {
+            base = Self.buildFanned(hops) { body in OrdinalBits.forEach(root.populated, body) }
         } else {
             base = Self.buildWalking(state, state.populatedOrdinals(of: type), select, matches)
         }
@@ -259,12 +292,13 @@ public final class HollowHashIndex: Sendable {
         var added: [Int] = []
         let before = oldType.populated
         let after = newType.populated
+        // Removed ordinals were populated before: the dead set needs at most `before`'s words.
+        if newDead.count < before.count { newDead += repeatElement(0, count: before.count - newDead.count) }
         for w in 0..<max(before.count, after.count) {
             let a = w < before.count ? before[w] : 0
             let b = w < after.count ? after[w] : 0
             let gone = a & ~b
             if gone != 0 {
-                if w >= newDead.count { newDead += [UInt64](repeating: 0, count: w + 1 - newDead.count) }
                 newDead[w] |= gone
             }
             var new = b & ~a
@@ -288,10 +322,12 @@ public final class HollowHashIndex: Sendable {
         }
         var newOverlay: HashIndexTable?
         if !roots.isEmpty {
-            if let root = HollowObjectTypeDataAccess(state: newState, type: type),
+            if HollowObjectTypeDataAccess(state: newState, type: type) != nil,
                 case let scalar = walks.compactMap({ ScalarPath(newState, $0) }), scalar.count == walks.count
             {
-                newOverlay = Self.buildScalar(root, ScalarPath(root: root), scalar, count: roots.count) { body in roots.forEach(body) }
+                newOverlay = Self.buildScalar(ScalarPath(), scalar, count: roots.count) { body in roots.forEach(body) }
+            } else if walks.count == 1, let hops = HopPath(newState, walks[0]) {
+                newOverlay = Self.buildFanned(hops) { body in roots.forEach(body) }
             } else {
                 newOverlay = Self.buildWalking(newState, roots, WalkPath(steps: [], finalType: .reference), walks)
             }
@@ -328,8 +364,7 @@ public final class HollowHashIndex: Sendable {
     /// Every path is single-valued: one pass over the root records hashes the key fields in place, assigns
     /// each distinct key a group in an open-addressing table, then a counting sort groups the selected ordinals.
     private static func buildScalar(
-        _ root: HollowObjectTypeDataAccess, _ select: ScalarPath, _ paths: [ScalarPath], count n: Int,
-        _ forEachRoot: ((Int) -> Void) -> Void
+        _ select: ScalarPath, _ paths: [ScalarPath], count n: Int, _ forEachRoot: ((Int) -> Void) -> Void
     ) -> HashIndexTable {
         var entryGroup = [Int32](repeating: 0, count: n)
         var entrySelected = [Int32](repeating: 0, count: n)
@@ -448,6 +483,56 @@ public final class HollowHashIndex: Sendable {
         return (ordinals, newOffsets)
     }
 
+    /// The root records selected by one match path with collection hops (e.g. `cast.element.name`): the hops are
+    /// walked to the records they reach (the holders, e.g. actors) without making values; the distinct holders
+    /// are grouped by the key read in place after the last hop, as ``buildScalar`` does for roots, so each
+    /// holder's key is read and hashed once however many roots reach it; then a counting sort groups the roots.
+    private static func buildFanned(_ path: HopPath, _ forEachRoot: ((Int) -> Void) -> Void) -> HashIndexTable {
+        var pairHolder: [Int32] = []
+        var pairRoot: [Int32] = []
+        var reached: [UInt64] = []
+        var holders: [Int32] = []
+        var rootsAscending = true
+        var lastRoot = -1
+        forEachRoot { r in
+            holders.removeAll(keepingCapacity: true)
+            path.holders(r, into: &holders)
+            for h in holders {
+                pairHolder.append(h)
+                pairRoot.append(Int32(truncatingIfNeeded: r))
+                let w = Int(h) >> 6
+                if w >= reached.count { reached += repeatElement(0, count: w + 1 - reached.count) }
+                reached[w] |= UInt64(1) << UInt64(h & 63)
+            }
+            if r <= lastRoot { rootsAscending = false }
+            lastRoot = r
+        }
+        let keys = buildScalar(ScalarPath(), [path.tail], count: OrdinalBits.count(reached)) { body in
+            OrdinalBits.forEach(reached, body)
+        }
+        // Each holder's group (-1: its key is null), then (group, root) entries, a root once per group.
+        var groupOf = [Int32](repeating: -1, count: reached.count &* 64)
+        for g in 0..<keys.keyCount {
+            for i in Int(keys.offsets[g])..<Int(keys.offsets[g + 1]) { groupOf[Int(keys.ordinals[i])] = Int32(g) }
+        }
+        var counts = [Int32](repeating: 0, count: keys.keyCount)
+        var lastRootOf = [Int32](repeating: -1, count: keys.keyCount)
+        var entryGroup: [Int32] = []
+        var entrySelected: [Int32] = []
+        entryGroup.reserveCapacity(pairHolder.count)
+        entrySelected.reserveCapacity(pairHolder.count)
+        for (h, r) in zip(pairHolder, pairRoot) {
+            let g = Int(groupOf[Int(h)])
+            guard g >= 0, !(rootsAscending && lastRootOf[g] == r) else { continue }
+            lastRootOf[g] = r
+            counts[g] &+= 1
+            entryGroup.append(Int32(truncatingIfNeeded: g))
+            entrySelected.append(r)
+        }
+        let (ordinals, offsets) = grouped(entryGroup[...], entrySelected[...], counts, sortGroups: !rootsAscending)
+        return HashIndexTable(ordinals: ordinals, offsets: offsets, keys: keys.keys)
+    }
+
     /// Paths with collection hops: walk each root record with fan-out, correlating the select path and the
     /// match paths within their shared leading part.
     private static func buildWalking(
@@ -563,8 +648,8 @@ private struct ScalarPath: Sendable {
     let steps: [Step]
     let finalType: HollowFieldType
 
-    /// The empty path from `root`: it selects the root record itself.
-    init(root: HollowObjectTypeDataAccess) {
+    /// The empty path: it selects the record itself.
+    init() {
         self.steps = []
         self.finalType = .reference
     }
@@ -665,6 +750,77 @@ private struct ScalarPath: Sendable {
         case (.reference, .reference(let v)): return s.access.readOrdinal(o, s.field) == v
         case (.string, .string(let v)): return s.access.stringEquals(o, s.field, v)
         default: return IndexKeyPart(s.access.value(o, s.field)) == IndexKeyPart(value)
+        }
+    }
+}
+
+/// A match path with collection hops, split after its last hop: the hops (reference fields, list and set
+/// elements, map keys and values), walked from a root to the records they reach (the holders) without making
+/// values, and the object fields after them, read in place from a holder as a ``ScalarPath``.
+private struct HopPath: Sendable {
+    enum Hop: Sendable {
+        case field(HollowObjectTypeDataAccess, Int)
+        case list(TypeState)
+        case set(TypeState)
+        case mapKey(TypeState)
+        case mapValue(TypeState)
+    }
+    let hops: [Hop]
+    /// The key path from a holder (empty when the match path ends on the holders themselves).
+    let tail: ScalarPath
+
+    /// `path` resolved in `state`, or nil when it has no collection hop or a type on it is missing from `state`.
+    init?(_ state: ReadState, _ path: WalkPath) {
+        guard let last = path.steps.lastIndex(where: { if case .field = $0 { false } else { true } }) else { return nil }
+        var hops: [Hop] = []
+        for step in path.steps[...last] {
+            switch step {
+            case .field(let type, let index, let isReference):
+                guard isReference, let access = HollowObjectTypeDataAccess(state: state, type: type) else { return nil }
+                hops.append(.field(access, index))
+            case .element(let type):
+                guard let t = state.types[type] else { return nil }
+                switch t.storage {
+                case .list: hops.append(.list(t))
+                case .set: hops.append(.set(t))
+                default: return nil
+                }
+            case .key(let type):
+                guard let t = state.types[type], case .map = t.storage else { return nil }
+                hops.append(.mapKey(t))
+            case .value(let type):
+                guard let t = state.types[type], case .map = t.storage else { return nil }
+                hops.append(.mapValue(t))
+            }
+        }
+        guard let tail = ScalarPath(state, path.suffix(from: last + 1)) else { return nil }
+        self.hops = hops
+        self.tail = tail
+    }
+
+    /// Appends the ordinals of the records reached from `root` (once per way of reaching them) to `out`.
+    func holders(_ root: Int, into out: inout [Int32]) { reach(0, root, &out) }
+
+    private func reach(_ i: Int, _ ordinal: Int, _ out: inout [Int32]) {
+        if i == hops.count {
+            out.append(Int32(truncatingIfNeeded: ordinal))
+            return
+        }
+        switch hops[i] {
+        case .field(let access, let field):
+            if let next = access.readOrdinal(ordinal, field) { reach(i &+ 1, next, &out) }
+        case .list(let t):
+            guard let (s, k) = t.list(ordinal) else { return }
+            for p in s.range(k) { reach(i &+ 1, s.element(p), &out) }
+        case .set(let t):
+            guard let (s, k) = t.set(ordinal) else { return }
+            for b in s.range(k) { if let e = s.element(b) { reach(i &+ 1, e, &out) } }
+        case .mapKey(let t):
+            guard let (s, k) = t.map(ordinal) else { return }
+            for b in s.range(k) { if let e = s.entry(b) { reach(i &+ 1, e.key, &out) } }
+        case .mapValue(let t):
+            guard let (s, k) = t.map(ordinal) else { return }
+            for b in s.range(k) { if let e = s.entry(b) { reach(i &+ 1, e.value, &out) } }
         }
     }
 }

@@ -34,13 +34,7 @@ public final class HollowObjectTypeDataAccess: Sendable {
         self.patch = layers.patch
         self.patchSegments = layers.patchSegments
         self.hasPatch = !layers.patch.isEmpty
-        var patched: [UInt64] = []
-        for k in layers.patch.keys {
-            let o = Int(k)
-            if o >> 6 >= patched.count { patched += [UInt64](repeating: 0, count: (o >> 6) + 1 - patched.count) }
-            patched[o >> 6] |= UInt64(1) << UInt64(o & 63)
-        }
-        self.patched = patched
+        self.patched = layers.patched
         self.populated = t.populated
     }
 

@@ -295,11 +295,16 @@ extension TypeState {
 
         func merge<S>(_ layers: Layers<S>, _ unwrap: (AnySegment) -> S) -> Layers<S> {
             var l = layers
-            for g in removedOrdinals { l.patch.removeValue(forKey: Int32(g)) }
+            for g in removedOrdinals where l.patch.removeValue(forKey: Int32(g)) != nil {
+                l.patched[g >> 6] &= ~(UInt64(1) << UInt64(g & 63))
+            }
             let first = l.patchSegments.count
             for segment in newSegments { l.patchSegments.append(unwrap(segment)) }
             for e in patchEntries {
                 l.patch[Int32(e.ordinal)] = UInt64(first + e.segment) << 32 | UInt64(e.index)
+                let w = e.ordinal >> 6
+                if w >= l.patched.count { l.patched += repeatElement(0, count: w + 1 - l.patched.count) }
+                l.patched[w] |= UInt64(1) << UInt64(e.ordinal & 63)
             }
             // Forget patch segments no record points at any more.
             var used = [Bool](repeating: false, count: l.patchSegments.count)

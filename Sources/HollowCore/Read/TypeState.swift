@@ -13,6 +13,9 @@ struct Layers<Segment: AnyObject & Sendable>: Sendable {
     var patchSegments: [Segment] = []
     /// Global ordinal → (patch segment index << 32 | record index).
     var patch: [Int32: UInt64] = [:]
+    /// Bit set of the ordinals in ``patch``, kept with it, so a reader can skip the dictionary lookup for other
+    /// ordinals without building the bit set from the patch.
+    var patched: [UInt64] = []
 
     init(base: [Segment], shardShift: Int) {
         self.base = base
@@ -21,7 +24,7 @@ struct Layers<Segment: AnyObject & Sendable>: Sendable {
 
     @inline(__always)
     func locate(_ ordinal: Int, count: (Segment) -> Int) -> (Segment, Int)? {
-        if !patch.isEmpty, ordinal <= Int(Int32.max), let p = patch[Int32(truncatingIfNeeded: ordinal)] {
+        if !patch.isEmpty, OrdinalBits.contains(patched, ordinal), let p = patch[Int32(truncatingIfNeeded: ordinal)] {
             return (patchSegments[Int(p >> 32)], Int(p & 0xFFFF_FFFF))
         }
         guard ordinal >= 0 else { return nil }
