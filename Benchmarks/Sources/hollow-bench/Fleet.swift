@@ -77,6 +77,7 @@ struct BenchFleet: AsyncParsableCommand {
         do {
             let producerClient = try MQTTClient(
                 configuration: .init(host: "127.0.0.1", port: broker.port, clientID: "\(namespace)-producer"), logger: quietLogger())
+            try producerClient.start()
             let announcer = try MQTTAnnouncer(
                 client: producerClient, namespace: namespace, acknowledgementTimeout: .seconds(30), logger: quietLogger())
             let producer = HollowProducer(
