@@ -224,7 +224,7 @@ struct StoreRuleTests {
         #expect(missing.stderr.contains("no store at \(dir.appendingPathComponent("nowhere").path): the directory does not exist"), "\(missing.stderr)")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func watchNamesTheDirectoryItWaitsFor() async throws {
         let dir = try PublishCLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -21,9 +21,11 @@ import Testing
             return try await SHA256Sum.hash { sink in state.writeCanonicalJSON(to: sink) }
         }
         print("LargeFixtureTests: no sha256sum on PATH, hashing in-process (slow in a debug build)")
-        var sha = SHA256()
-        state.writeCanonicalJSON { sha.update($0) }
-        return sha.finalize()
+        return try await onDedicatedThread {
+            var sha = SHA256()
+            state.writeCanonicalJSON { sha.update($0) }
+            return sha.finalize()
+        }
     }
 
     @Test func sha256KnownVector() {
@@ -37,12 +39,15 @@ import Testing
         let hashes = Self.expectedHashes("large-movies")
         try #require(hashes.count == 2)
         let snapshot = try #require(readFile(dir + "/snapshot-1"))
-        let v1 = try ReadState.load(snapshot: snapshot)
+        // Loads and dumps take tens of seconds in a debug build: off the cooperative pool (onDedicatedThread).
+        let v1 = try await onDedicatedThread { try ReadState.load(snapshot: snapshot) }
         #expect(try await Self.dumpHash(v1) == hashes[0], "state 1 from snapshot-1")
         #expect(v1.loadedByteCount * 10 <= snapshot.count * 12, "loaded \(v1.loadedByteCount) bytes for a \(snapshot.count)-byte blob")
-        let v2 = try v1.applying(delta: try #require(readFile(dir + "/delta-1-2")))
+        let delta = try #require(readFile(dir + "/delta-1-2"))
+        let v2 = try await onDedicatedThread { try v1.applying(delta: delta) }
         #expect(try await Self.dumpHash(v2) == hashes[1], "state 2 from snapshot-1 + delta-1-2")
-        let back = try v2.applying(reverseDelta: try #require(readFile(dir + "/reversedelta-2-1")))
+        let reverse = try #require(readFile(dir + "/reversedelta-2-1"))
+        let back = try await onDedicatedThread { try v2.applying(reverseDelta: reverse) }
         #expect(try await Self.dumpHash(back) == hashes[0], "state 1 from state 2 + reversedelta-2-1")
     }
 
@@ -51,7 +56,7 @@ import Testing
         let hashes = Self.expectedHashes("large-metrics")
         try #require(hashes.count == 1)
         let snapshot = try #require(readFile(dir + "/snapshot-1"))
-        let v1 = try ReadState.load(snapshot: snapshot)
+        let v1 = try await onDedicatedThread { try ReadState.load(snapshot: snapshot) }
         #expect(try await Self.dumpHash(v1) == hashes[0])
         #expect(v1.loadedByteCount * 10 <= snapshot.count * 12, "loaded \(v1.loadedByteCount) bytes for a \(snapshot.count)-byte blob")
     }

@@ -11,7 +11,7 @@ import Testing
     .enabled(
         if: MosquittoBroker.isAvailable && MosquittoBroker.external == nil && hollowBinary != nil,
         "needs mosquitto, a private broker (HOLLOW_TEST_MQTT_BROKER unset) and the built hollow binary next to the tests"),
-    .timeLimit(.minutes(1)))
+    .timeLimit(.minutes(3)))
 struct CLIFaultTests {
     @Test func pinAndUnpinWriteTheStoreAndTheBroker() async throws {
         try await MosquittoBroker.with { broker in

@@ -49,7 +49,7 @@ func announceRetrying(_ announcer: MQTTAnnouncer, _ version: Int64, attempts: In
 
 @Suite(
     "Failover between brokers", .enabled(if: MosquittoBroker.isAvailable && MosquittoBroker.external == nil),
-    .timeLimit(.minutes(1)))
+    .timeLimit(.minutes(3)))
 struct FailoverTests {
     @Test func clientFailsOverAndBackAndReannounces() async throws {
         let a = try await MosquittoBroker.start()
@@ -110,7 +110,7 @@ struct FailoverTests {
 
 @Suite(
     "Bridged mosquitto brokers (edge bridged to central)",
-    .enabled(if: MosquittoBroker.isAvailable && MosquittoBroker.external == nil), .timeLimit(.minutes(1)))
+    .enabled(if: MosquittoBroker.isAvailable && MosquittoBroker.external == nil), .timeLimit(.minutes(3)))
 struct BridgeTests {
     @Test func announcementsAndPinsCrossTheBridgeAndACutHeals() async throws {
         let central = try await MosquittoBroker.start(options: .init(persistence: true))

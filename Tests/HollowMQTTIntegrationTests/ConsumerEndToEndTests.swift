@@ -10,7 +10,7 @@ import Testing
 let metricsStore = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("HollowCoreTests/Fixtures/java-hollow/metrics").path
 
-@Suite("A real HollowConsumer driven over MQTT", .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(1)))
+@Suite("A real HollowConsumer driven over MQTT", .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(3)))
 struct ConsumerEndToEndTests {
     @Test func announcePinToAMissingVersionAndUnpin() async throws {
         try await MosquittoBroker.with { broker in

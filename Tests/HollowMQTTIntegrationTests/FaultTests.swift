@@ -34,7 +34,7 @@ func unpinLikeTheCLI(_ broker: MosquittoBroker, _ store: TempStore, group: Strin
 
 @Suite(
     "Broker faults: pins and announcements survive a broker crash",
-    .enabled(if: MosquittoBroker.isAvailable && MosquittoBroker.external == nil), .timeLimit(.minutes(1)))
+    .enabled(if: MosquittoBroker.isAvailable && MosquittoBroker.external == nil), .timeLimit(.minutes(3)))
 struct FaultTests {
     @Test func productionPersistenceKeepsAPinThroughSIGKILL() async throws {
         let autosave = try productionAutosaveSettings()

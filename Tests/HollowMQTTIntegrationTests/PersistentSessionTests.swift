@@ -6,7 +6,7 @@ import Testing
 /// `MQTTClientConfiguration.cleanSession = false` against a real mosquitto: the broker keeps the session.
 @Suite(
     "Persistent sessions (cleanSession false)",
-    .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(1)))
+    .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(3)))
 struct PersistentSessionTests {
     @Test(
         "QoS 1 messages published while a persistent subscriber is away arrive after it reconnects; a clean one loses them",

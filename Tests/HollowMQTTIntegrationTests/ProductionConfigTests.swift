@@ -42,7 +42,7 @@ func tlsClientConfiguration(
 @Suite(
     "Production broker config: passwords, ACL, TLS",
     .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)),
-    .enabled(if: MosquittoBroker.external == nil, Comment(rawValue: MosquittoBroker.privateBrokerReason)), .timeLimit(.minutes(1)))
+    .enabled(if: MosquittoBroker.external == nil, Comment(rawValue: MosquittoBroker.privateBrokerReason)), .timeLimit(.minutes(3)))
 struct ProductionConfigTests {
     @Test func consumersCannotAnnounceOrPin() async throws {
         let (broker, certs) = try await startProductionBroker()
@@ -153,7 +153,7 @@ struct ProductionConfigTests {
     }
 }
 
-@Suite("Consumer status reporter", .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(1)))
+@Suite("Consumer status reporter", .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(3)))
 struct StatusReporterTests {
     @Test func statusIsRetainedAndTheWillMarksOffline() async throws {
         try await MosquittoBroker.with { broker in

@@ -13,7 +13,7 @@ import Testing
     "TLS clients under concurrent publish and shutdown",
     .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)),
     .enabled(if: MosquittoBroker.external == nil, Comment(rawValue: MosquittoBroker.privateBrokerReason)),
-    .timeLimit(.minutes(1)))
+    .timeLimit(.minutes(3)))
 struct TLSConcurrencyTests {
     @Test func clientsShutDownWhileMessagesStreamIn() async throws {
         let (broker, certs) = try await startProductionBroker()

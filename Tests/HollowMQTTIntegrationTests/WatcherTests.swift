@@ -4,7 +4,7 @@ import HollowTestSupport
 import Synchronization
 import Testing
 
-@Suite("Watcher and announcer against a real mosquitto", .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(1)))
+@Suite("Watcher and announcer against a real mosquitto", .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(3)))
 struct WatcherTests {
     @Test(arguments: [MQTTProtocolVersion.v5, .v311])
     func announceTriggersEveryWatcher(protocolVersion: MQTTProtocolVersion) async throws {
@@ -175,7 +175,7 @@ struct WatcherTests {
     }
 }
 
-@Suite("Watcher lifecycle and jitter", .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(1)))
+@Suite("Watcher lifecycle and jitter", .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)), .timeLimit(.minutes(3)))
 struct WatcherLifecycleTests {
     final class JitterTrigger: RefreshTrigger {
         let delays = Mutex<[Duration]>([])

@@ -16,17 +16,21 @@ public enum SHA256Sum {
     /// The lowercase hex SHA-256 of everything `produce` passes to its sink. The bytes are streamed to a
     /// temporary file (never held in memory at once), hashed by `sha256sum`, and the file is removed.
     /// - Throws: if `sha256sum` is missing, fails, or prints something that is not a digest.
-    public static func hash(_ produce: (([UInt8]) -> Void) -> Void) async throws -> String {
+    /// `produce` runs on a thread of its own (``onDedicatedThread(_:)``): writing a 100 MB dump must not hold a thread
+    /// of the cooperative pool that the other suites' tests run on.
+    public static func hash(_ produce: @escaping @Sendable (([UInt8]) -> Void) -> Void) async throws -> String {
         guard executablePath != nil else { throw SHA256SumError("sha256sum is not installed") }
         let path = NSTemporaryDirectory() + "hollow-sha256-\(UUID().uuidString)"
-        guard let file = fopen(path, "wb") else { throw SHA256SumError("cannot create \(path): errno \(errno)") }
         defer { unlink(path) }
-        var writeFailed = false
-        produce { chunk in
-            let n = chunk.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-            if n != chunk.count { writeFailed = true }
+        try await onDedicatedThread {
+            guard let file = fopen(path, "wb") else { throw SHA256SumError("cannot create \(path): errno \(errno)") }
+            var writeFailed = false
+            produce { chunk in
+                let n = chunk.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+                if n != chunk.count { writeFailed = true }
+            }
+            if fclose(file) != 0 || writeFailed { throw SHA256SumError("cannot write \(path) (disk full?)") }
         }
-        if fclose(file) != 0 || writeFailed { throw SHA256SumError("cannot write \(path) (disk full?)") }
         let result = try await MosquittoBroker.runTool("sha256sum", [path])
         let digest = String(result.output.prefix { $0 != " " })
         guard result.exitCode == 0, digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
@@ -40,4 +44,18 @@ public enum SHA256Sum {
 public struct SHA256SumError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Runs CPU-heavy or blocking synchronous work on a thread of its own and returns its result.
+///
+/// Swift's cooperative pool has as many threads as the machine has cores (two on the CI machine). A test that loads
+/// and dumps a 200k-record state synchronously for tens of seconds holds one of them, and every other suite's async
+/// test (MQTT acknowledgements, process waits) then waits for the other one: with two such tests at once, MQTT suites
+/// ran into their time limits. Heavy synchronous test work goes through this instead.
+public func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.stackSize = 16 << 20
+        thread.start()
+    }
 }

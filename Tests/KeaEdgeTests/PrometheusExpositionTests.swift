@@ -54,7 +54,7 @@ func promtoolProblems(_ text: String) async throws -> String? {
     return result.terminationStatus.isSuccess ? nil : result.standardOutput + result.standardError
 }
 
-@Suite("Prometheus exposition: kea-exporter names, log2 histograms", .timeLimit(.minutes(1)))
+@Suite("Prometheus exposition: kea-exporter names, log2 histograms", .timeLimit(.minutes(3)))
 struct PrometheusExpositionTests {
     static let statistics = KeaStatistics(values: [
         "pkt4-received": 40, "pkt4-sent": 30, "pkt4-discover-received": 12, "pkt4-request-received": 10,
