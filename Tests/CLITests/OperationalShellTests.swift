@@ -106,8 +106,11 @@ struct WatchShellTests {
             let status = try await watch.signalAndWait(SIGTERM)
             let stopping = ContinuousClock.now - start
             #expect(status == .exited(0), "hollow watch ended with \(status) on SIGTERM; stderr: \(watch.standardError)")
-            // A hang guard, not a speed goal: graceful shutdown must not wait for a broker that is gone.
-            #expect(stopping < .seconds(15), "hollow watch took \(stopping) to stop after SIGTERM")
+            // A hang guard, not a speed goal: graceful shutdown must not wait for a broker that is gone (such a wait
+            // does not end while the broker stays down). Generous because CI runs this beside
+            // CPU-bound suites on two cores: a 17.7 s stop was measured there for a process that stops in ~5 ms
+            // when this test runs alone.
+            #expect(stopping < .seconds(45), "hollow watch took \(stopping) to stop after SIGTERM")
 
             let (objects, other) = OperationalShell.jsonLines(watch.standardOutput)
             #expect(other.isEmpty, "stdout carries non-JSON lines: \(other)")
@@ -140,7 +143,8 @@ struct WatchShellTests {
         let status = try await watch.signalAndWait(SIGTERM)
         let stopping = ContinuousClock.now - start
         #expect(status == .exited(0), "stderr: \(watch.standardError)")
-        #expect(stopping < .seconds(15), "hollow watch took \(stopping) to stop after SIGTERM")
+        // A hang guard (see above), not a speed goal.
+        #expect(stopping < .seconds(45), "hollow watch took \(stopping) to stop after SIGTERM")
         #expect(OperationalShell.jsonLines(watch.standardOutput).other.isEmpty, "stdout: \(watch.standardOutput)")
     }
 }
