@@ -257,7 +257,7 @@ let package = Package(
             name: "HollowCodeGenTests",
             dependencies: [
                 "HollowCodeGen", "HollowCore", "HollowConsumer", "HollowFilesystem", "GeneratedKitchenSinkAPI",
-                "GeneratedMetricsAPI", "GeneratedShardedAPI",
+                "GeneratedMetricsAPI", "GeneratedShardedAPI", "HollowTestSupport",
             ],
             swiftSettings: strictSettings
         ),
