@@ -2,7 +2,7 @@
 // populated-ordinal bit sets, zig-zag, VarInt-per-UTF-16-unit strings, and the hash functions readers need.
 
 /// `(1 << width) - 1`, with width 64 giving all ones.
-@inline(__always)
+@inlinable @inline(__always)
 func allOnes(_ width: Int) -> UInt64 {
     width >= 64 ? UInt64.max : (UInt64(1) &<< UInt64(width)) &- 1
 }
@@ -13,9 +13,10 @@ func bitLength(_ value: UInt64) -> Int { 64 - value.leadingZeroBitCount }
 
 /// A fixed-length bit-packed array (FORMAT.md §1.5): a little-endian bit string over 64-bit words, in which
 /// elements of any width 0...64 may straddle two words.
+@usableFromInline
 struct PackedBits: Sendable {
     /// The words; bit `k` is bit `k & 63` of word `k >> 6`.
-    var words: [UInt64]
+    @usableFromInline var words: [UInt64]
 
     init(words: [UInt64]) { self.words = words }
 
@@ -27,7 +28,7 @@ struct PackedBits: Sendable {
 
     /// The element of `width` bits at `bitOffset`. The caller guarantees `bitOffset + width <= bitCapacity`
     /// (validated when the array is loaded).
-    @inline(__always)
+    @inlinable @inline(__always)
     func get(_ bitOffset: Int, _ width: Int) -> UInt64 {
         if width == 0 { return 0 }
         let index = bitOffset &>> 6
@@ -35,6 +36,20 @@ struct PackedBits: Sendable {
         var value = words[index] &>> UInt64(bit)
         if bit &+ width > 64 { value |= words[index &+ 1] &<< UInt64(64 &- bit) }
         return width == 64 ? value : value & ((UInt64(1) &<< UInt64(width)) &- 1)
+    }
+
+    /// The element of `width` bits at `bitOffset`, `mask` being ``allOnes(_:)`` of `width`: the read path of
+    /// generated APIs, without bounds checks (the loader validated that every record's bits lie in ``words``).
+    @inlinable @inline(__always)
+    func get(_ bitOffset: Int, _ width: Int, mask: UInt64) -> UInt64 {
+        if width == 0 { return 0 }
+        let index = bitOffset &>> 6
+        let bit = bitOffset & 63
+        return words.withUnsafeBufferPointer { w in
+            var value = w[index] &>> UInt64(bit)
+            if bit &+ width > 64 { value |= w[index &+ 1] &<< UInt64(64 &- bit) }
+            return value & mask
+        }
     }
 
     /// Stores the low `width` bits of `value` at `bitOffset` (the bits there must be zero).
@@ -153,12 +168,13 @@ enum GapEncodedOrdinals {
 
 // MARK: - Zig-zag
 
+@usableFromInline
 enum ZigZag {
-    @inline(__always) static func decode32(_ e: UInt64) -> Int32 {
+    @inlinable @inline(__always) static func decode32(_ e: UInt64) -> Int32 {
         let u = UInt32(truncatingIfNeeded: e)
         return Int32(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
     }
-    @inline(__always) static func decode64(_ e: UInt64) -> Int64 {
+    @inlinable @inline(__always) static func decode64(_ e: UInt64) -> Int64 {
         Int64(bitPattern: (e >> 1) ^ (0 &- (e & 1)))
     }
     @inline(__always) static func encode32(_ v: Int32) -> UInt64 {
@@ -171,6 +187,7 @@ enum ZigZag {
 
 // MARK: - String heaps
 
+@usableFromInline
 enum HeapString {
     /// Decodes the UTF-16 code units stored as one VarInt each in `bytes[start..<end]` (FORMAT.md §6.3).
     /// Lenient: a VarInt cut off by `end` ends the string; units are truncated to 16 bits.
@@ -192,14 +209,26 @@ enum HeapString {
         return out
     }
 
+    @usableFromInline
     static func string(_ bytes: [UInt8], _ start: Int, _ end: Int) -> String {
-        // Fast path: pure ASCII heaps are their own UTF-8.
-        var ascii = true
-        for i in start..<end where bytes[i] >= 0x80 {
-            ascii = false
-            break
+        precondition(start >= 0 && start <= end && end <= bytes.count, "heap range out of bounds")
+        if start == end { return "" }
+        // Fast path: pure ASCII heaps are their own UTF-8 (tested eight bytes at a time).
+        let ascii = bytes.withUnsafeBufferPointer { b -> String? in
+            let base = b.baseAddress! + start
+            let n = end &- start
+            var i = 0
+            while i &+ 8 <= n {
+                if UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return nil }
+                i &+= 8
+            }
+            while i < n {
+                if base[i] >= 0x80 { return nil }
+                i &+= 1
+            }
+            return String(decoding: UnsafeBufferPointer(start: base, count: n), as: UTF8.self)
         }
-        if ascii { return String(decoding: bytes[start..<end], as: UTF8.self) }
+        if let ascii { return ascii }
         return JavaUTF16.string(units: units(bytes, start, end))
     }
 }

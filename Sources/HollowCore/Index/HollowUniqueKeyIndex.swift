@@ -57,15 +57,15 @@ public final class HollowUniqueKeyIndex: Sendable {
 
     private let paths: [ResolvedPath]
     /// Base slots: `UInt64(UInt32(hash)) << 32 | UInt64(UInt32(ordinal))`, or ``empty``.
-    private let table: [UInt64]
+    @usableFromInline let table: [UInt64]
     /// Ordinals whose base slots no longer count (removed since the base was built).
-    private let dead: [UInt64]
+    @usableFromInline let dead: [UInt64]
     /// Slots of the records added since the base was built (empty when none).
-    private let overlay: [UInt64]
-    private let overlayCount: Int
+    @usableFromInline let overlay: [UInt64]
+    @usableFromInline let overlayCount: Int
     private let count: Int
 
-    private static let empty = UInt64.max
+    @usableFromInline static var empty: UInt64 { UInt64.max }
 
     /// Indexes `type` of `state` by `fieldPaths`, or by the type's declared primary key when nil.
     /// - Throws: ``HollowIndexError`` for an unknown type, a type without primary key, or a bad path.
@@ -151,15 +151,15 @@ public final class HollowUniqueKeyIndex: Sendable {
 
     /// The ordinal whose key hashes to `hash` (computed with ``HollowKeyHash``) and for which `matches` is
     /// true, or nil. Generated indexes call this with a typed comparison.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func matchingOrdinal(hash: Int32, matches: (Int) -> Bool) -> Int? {
         let tag = UInt64(UInt32(bitPattern: hash))
         if overlayCount > 0, let o = Self.probe(overlay, tag, [], matches) { return o }
         return Self.probe(table, tag, dead, matches)
     }
 
-    @inline(__always)
-    private static func probe(_ table: [UInt64], _ tag: UInt64, _ dead: [UInt64], _ matches: (Int) -> Bool) -> Int? {
+    @inlinable @inline(__always)
+    static func probe(_ table: [UInt64], _ tag: UInt64, _ dead: [UInt64], _ matches: (Int) -> Bool) -> Int? {
         table.withUnsafeBufferPointer { t in
             let mask = t.count - 1
             var b = Int(tag) & mask

@@ -510,10 +510,22 @@ public final class HollowHashIndex: Sendable {
         let keys = buildScalar(ScalarPath(), [path.tail], count: OrdinalBits.count(reached)) { body in
             OrdinalBits.forEach(reached, body)
         }
-        // Each holder's group (-1: its key is null), then (group, root) entries, a root once per group.
-        var groupOf = [Int32](repeating: -1, count: reached.count &* 64)
+        // Each holder's group (-1: its key is null), by the holder's rank among the reached ones (so an overlay's
+        // work follows the holders it reaches, not the largest holder ordinal), then (group, root) entries, a
+        // root once per group.
+        var rankBase = [Int32](repeating: 0, count: reached.count)
+        var reachedCount: Int32 = 0
+        for w in 0..<reached.count {
+            rankBase[w] = reachedCount
+            reachedCount &+= Int32(reached[w].nonzeroBitCount)
+        }
+        @inline(__always) func rank(_ h: Int) -> Int {
+            let w = h &>> 6
+            return Int(rankBase[w]) &+ (reached[w] & ((UInt64(1) &<< UInt64(h & 63)) &- 1)).nonzeroBitCount
+        }
+        var groupOf = [Int32](repeating: -1, count: Int(reachedCount))
         for g in 0..<keys.keyCount {
-            for i in Int(keys.offsets[g])..<Int(keys.offsets[g + 1]) { groupOf[Int(keys.ordinals[i])] = Int32(g) }
+            for i in Int(keys.offsets[g])..<Int(keys.offsets[g + 1]) { groupOf[rank(Int(keys.ordinals[i]))] = Int32(g) }
         }
         var counts = [Int32](repeating: 0, count: keys.keyCount)
         var lastRootOf = [Int32](repeating: -1, count: keys.keyCount)
@@ -522,7 +534,7 @@ public final class HollowHashIndex: Sendable {
         entryGroup.reserveCapacity(pairHolder.count)
         entrySelected.reserveCapacity(pairHolder.count)
         for (h, r) in zip(pairHolder, pairRoot) {
-            let g = Int(groupOf[Int(h)])
+            let g = Int(groupOf[rank(Int(h))])
             guard g >= 0, !(rootsAscending && lastRootOf[g] == r) else { continue }
             lastRootOf[g] = r
             counts[g] &+= 1

@@ -11,14 +11,14 @@ public final class HollowObjectTypeDataAccess: Sendable {
     public let schema: HollowObjectSchema
     /// The read state the records belong to.
     public let state: ReadState
-    let base: [ObjectSegment]
-    let shardMask: Int
-    let shardShift: Int
-    let patch: [Int32: UInt64]
-    let patchSegments: [ObjectSegment]
-    let hasPatch: Bool
+    @usableFromInline let base: [ObjectSegment]
+    @usableFromInline let shardMask: Int
+    @usableFromInline let shardShift: Int
+    @usableFromInline let patch: [Int32: UInt64]
+    @usableFromInline let patchSegments: [ObjectSegment]
+    @usableFromInline let hasPatch: Bool
     /// Bit set of the ordinals held in patch segments, so other ordinals skip the dictionary lookup.
-    let patched: [UInt64]
+    @usableFromInline let patched: [UInt64]
     let populated: [UInt64]
 
     /// The access to OBJECT type `type` of `state`, or nil when the state has no such object type.
@@ -80,9 +80,12 @@ public final class HollowObjectTypeDataAccess: Sendable {
     /// Calls `body` with every populated ordinal, ascending.
     public func forEachOrdinal(_ body: (Int) throws -> Void) rethrows { try OrdinalBits.forEach(populated, body) }
 
+    // The fixed-length reads below are @inlinable so that generated APIs, compiled in the consumer's module,
+    // inline them: no call, no retain of the access or the segment, one load of the field's slot.
+
     /// The segment holding `ordinal` and the record's index in it, without retaining the segment (the
     /// access keeps every segment alive).
-    @inline(__always)
+    @inlinable @inline(__always)
     func locate(_ ordinal: Int) -> (Unmanaged<ObjectSegment>, Int)? {
         if hasPatch, ordinal >= 0, ordinal >> 6 < patched.count, patched[ordinal >> 6] & (UInt64(1) << UInt64(ordinal & 63)) != 0,
             let p = patch[Int32(truncatingIfNeeded: ordinal)]
@@ -98,16 +101,35 @@ public final class HollowObjectTypeDataAccess: Sendable {
     }
 
     /// The raw bits of field `field` (a schema position) of record `ordinal` when its type is `type`, with
-    /// the field's width; nil when the record or the field is missing.
-    @inline(__always)
-    func rawField(_ ordinal: Int, _ field: Int, _ type: HollowFieldType) -> (UInt64, Int)? {
+    /// the field's null value (all ones of its width); nil when the record or the field is missing.
+    @inlinable @inline(__always)
+    func rawField(_ ordinal: Int, _ field: Int, _ type: HollowFieldType) -> (UInt64, UInt64)? {
         guard let (u, index) = locate(ordinal) else { return nil }
-        return u._withUnsafeGuaranteedRef { s -> (UInt64, Int)? in
-            guard field >= 0, field < s.fieldMap.count else { return nil }
-            let own = s.fieldMap[field]
-            guard own >= 0, s.fieldTypes[own] == type else { return nil }
-            let w = s.widths[own]
-            return (s.fixed.get(index &* s.bitsPerRecord &+ s.offsets[own], w), w)
+        return u._withUnsafeGuaranteedRef { s -> (UInt64, UInt64)? in
+            guard field >= 0, field < s.slots.count else { return nil }
+            let slot = s.slots[field]
+            guard slot.type == type else { return nil }
+            return (s.fixed.get(index &* s.bitsPerRecord &+ slot.offset, slot.width, mask: slot.mask), slot.mask)
+        }
+    }
+
+    /// The heap bytes of var-length field `field` of record `ordinal` when its type is `type`, passed to
+    /// `body` with the record's start and end in them; nil for null or a missing record or field.
+    @inlinable @inline(__always)
+    func varField<R>(_ ordinal: Int, _ field: Int, _ type: HollowFieldType, _ body: ([UInt8], Int, Int) -> R) -> R? {
+        guard let (u, index) = locate(ordinal) else { return nil }
+        return u._withUnsafeGuaranteedRef { s -> R? in
+            guard field >= 0, field < s.slots.count else { return nil }
+            let slot = s.slots[field]
+            guard slot.type == type else { return nil }
+            let w = slot.width
+            if w == 0 { return body([], 0, 0) }
+            let nullBit = UInt64(1) &<< UInt64(w &- 1)
+            let bit = index &* s.bitsPerRecord &+ slot.offset
+            let end = s.fixed.get(bit, w, mask: slot.mask)
+            if end & nullBit != 0 { return nil }
+            let start = index == 0 ? 0 : Int(s.fixed.get(bit &- s.bitsPerRecord, w, mask: slot.mask) & ~nullBit)
+            return body(s.heaps[slot.own], start, Int(end))
         }
     }
 
@@ -128,50 +150,51 @@ public final class HollowObjectTypeDataAccess: Sendable {
     }
 
     /// The INT value of the field, or nil for null.
+    @inlinable @inline(__always)
     public func readInt(_ ordinal: Int, _ field: Int) -> Int32? {
-        guard let (v, w) = rawField(ordinal, field, .int) else { return nil }
-        return v == allOnes(w) ? nil : ZigZag.decode32(v)
+        guard let (v, null) = rawField(ordinal, field, .int) else { return nil }
+        return v == null ? nil : ZigZag.decode32(v)
     }
 
     /// The LONG value of the field, or nil for null.
+    @inlinable @inline(__always)
     public func readLong(_ ordinal: Int, _ field: Int) -> Int64? {
-        guard let (v, w) = rawField(ordinal, field, .long) else { return nil }
-        return v == allOnes(w) ? nil : ZigZag.decode64(v)
+        guard let (v, null) = rawField(ordinal, field, .long) else { return nil }
+        return v == null ? nil : ZigZag.decode64(v)
     }
 
     /// The FLOAT value of the field, or nil for null.
+    @inlinable @inline(__always)
     public func readFloat(_ ordinal: Int, _ field: Int) -> Float? {
         guard let (v, _) = rawField(ordinal, field, .float) else { return nil }
         return v == 0x7FC0_0001 ? nil : Float(bitPattern: UInt32(truncatingIfNeeded: v))
     }
 
     /// The DOUBLE value of the field, or nil for null.
+    @inlinable @inline(__always)
     public func readDouble(_ ordinal: Int, _ field: Int) -> Double? {
         guard let (v, _) = rawField(ordinal, field, .double) else { return nil }
         return v == 0x7FF8_0000_0000_0001 ? nil : Double(bitPattern: v)
     }
 
     /// The BOOLEAN value of the field, or nil for null.
+    @inlinable @inline(__always)
     public func readBoolean(_ ordinal: Int, _ field: Int) -> Bool? {
-        guard let (v, w) = rawField(ordinal, field, .boolean) else { return nil }
-        return v == allOnes(w) ? nil : v == 1
+        guard let (v, null) = rawField(ordinal, field, .boolean) else { return nil }
+        return v == null ? nil : v == 1
     }
 
     /// The ordinal a REFERENCE field points at, or nil for null.
+    @inlinable @inline(__always)
     public func readOrdinal(_ ordinal: Int, _ field: Int) -> Int? {
-        guard let (v, w) = rawField(ordinal, field, .reference) else { return nil }
-        return v == allOnes(w) ? nil : Int(v)
+        guard let (v, null) = rawField(ordinal, field, .reference) else { return nil }
+        return v == null ? nil : Int(v)
     }
 
     /// The STRING value of the field, or nil for null.
+    @inlinable @inline(__always)
     public func readString(_ ordinal: Int, _ field: Int) -> String? {
-        guard let (u, i) = locate(ordinal) else { return nil }
-        return u._withUnsafeGuaranteedRef { s -> String? in
-            guard field >= 0, field < s.fieldMap.count else { return nil }
-            let f = s.fieldMap[field]
-            guard f >= 0, s.fieldTypes[f] == .string, let r = s.varRange(i, f) else { return nil }
-            return HeapString.string(s.heaps[f], r.lowerBound, r.upperBound)
-        }
+        varField(ordinal, field, .string) { heap, start, end in HeapString.string(heap, start, end) }
     }
 
     /// The BYTES value of the field, or nil for null.

@@ -4,17 +4,20 @@
 // position in the added list. Segments are immutable and shared between read states.
 
 /// The records of one OBJECT shard payload.
+@usableFromInline
 final class ObjectSegment: Sendable {
-    let recordCount: Int
+    @usableFromInline let recordCount: Int
     let fieldNames: [String]
     let fieldTypes: [HollowFieldType]
     let widths: [Int]
     let offsets: [Int]
-    let bitsPerRecord: Int
-    let fixed: PackedBits
-    let heaps: [[UInt8]]
+    @usableFromInline let bitsPerRecord: Int
+    @usableFromInline let fixed: PackedBits
+    @usableFromInline let heaps: [[UInt8]]
     /// For each field of the read state's schema, the index of the same field in this segment, or -1.
     let fieldMap: [Int]
+    /// For each field of the read state's schema, where this segment keeps it (one load per field read).
+    @usableFromInline let slots: [FieldSlot]
 
     init(
         recordCount: Int, fieldNames: [String], fieldTypes: [HollowFieldType], widths: [Int], fixed: PackedBits,
@@ -35,6 +38,11 @@ final class ObjectSegment: Sendable {
         self.fixed = fixed
         self.heaps = heaps
         self.fieldMap = fieldMap
+        self.slots = fieldMap.map { own in
+            own < 0
+                ? FieldSlot(own: -1, type: nil, offset: 0, width: 0)
+                : FieldSlot(own: own, type: fieldTypes[own], offset: offsets[own], width: widths[own])
+        }
     }
 
     /// The same data, viewed through another schema's field list (fields matched by name and type).
@@ -161,6 +169,27 @@ final class ObjectSegment: Sendable {
     }
 
     var byteSize: Int { fixed.words.count * 8 + heaps.reduce(0) { $0 + $1.count } }
+}
+
+/// Where one field of a read state's schema lies in an ``ObjectSegment``: its position in the segment, type,
+/// bit offset in a record and width (`type` nil: the segment lacks the field).
+@usableFromInline
+struct FieldSlot: Sendable {
+    /// The field's index in the segment, or -1.
+    @usableFromInline let own: Int
+    @usableFromInline let type: HollowFieldType?
+    @usableFromInline let offset: Int
+    @usableFromInline let width: Int
+    /// ``allOnes(_:)`` of `width`: the null value of INT, LONG, BOOLEAN and REFERENCE fields.
+    @usableFromInline let mask: UInt64
+
+    init(own: Int, type: HollowFieldType?, offset: Int, width: Int) {
+        self.own = own
+        self.type = type
+        self.offset = offset
+        self.width = width
+        self.mask = allOnes(width)
+    }
 }
 
 /// The records of one LIST shard payload.
