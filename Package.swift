@@ -238,7 +238,8 @@ let package = Package(
         .testTarget(
             name: "KeaEdgeTests",
             dependencies: [
-                "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "KeaEdge", "HollowTestSupport", subprocess,
+                "HollowCore", "HollowProducer", "HollowFilesystem", "HollowZstd", "KeaEdge", "KeaEdgeCollector", "HollowTestSupport",
+                subprocess,
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings

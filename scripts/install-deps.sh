@@ -6,7 +6,7 @@
 set -euo pipefail
 core=(pkg-config libzstd-dev zstd libmosquitto-dev mosquitto mosquitto-clients nats-server libbpf-dev libelf-dev
       zlib1g-dev clang llvm bpftool iproute2 prometheus nginx)
-kea=(kea-dhcp4-server kea-ctrl-agent kea-admin socat busybox isc-dhcp-client)
+kea=(kea-dhcp4-server kea-dhcp6-server kea-ctrl-agent kea-admin socat busybox isc-dhcp-client)
 browser=(chromium)
 want=("${core[@]}")
 [ "${1:-}" = "--kea" ] && want+=("${kea[@]}" "${browser[@]}")

@@ -168,7 +168,7 @@ public struct KeaControlClient: Sendable {
         if stat(path, &st) != 0 {
             throw KeaControlError(
                 code: .socketMissing,
-                message: "Kea control socket \(path) does not exist: is kea-dhcp4 running, with control-socket.socket-name set to this path?"
+                message: "Kea control socket \(path) does not exist: is kea-dhcp4 (kea-dhcp6) running, with control-socket.socket-name set to this path?"
             )
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -266,26 +266,28 @@ public struct KeaStatistics: Sendable, Hashable {
         self.values = values
     }
 
-    /// Whether a statistic is a gauge (a current level: addresses assigned, total, declined) rather than a
-    /// counter that only grows until Kea restarts.
+    /// Whether a statistic is a gauge (a current level: addresses assigned, total, declined; DHCPv6's
+    /// assigned and total NAs and PDs) rather than a counter that only grows until Kea restarts.
     public static func isGauge(_ name: String) -> Bool {
         let last = name.split(separator: ".").last.map(String.init) ?? name
-        return ["assigned-addresses", "total-addresses", "declined-addresses"].contains(last)
+        return ["assigned-addresses", "total-addresses", "declined-addresses", "assigned-nas", "total-nas", "assigned-pds", "total-pds"]
+            .contains(last)
     }
 
     /// The aggregates of one interval: counters as the increase since `previous` (a counter that went
     /// down means Kea restarted: its new value is the increase), gauges as their current value.
-    /// Without `previous`, counters are 0 (the interval's baseline).
-    public func aggregates(since previous: KeaStatistics?) -> [String: Int64] {
+    /// Without `previous`, counters are 0 (the interval's baseline). Each name gets `namePrefix` (`dhcp6.` for
+    /// kea-dhcp6's statistics beside kea-dhcp4's).
+    public func aggregates(since previous: KeaStatistics?, namePrefix: String = "") -> [String: Int64] {
         var out: [String: Int64] = [:]
         for (name, value) in values {
             if Self.isGauge(name) {
-                out[name] = value
+                out[namePrefix + name] = value
             } else if let previous {
                 let before = previous.values[name] ?? 0
-                out[name] = value >= before ? value - before : value
+                out[namePrefix + name] = value >= before ? value - before : value
             } else {
-                out[name] = 0
+                out[namePrefix + name] = 0
             }
         }
         return out

@@ -38,9 +38,10 @@ public final class CollectorExposition: Sendable {
         state.withLock { $0.kea[family] = (statistics, subnets) }
     }
 
-    /// Forgets Kea's statistics (Kea cannot be read: its families disappear rather than go stale).
-    public func clearKea() {
-        state.withLock { $0.kea.removeAll() }
+    /// Forgets Kea's statistics of one server family (that Kea cannot be read: its families disappear rather than
+    /// go stale).
+    public func clearKea(family: KeaExporterFormat.Family) {
+        state.withLock { _ = $0.kea.removeValue(forKey: family) }
     }
 
     /// Adds one interval's latency observations: log2 slot counts (BCC layout, index = slot) and their exact sum.

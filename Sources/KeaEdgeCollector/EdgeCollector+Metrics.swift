@@ -19,8 +19,12 @@ struct CollectorInstruments: Sendable {
     let lastPublish: Gauge
     let keaUp: Gauge
 
-    /// The probe events (besides packets by type) exported as `kea_edge_probe_events_total{event=…}`.
-    static let probeEvents = ["malformed", "unmatched_reply", "retransmit", "pending_full", "unanswered_discover", "unanswered_request"]
+    /// The probe events (besides packets by type) exported as `kea_edge_probe_events_total{dhcp=…,event=…}`
+    /// (DHCPv6's aggregates carry `v6_` before the event: `tc_v6_malformed`).
+    static let probeEvents = [
+        "malformed", "unmatched_reply", "retransmit", "pending_full", "unanswered_discover", "unanswered_request",
+        "unanswered_solicit", "relayed_in", "relayed_out",
+    ]
 
     init(source: String) {
         self.source = source
@@ -66,11 +70,14 @@ struct CollectorInstruments: Sendable {
                         label: "kea_edge_packets_total",
                         dimensions: base + [("dhcp", dhcp), ("direction", direction), ("type", String(type))]
                     ).increment(by: max(0, value))
-                } else if Self.probeEvents.contains(String(rest)) {
-                    Counter(label: "kea_edge_probe_events_total", dimensions: base + [("event", String(rest))])
-                        .increment(by: max(0, value))
-                } else if rest == "pending" {
-                    Gauge(label: "kea_edge_pending_requests", dimensions: base).record(value)
+                } else if Self.probeEvents.contains(String(rest.hasPrefix("v6_") ? rest.dropFirst(3) : rest)) {
+                    let dhcp = rest.hasPrefix("v6_") ? "6" : "4"
+                    Counter(
+                        label: "kea_edge_probe_events_total",
+                        dimensions: base + [("dhcp", dhcp), ("event", String(dhcp == "6" ? rest.dropFirst(3) : rest))]
+                    ).increment(by: max(0, value))
+                } else if rest == "pending" || rest == "v6_pending" {
+                    Gauge(label: "kea_edge_pending_requests", dimensions: base + [("dhcp", rest == "pending" ? "4" : "6")]).record(value)
                 } else if rest == "bpf_run_ns" {
                     FloatingPointCounter(label: "kea_edge_bpf_run_seconds_total", dimensions: base)
                         .increment(by: Double(max(0, value)) / 1e9)

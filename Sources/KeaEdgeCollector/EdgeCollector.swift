@@ -23,8 +23,9 @@ public struct CollectorConfiguration: Sendable {
     public var source: String
     /// The DHCP server's interface for the tc program; nil: no packet measurements.
     public var interface: String?
-    /// Kea's control channel; nil: no Kea statistics.
-    public var kea: KeaControlEndpoint?
+    /// Kea's control channels, one per server (kea-dhcp4, kea-dhcp6; the family is read from the statistics'
+    /// names); empty: no Kea statistics.
+    public var kea: [KeaControlEndpoint]
     /// Length of one interval.
     public var interval: Duration
     /// States kept in the rolling window.
@@ -38,7 +39,7 @@ public struct CollectorConfiguration: Sendable {
 
     /// Creates a configuration.
     public init(
-        source: String, interface: String?, kea: KeaControlEndpoint?, interval: Duration = .seconds(10), window: Int = 60,
+        source: String, interface: String?, kea: [KeaControlEndpoint], interval: Duration = .seconds(10), window: Int = 60,
         mode: CollectorMode = .tc, bpfObjectPath: String? = nil, unansweredTimeout: Duration = .seconds(3)
     ) {
         self.source = source
@@ -98,6 +99,30 @@ let dhcpMessageTypeNames: [Int: String] = [
     14: "bulkleasequery", 15: "leasequerydone", 16: "activeleasequery", 17: "leasequerystatus", 18: "tls",
 ]
 
+/// DHCPv6 message type names by msg-type value (RFC 8415, 5007, 5460, 7341, 7653, 8156); RELAY-FORW (12) and
+/// RELAY-REPL (13) are unwrapped by the tc program, never counted as such.
+let dhcp6MessageTypeNames: [Int: String] = [
+    1: "solicit", 2: "advertise", 3: "request", 4: "confirm", 5: "renew", 6: "rebind", 7: "reply", 8: "release",
+    9: "decline", 10: "reconfigure", 11: "infrequest", 14: "leasequery", 15: "leasequery_reply",
+    16: "leasequery_done", 17: "leasequery_data", 18: "reconfigure_request", 19: "reconfigure_reply",
+    20: "dhcpv4_query", 21: "dhcpv4_response", 22: "activeleasequery", 23: "starttls", 24: "bndupd", 25: "bndreply",
+    26: "poolreq", 27: "poolresp", 28: "updreq", 29: "updreqall", 30: "upddone", 31: "connect",
+]
+
+extension KeaExporterFormat.Family {
+    /// What the collector's names carry for the family: `""` for DHCPv4 (the names kea-edge had before DHCPv6),
+    /// `"v6_"` for DHCPv6 (`tc_in_v6_solicit`, `tc_v6_malformed`).
+    var aggregateInfix: String { self == .dhcp4 ? "" : "v6_" }
+    /// Message type names by value.
+    var messageTypeNames: [Int: String] { self == .dhcp4 ? dhcpMessageTypeNames : dhcp6MessageTypeNames }
+    /// Types whose aggregates are always present once the family is measured.
+    var commonTypes: ClosedRange<Int> { self == .dhcp4 ? 1...8 : 1...11 }
+    /// The two tracked exchanges: histogram names and Prometheus `exchange` labels.
+    var exchanges: [String] { self == .dhcp4 ? ["discover_offer", "request_ack"] : ["solicit_advertise", "request_reply"] }
+    /// The request of each exchange, as in `tc_unanswered_<request>`.
+    var requests: [String] { self == .dhcp4 ? ["discover", "request"] : ["solicit", "request"] }
+}
+
 extension TCCounters {
     /// A log2 histogram (BCC layout) from slot counts: slots 1...highest used, zeros included.
     static func histogram(name: String, slots: [UInt64]) -> Metric {
@@ -111,34 +136,62 @@ extension TCCounters {
         return Metric(name: name, unit: "time (ns)", buckets: buckets)
     }
 
+    /// The families to publish: DHCPv4 always (the names kea-edge always had), DHCPv6 once it has seen a packet
+    /// (a DHCPv4-only server's states stay as they were).
+    var measuredFamilies: [KeaExporterFormat.Family] { v6.isEmpty ? [.dhcp4] : [.dhcp4, .dhcp6] }
+
     /// What happened between `previous` and `self`, as metrics and aggregates.
-    /// Aggregates are prefixed `tc_` or `uprobe_`; uprobe latencies are `kea_…_latency` (in-process).
+    /// Aggregates are prefixed `tc_` or `uprobe_` (DHCPv6: `tc_in_v6_<type>`, `tc_v6_<event>`); uprobe latencies are
+    /// `kea_…_latency` (in-process).
     func interval(since previous: TCCounters, mode: CollectorMode) -> (metrics: [String: Metric], aggregates: [String: Int64]) {
         let p = mode.rawValue
         let latencyPrefix = mode == .tc ? "" : "kea_"
         func d(_ a: UInt64, _ b: UInt64) -> Int64 { Int64(clamping: a >= b ? a - b : a) }
         var aggregates: [String: Int64] = [:]
-        for type in 1..<TCProgram.messageTypes {
-            let name = dhcpMessageTypeNames[type] ?? "type_\(type)"
-            let rx = d(received[type], previous.received[type])
-            let tx = d(sent[type], previous.sent[type])
-            if type <= 8 || rx > 0 { aggregates["\(p)_in_\(name)"] = rx }
-            if type <= 8 || tx > 0 { aggregates["\(p)_out_\(name)"] = tx }
+        var metrics: [String: Metric] = [:]
+        for family in measuredFamilies {
+            let now = self[family], before = previous[family]
+            let v = family.aggregateInfix
+            for type in 1..<TCProgram.messageTypes {
+                let name = family.messageTypeNames[type] ?? "type_\(type)"
+                let rx = d(now.received[type], before.received[type])
+                let tx = d(now.sent[type], before.sent[type])
+                if family.commonTypes.contains(type) || rx > 0 { aggregates["\(p)_in_\(v)\(name)"] = rx }
+                if family.commonTypes.contains(type) || tx > 0 { aggregates["\(p)_out_\(v)\(name)"] = tx }
+            }
+            aggregates["\(p)_in_\(v)invalid"] = d(now.received[0], before.received[0])
+            aggregates["\(p)_\(v)malformed"] = d(now.malformed, before.malformed)
+            aggregates["\(p)_\(v)unmatched_reply"] = d(now.unmatchedReplies, before.unmatchedReplies)
+            aggregates["\(p)_\(v)retransmit"] = d(now.retransmits, before.retransmits)
+            aggregates["\(p)_\(v)pending_full"] = d(now.pendingFull, before.pendingFull)
+            if family == .dhcp6 {
+                aggregates["\(p)_v6_relayed_in"] = d(now.relayedIn, before.relayedIn)
+                aggregates["\(p)_v6_relayed_out"] = d(now.relayedOut, before.relayedOut)
+            }
+            for (e, exchange) in family.exchanges.enumerated() {
+                let slots = zip(now.latencySlots[e], before.latencySlots[e]).map { $0 >= $1 ? $0 - $1 : $0 }
+                let name = "\(latencyPrefix)\(exchange)_latency"
+                metrics[name] = Self.histogram(name: name, slots: slots)
+            }
         }
-        aggregates["\(p)_in_invalid"] = d(received[0], previous.received[0])
-        aggregates["\(p)_malformed"] = d(malformed, previous.malformed)
-        aggregates["\(p)_unmatched_reply"] = d(unmatchedReplies, previous.unmatchedReplies)
-        aggregates["\(p)_retransmit"] = d(retransmits, previous.retransmits)
-        aggregates["\(p)_pending_full"] = d(pendingFull, previous.pendingFull)
         aggregates["\(p)_bpf_run_ns"] = d(bpfRunTimeNanoseconds, previous.bpfRunTimeNanoseconds)
         aggregates["\(p)_bpf_run_count"] = d(bpfRunCount, previous.bpfRunCount)
-        let dorSlots = zip(discoverOffer, previous.discoverOffer).map { $0 >= $1 ? $0 - $1 : $0 }
-        let raSlots = zip(requestAck, previous.requestAck).map { $0 >= $1 ? $0 - $1 : $0 }
-        let metrics = [
-            "\(latencyPrefix)discover_offer_latency": Self.histogram(name: "\(latencyPrefix)discover_offer_latency", slots: dorSlots),
-            "\(latencyPrefix)request_ack_latency": Self.histogram(name: "\(latencyPrefix)request_ack_latency", slots: raSlots),
-        ]
         return (metrics, aggregates)
+    }
+
+    /// The sweep's aggregates: `<p>_unanswered_discover`, `<p>_unanswered_request`, `<p>_pending` (DHCPv4) and, when
+    /// DHCPv6 is measured, `<p>_v6_unanswered_solicit`, `<p>_v6_unanswered_request`, `<p>_v6_pending`.
+    func sweepAggregates(_ sweep: UnansweredSweep, mode: CollectorMode) -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for family in measuredFamilies {
+            let f = family == .dhcp4 ? 0 : 1
+            let v = family.aggregateInfix
+            for (e, request) in family.requests.enumerated() {
+                out["\(mode.rawValue)_\(v)unanswered_\(request)"] = Int64(sweep.unanswered[2 * f + e])
+            }
+            out["\(mode.rawValue)_\(v)pending"] = Int64(sweep.stillPending[f])
+        }
+        return out
     }
 }
 
@@ -191,11 +244,12 @@ public struct EdgeCollector: Sendable {
             reportedNoProbe = true
         }
         defer { probe?.detach() }
-        let kea = config.kea.map { KeaControlClient(endpoint: $0) }
-        var keaTracker = KeaTracker()
-        if let kea {
-            _ = await keaTracker.sample(kea, logger: logger)  // the baseline: counters count from here
-        } else {
+        let keas = config.kea.map { KeaControlClient(endpoint: $0) }
+        var keaTrackers = Array(repeating: KeaTracker(), count: keas.count)
+        for i in keas.indices {
+            _ = await keaTrackers[i].sample(keas[i], logger: logger)  // the baseline: counters count from here
+        }
+        if keas.isEmpty {
             logger.warning("not reading Kea statistics: no --kea-socket or --kea-url given")
         }
         // (Re)attaches the packet probe: once for tc; for uprobes whenever Kea's PID changes.
@@ -208,7 +262,7 @@ public struct EdgeCollector: Sendable {
                 if probe == nil { instruments.recordBPFError() }
                 instruments.recordAttached(probe != nil, probe: config.mode.rawValue)
             case .uprobe:
-                let pid = keaTracker.pid ?? UprobeProgram.findKeaPID().map(Int64.init)
+                let pid = keaTrackers.first(where: { $0.family == .dhcp4 })?.pid ?? UprobeProgram.findKeaPID().map(Int64.init)
                 guard pid != probePID || (probe == nil && !reportedNoProbe) else { return }
                 probe?.detach()
                 probe = nil
@@ -250,34 +304,32 @@ public struct EdgeCollector: Sendable {
                 state.metrics.merge(metrics) { $1 }
                 state.aggregates.merge(aggregates) { $1 }
                 let swept = current.sweepUnanswered(timeoutNanoseconds: timeoutNs)
-                let p = config.mode.rawValue
-                state.aggregates["\(p)_unanswered_discover"] = Int64(swept.discovers)
-                state.aggregates["\(p)_unanswered_request"] = Int64(swept.requests)
-                state.aggregates["\(p)_pending"] = Int64(swept.stillPending)
+                state.aggregates.merge(now.sweepAggregates(swept, mode: config.mode)) { $1 }
                 if let exposition {
                     func delta(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] { zip(a, b).map { $0 >= $1 ? $0 - $1 : $0 } }
-                    func sumDelta(_ i: Int) -> UInt64 {
-                        let (a, b) = (now.latencySumNanoseconds[i], before.latencySumNanoseconds[i])
-                        return a >= b ? a - b : a
+                    for family in now.measuredFamilies {
+                        let (a, b) = (now[family], before[family])
+                        for (e, exchange) in family.exchanges.enumerated() {
+                            let sum = a.latencySumNanoseconds[e], sumBefore = b.latencySumNanoseconds[e]
+                            exposition.addLatency(
+                                probe: config.mode.rawValue, exchange: exchange, slots: delta(a.latencySlots[e], b.latencySlots[e]),
+                                sumNanoseconds: sum >= sumBefore ? sum - sumBefore : sum)
+                        }
                     }
-                    exposition.addLatency(
-                        probe: p, exchange: "discover_offer", slots: delta(now.discoverOffer, before.discoverOffer),
-                        sumNanoseconds: sumDelta(0))
-                    exposition.addLatency(
-                        probe: p, exchange: "request_ack", slots: delta(now.requestAck, before.requestAck),
-                        sumNanoseconds: sumDelta(1))
                 }
                 previousPackets = now
             }
-            if let kea, let aggregates = await keaTracker.sample(kea, logger: logger) {
-                state.aggregates.merge(aggregates) { $1 }
-                if let exposition, let latest = keaTracker.previous {
-                    exposition.updateKea(latest, subnets: keaTracker.subnets, family: keaTracker.family)
+            for i in keas.indices {
+                if let aggregates = await keaTrackers[i].sample(keas[i], logger: logger) {
+                    state.aggregates.merge(aggregates) { $1 }
+                    if let exposition, let latest = keaTrackers[i].previous, let family = keaTrackers[i].family {
+                        exposition.updateKea(latest, subnets: keaTrackers[i].subnets, family: family)
+                    }
+                } else if let family = keaTrackers[i].family {
+                    exposition?.clearKea(family: family)
                 }
-            } else if kea != nil {
-                exposition?.clearKea()
             }
-            if kea != nil { instruments.recordKeaUp(keaTracker.available == true) }
+            if !keas.isEmpty { instruments.recordKeaUp(keaTrackers.allSatisfy { $0.available == true }) }
             if !stopping {
                 let before = probePID
                 ensureProbe()
@@ -334,7 +386,7 @@ public struct EdgeCollector: Sendable {
 /// What the collector needs from a packet-level probe (tc today, uprobes later).
 protocol PacketProbe: Sendable {
     func read() -> TCCounters
-    func sweepUnanswered(timeoutNanoseconds: UInt64) -> (discovers: Int, requests: Int, stillPending: Int)
+    func sweepUnanswered(timeoutNanoseconds: UInt64) -> UnansweredSweep
     func detach()
 }
 
@@ -349,10 +401,12 @@ struct KeaTracker {
     /// statistic names a subnet not in it.
     var subnets: [Int64: KeaSubnet] = [:]
     var subnetsRead = false
-    /// DHCPv4 or DHCPv6, from the statistics' names.
-    var family: KeaExporterFormat.Family = .dhcp4
+    /// DHCPv4 or DHCPv6, from the statistics' names; nil until Kea was read once.
+    var family: KeaExporterFormat.Family?
 
-    /// Samples Kea; returns the interval's aggregates, or nil when Kea could not be read.
+    /// Samples Kea; returns the interval's aggregates, or nil when Kea could not be read. A DHCPv6 server's
+    /// statistics are named `dhcp6.<Kea's name>` (kea-dhcp4 and kea-dhcp6 share names such as
+    /// `subnet[1].declined-addresses`); a DHCPv4 server's keep Kea's names.
     mutating func sample(_ client: KeaControlClient, logger: Logger) async -> [String: Int64]? {
         do {
             let stats = try await client.statistics()
@@ -367,10 +421,11 @@ struct KeaTracker {
                 logger.notice("reading Kea statistics from \(client.endpoint)")
             }
             available = true
-            let out = stats.aggregates(since: base)
+            let family: KeaExporterFormat.Family = stats.values.keys.contains { $0.hasPrefix("pkt6-") } ? .dhcp6 : .dhcp4
+            self.family = family
+            let out = stats.aggregates(since: base, namePrefix: family == .dhcp6 ? "dhcp6." : "")
             previous = stats
             if let newPid { pid = newPid }
-            family = stats.values.keys.contains { $0.hasPrefix("pkt6-") } ? .dhcp6 : .dhcp4
             let ids = Set(stats.values.keys.compactMap { KeaExporterFormat.subnetID(ofStatistic: $0) })
             if !subnetsRead || base?.values.isEmpty == true || !ids.isSubset(of: subnets.keys) {
                 if let config = try? await client.send("config-get") {

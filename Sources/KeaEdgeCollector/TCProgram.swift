@@ -1,5 +1,5 @@
 internal import CBPF
-import KeaEdge
+public import KeaEdge
 public import Logging
 import Synchronization
 
@@ -30,24 +30,59 @@ public struct BPFError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Cumulative counters read from the tc program's maps (sums over all CPUs).
+/// Cumulative counters read from the tc program's maps (sums over all CPUs), per DHCP family.
 public struct TCCounters: Sendable, Hashable {
-    /// Messages received by the server (ingress) by DHCP message type (index = option 53 value, 0..31).
-    public var received: [UInt64] = Array(repeating: 0, count: TCProgram.messageTypes)
-    /// Messages sent by the server (egress) by DHCP message type.
-    public var sent: [UInt64] = Array(repeating: 0, count: TCProgram.messageTypes)
-    /// Malformed DHCP packets, unmatched replies, retransmitted requests, requests not tracked (map full).
-    public var malformed: UInt64 = 0, unmatchedReplies: UInt64 = 0, retransmits: UInt64 = 0, pendingFull: UInt64 = 0
-    /// log2 slots (BCC layout) of DISCOVER→OFFER latency in ns.
-    public var discoverOffer: [UInt64] = Array(repeating: 0, count: TCProgram.histogramSlots)
-    /// log2 slots of REQUEST→ACK/NAK latency in ns.
-    public var requestAck: [UInt64] = Array(repeating: 0, count: TCProgram.histogramSlots)
-    /// Sums (ns) of the latencies counted in ``discoverOffer`` and ``requestAck`` (a Prometheus histogram's `_sum`).
-    public var latencySumNanoseconds: [UInt64] = [0, 0]
+    /// The counters of one family (DHCPv4 or DHCPv6); the tc program keeps the same layout for both.
+    public struct Family: Sendable, Hashable {
+        /// Messages received by the server (ingress) by message type (DHCPv4: option 53; DHCPv6: msg-type of the
+        /// relayed message inside any RELAY-FORW), index 0..31.
+        public var received: [UInt64] = Array(repeating: 0, count: TCProgram.messageTypes)
+        /// Messages sent by the server (egress) by message type.
+        public var sent: [UInt64] = Array(repeating: 0, count: TCProgram.messageTypes)
+        /// Malformed packets, unmatched replies, retransmitted requests, requests not tracked (map full).
+        public var malformed: UInt64 = 0, unmatchedReplies: UInt64 = 0, retransmits: UInt64 = 0, pendingFull: UInt64 = 0
+        /// DHCPv6 messages that arrived in a RELAY-FORW / left in a RELAY-REPL (0 for DHCPv4).
+        public var relayedIn: UInt64 = 0, relayedOut: UInt64 = 0
+        /// log2 slots (BCC layout) of the two tracked exchanges' latency in ns: [0] DISCOVER→OFFER or
+        /// SOLICIT→ADVERTISE, [1] REQUEST→ACK/NAK or REQUEST→REPLY.
+        public var latencySlots: [[UInt64]] = Array(repeating: Array(repeating: 0, count: TCProgram.histogramSlots), count: 2)
+        /// Sums (ns) of the latencies counted in ``latencySlots`` (a Prometheus histogram's `_sum`).
+        public var latencySumNanoseconds: [UInt64] = [0, 0]
+
+        /// Creates zero counters.
+        public init() {}
+
+        /// Whether the family saw any packet.
+        public var isEmpty: Bool {
+            malformed == 0 && received.allSatisfy { $0 == 0 } && sent.allSatisfy { $0 == 0 }
+        }
+    }
+
+    /// DHCPv4 counters.
+    public var v4 = Family()
+    /// DHCPv6 counters.
+    public var v6 = Family()
     /// BPF run time (ns) and runs of both programs; non-zero only with kernel.bpf_stats_enabled=1.
     public var bpfRunTimeNanoseconds: UInt64 = 0, bpfRunCount: UInt64 = 0
 
+    /// The counters of `family`.
+    public subscript(family: KeaExporterFormat.Family) -> Family {
+        get { family == .dhcp4 ? v4 : v6 }
+        set { if family == .dhcp4 { v4 = newValue } else { v6 = newValue } }
+    }
+
     /// Creates zero counters.
+    public init() {}
+}
+
+/// Requests removed from the pending map by a sweep, by tracked exchange, and those still waiting, by family.
+public struct UnansweredSweep: Sendable, Hashable {
+    /// Removed unanswered requests by exchange kind: DISCOVER, REQUEST (v4), SOLICIT, REQUEST (v6).
+    public var unanswered: [Int] = [0, 0, 0, 0]
+    /// Requests still waiting for a reply: [DHCPv4, DHCPv6].
+    public var stillPending: [Int] = [0, 0]
+
+    /// Creates an empty sweep.
     public init() {}
 }
 
@@ -152,11 +187,11 @@ public final class TCProgram: Sendable {
         }
     }
 
-    /// Removes requests that waited longer than `timeoutNanoseconds` for a reply and returns how many
-    /// DISCOVERs and REQUESTs that were, plus how many are still pending.
-    public func sweepUnanswered(timeoutNanoseconds: UInt64) -> (discovers: Int, requests: Int, stillPending: Int) {
-        state.withLock { s -> (Int, Int, Int) in
-            s.closed ? (0, 0, 0) : maps.sweepUnanswered(timeoutNanoseconds: timeoutNanoseconds)
+    /// Removes requests that waited longer than `timeoutNanoseconds` for a reply and returns how many of each
+    /// exchange that were, plus how many are still pending.
+    public func sweepUnanswered(timeoutNanoseconds: UInt64) -> UnansweredSweep {
+        state.withLock { s -> UnansweredSweep in
+            s.closed ? UnansweredSweep() : maps.sweepUnanswered(timeoutNanoseconds: timeoutNanoseconds)
         }
     }
 }
@@ -188,17 +223,27 @@ struct DHCPCounterMaps: Sendable {
         return out
     }
 
+    /// Reads both families. The maps are indexed by family first (`dhcp_tc.bpf.c`): msg_counts
+    /// `(family * 2 + direction) * 32 + type`, stats `family * 8 + stat`, latency_hist `(family * 2 + exchange) * 64 +
+    /// slot`. The uprobe object's smaller maps hold the DHCPv4 part only (the missing keys read as 0).
     func read(programFDs: [Int32]) -> TCCounters {
         var c = TCCounters()
-        let all = sumPerCPU(counts, 2 * TCProgram.messageTypes)
-        c.received = Array(all[0..<TCProgram.messageTypes])
-        c.sent = Array(all[TCProgram.messageTypes...])
-        let s = sumPerCPU(stats, 8)
-        (c.malformed, c.unmatchedReplies, c.retransmits, c.pendingFull) = (s[0], s[1], s[2], s[3])
-        c.latencySumNanoseconds = [s[4], s[5]]
-        let hist = sumPerCPU(histogram, 2 * TCProgram.histogramSlots)
-        c.discoverOffer = Array(hist[0..<TCProgram.histogramSlots])
-        c.requestAck = Array(hist[TCProgram.histogramSlots...])
+        let types = TCProgram.messageTypes, slots = TCProgram.histogramSlots
+        let all = sumPerCPU(counts, 4 * types)
+        let s = sumPerCPU(stats, 16)
+        let hist = sumPerCPU(histogram, 4 * slots)
+        for family in KeaExporterFormat.Family.allCases {
+            let f = family == .dhcp4 ? 0 : 1
+            var counters = TCCounters.Family()
+            counters.received = Array(all[(2 * f) * types..<(2 * f + 1) * types])
+            counters.sent = Array(all[(2 * f + 1) * types..<(2 * f + 2) * types])
+            let st = Array(s[8 * f..<8 * f + 8])
+            (counters.malformed, counters.unmatchedReplies, counters.retransmits, counters.pendingFull) = (st[0], st[1], st[2], st[3])
+            counters.latencySumNanoseconds = [st[4], st[5]]
+            (counters.relayedIn, counters.relayedOut) = (st[6], st[7])
+            counters.latencySlots = (0..<2).map { e in Array(hist[(2 * f + e) * slots..<(2 * f + e + 1) * slots]) }
+            c[family] = counters
+        }
         for fd in programFDs {
             var time: UInt64 = 0, runs: UInt64 = 0
             if CBPF_prog_run_stats(fd, &time, &runs, nil) == 0 {
@@ -209,9 +254,10 @@ struct DHCPCounterMaps: Sendable {
         return c
     }
 
-    func sweepUnanswered(timeoutNanoseconds: UInt64) -> (discovers: Int, requests: Int, stillPending: Int) {
+    func sweepUnanswered(timeoutNanoseconds: UInt64) -> UnansweredSweep {
         let now = SystemSupport.monotonicNanoseconds()
         var stale: [(UInt32, UInt32)] = []
+        var sweep = UnansweredSweep()
         var waiting = 0
         var key: (UInt32, UInt32) = (0, 0)
         var next: (UInt32, UInt32) = (0, 0)
@@ -223,14 +269,18 @@ struct DHCPCounterMaps: Sendable {
             key = next
             var seen: UInt64 = 0
             if bpf_map_lookup_elem(pending, &key, &seen) == 0 {
-                if now > seen && now - seen > timeoutNanoseconds { stale.append(key) } else { waiting += 1 }
+                if now > seen && now - seen > timeoutNanoseconds {
+                    stale.append(key)
+                } else {
+                    waiting += 1
+                    sweep.stillPending[Int(min(key.1, 3)) / 2] += 1
+                }
             }
             if stale.count + waiting > 200_000 { break }
         }
-        var discovers = 0, requests = 0
         for var k in stale where bpf_map_delete_elem(pending, &k) == 0 {
-            if k.1 == 0 { discovers += 1 } else { requests += 1 }
+            sweep.unanswered[Int(min(k.1, 3))] += 1
         }
-        return (discovers, requests, waiting)
+        return sweep
     }
 }

@@ -92,8 +92,8 @@ public final class UprobeProgram: Sendable {
     }
 
     /// Removes queries that waited longer than the timeout for a response; see ``TCProgram``.
-    public func sweepUnanswered(timeoutNanoseconds: UInt64) -> (discovers: Int, requests: Int, stillPending: Int) {
-        closed.withLock { c in c ? (0, 0, 0) : maps.sweepUnanswered(timeoutNanoseconds: timeoutNanoseconds) }
+    public func sweepUnanswered(timeoutNanoseconds: UInt64) -> UnansweredSweep {
+        closed.withLock { c in c ? UnansweredSweep() : maps.sweepUnanswered(timeoutNanoseconds: timeoutNanoseconds) }
     }
 
     /// The path of libkea-dhcp++ as mapped by `pid` (from /proc/PID/maps).

@@ -92,7 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         let config = CollectorConfiguration(
             source: source,
             interface: interface,
-            kea: try kea.endpoint,
+            kea: try kea.endpoints,
             interval: .seconds(interval),
             window: window,
             mode: CollectorMode(rawValue: mode) ?? .tc,
@@ -123,17 +123,17 @@ struct RunCommand: AsyncParsableCommand {
 struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Print Kea's statistics (statistic-get-all: newest value of each) as JSON."
+        abstract: "Print Kea's statistics (statistic-get-all: newest value of each) as JSON (of the first server given)."
     )
 
     @OptionGroup var kea: KeaOptions
 
     func validate() throws {
-        guard kea.keaSocket != nil || kea.keaURL != nil else { throw ValidationError("give --kea-socket PATH or --kea-url http://HOST:PORT") }
+        guard !kea.keaSocket.isEmpty || kea.keaURL != nil else { throw ValidationError("give --kea-socket PATH or --kea-url http://HOST:PORT") }
     }
 
     func run() async throws {
-        guard let endpoint = try kea.endpoint else { return }
+        guard let endpoint = try kea.endpoints.first else { return }
         let client = KeaControlClient(endpoint: endpoint)
         do {
             let stats = try await client.statistics()

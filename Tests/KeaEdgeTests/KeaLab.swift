@@ -53,7 +53,7 @@ func buildProductsDirectory() -> String {
 /// Why the real-Kea tests cannot run here, or nil when they can.
 let keaLabSkipReason: String? = {
     if geteuid() != 0 { return "not root (network namespaces, eBPF and raw DHCP sockets need root)" }
-    for tool in ["ip", "tc", "kea-dhcp4", "kea-ctrl-agent", "perfdhcp", "busybox", "clang", "setsid"] where !which(tool) {
+    for tool in ["ip", "tc", "kea-dhcp4", "kea-dhcp6", "kea-ctrl-agent", "perfdhcp", "busybox", "clang", "setsid"] where !which(tool) {
         return "\(tool) is not installed (scripts/install-deps.sh --kea installs the Kea test tools)"
     }
     if buildProductsDirectory().isEmpty { return "the kea-edge executable was not built next to the tests (run `swift build --build-tests`)" }
@@ -70,8 +70,8 @@ let requiresKeaLab = ConditionTrait.enabled(
 /// Whether the kea-edge executable was built next to the tests.
 let keaEdgeBuilt = !buildProductsDirectory().isEmpty
 
-/// A Kea DHCPv4 server in its own network namespace, and a client namespace, joined by a veth pair
-/// (scripts/kea-lab.sh). Always call `down()`.
+/// A Kea DHCPv4 server (and, after ``startKea6()``, a DHCPv6 one) in its own network namespace, and a client
+/// namespace, joined by a veth pair (scripts/kea-lab.sh). Always call `down()`.
 struct KeaLab {
     let name: String
     let directory: String
@@ -120,9 +120,38 @@ struct KeaLab {
     /// Runs perfdhcp and returns (sent, received) per exchange: "DISCOVER-OFFER" and "REQUEST-ACK".
     func perfdhcp(_ args: [String]) async throws -> [String: (sent: Int, received: Int)] {
         let r = try await command([Self.script, "perf", name] + args)
+        let out = Self.perfdhcpStatistics(r.output)
+        if out["DISCOVER-OFFER"] == nil { throw LabError(message: "perfdhcp printed no statistics: \(r.output) \(r.error)") }
+        return out
+    }
+
+    /// One real DORA with busybox udhcpc; true when it got a lease.
+    func udhcpc() async throws -> Bool {
+        try await command([Self.script, "udhcpc", name]).ok
+    }
+
+    /// kea-dhcp6's control socket (after ``startKea6()``).
+    var socket6: String { directory + "/kea6.sock" }
+
+    /// Starts kea-dhcp6 beside kea-dhcp4 (subnet6 2001:db8:1::/64, also for relayed traffic).
+    func startKea6() async throws {
+        let r = try await command([Self.script, "kea6-start", name, directory])
+        if !r.ok { throw LabError(message: "kea-dhcp6 did not start: \(r.error)") }
+    }
+
+    /// Runs perfdhcp -6 and returns (sent, received) per exchange: "SOLICIT-ADVERTISE" and "REQUEST-REPLY".
+    func perfdhcp6(_ args: [String]) async throws -> [String: (sent: Int, received: Int)] {
+        let r = try await command([Self.script, "perf6", name] + args)
+        let out = Self.perfdhcpStatistics(r.output)
+        if out["SOLICIT-ADVERTISE"] == nil { throw LabError(message: "perfdhcp -6 printed no statistics: \(r.output) \(r.error)") }
+        return out
+    }
+
+    /// perfdhcp's "sent packets" and "received packets" per exchange.
+    static func perfdhcpStatistics(_ output: String) -> [String: (sent: Int, received: Int)] {
         var out: [String: (sent: Int, received: Int)] = [:]
         var current = ""
-        for line in r.output.split(separator: "\n") {
+        for line in output.split(separator: "\n") {
             if line.hasPrefix("***Statistics for: ") {
                 current = String(line.dropFirst(19).prefix { $0 != "*" })
             } else if line.hasPrefix("sent packets: "), let v = Int(line.dropFirst(14)) {
@@ -131,13 +160,7 @@ struct KeaLab {
                 out[current, default: (0, 0)].received = v
             }
         }
-        if out["DISCOVER-OFFER"] == nil { throw LabError(message: "perfdhcp printed no statistics: \(r.output) \(r.error)") }
         return out
-    }
-
-    /// One real DORA with busybox udhcpc; true when it got a lease.
-    func udhcpc() async throws -> Bool {
-        try await command([Self.script, "udhcpc", name]).ok
     }
 
     /// `tc qdisc` and `tc filter` of the server interface (to check what is attached).

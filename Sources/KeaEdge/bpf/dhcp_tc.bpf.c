@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-// kea-edge tc classifier: counts DHCPv4 messages on the server's interface in both directions and
-// records DISCOVER->OFFER and REQUEST->ACK/NAK latency as log2 histograms, matched by transaction id.
+// kea-edge tc classifier: counts DHCPv4 and DHCPv6 messages on the server's interface in both directions and
+// records DISCOVER->OFFER, REQUEST->ACK/NAK, SOLICIT->ADVERTISE and REQUEST->REPLY latency as log2 histograms,
+// matched by transaction id (DHCPv6 relay envelopes unwrapped).
 // Attached to the clsact qdisc's ingress (client -> server) and egress (server -> client) hooks; it only
 // observes (always TC_ACT_OK). Build: clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -c dhcp_tc.bpf.c
 #include <linux/bpf.h>
@@ -12,21 +13,30 @@
 
 #define DIR_IN 0
 #define DIR_OUT 1
-#define MSG_TYPES 32            /* option 53 values 0..31 (0 = none/invalid) per direction */
+#define FAM_V4 0
+#define FAM_V6 1
+#define FAMILIES 2
+#define MSG_TYPES 32            /* message types 0..31 (0 = none/invalid) per family and direction */
 #define HIST_SLOTS 64
-#define MAX_OPTIONS 64          /* options scanned before giving up on option 53 */
+#define MAX_OPTIONS 64          /* DHCPv4 options scanned before giving up on option 53 */
+#define MAX_EXT_HEADERS 4       /* IPv6 extension headers (hop-by-hop, routing, destination) skipped */
+#define MAX_RELAY_DEPTH 4       /* RELAY-FORW/RELAY-REPL envelopes unwrapped */
+#define MAX_RELAY_OPTIONS 16    /* options per envelope scanned for the Relay Message option (on average) */
 
-/* Indices of the `stats` array; keep in sync with TCCollector.swift. */
+/* Indices of the `stats` array: family * STATS_PER_FAMILY + one of these; keep in sync with TCProgram.swift. */
 enum {
-    STAT_MALFORMED = 0,         /* UDP 67/68 that is not a valid DHCPv4 message with option 53 */
-    STAT_UNMATCHED_REPLY = 1,   /* OFFER/ACK/NAK sent without a pending DISCOVER/REQUEST of the same xid */
-    STAT_RETRANSMIT = 2,        /* DISCOVER/REQUEST whose xid was already pending (the newer time wins) */
+    STAT_MALFORMED = 0,         /* DHCP-port UDP that is not a valid message of its family */
+    STAT_UNMATCHED_REPLY = 1,   /* reply sent without a pending request of the same exchange and xid */
+    STAT_RETRANSMIT = 2,        /* request whose xid was already pending (the newer time wins) */
     STAT_PENDING_FULL = 3,      /* requests not tracked because the pending map was full */
-    STAT_LATENCY_SUM = 4,       /* 4 + kind: sum of the matched latencies in ns (a Prometheus histogram's _sum) */
-    STAT_MAX = 8,
+    STAT_LATENCY_SUM = 4,       /* 4 + exchange: sum of the matched latencies in ns (a Prometheus histogram's _sum) */
+    STAT_RELAYED = 6,           /* 6 + direction: DHCPv6 messages carried in RELAY-FORW (in) / RELAY-REPL (out) */
+    STATS_PER_FAMILY = 8,
+    STAT_MAX = FAMILIES * STATS_PER_FAMILY,
 };
 
-enum { KIND_DISCOVER = 0, KIND_REQUEST = 1 };
+/* Tracked exchanges (pending-map kinds, histogram rows): family * 2 + exchange. */
+enum { KIND_DISCOVER = 0, KIND_REQUEST = 1, KIND_SOLICIT = 2, KIND_REQUEST6 = 3, KINDS = 4 };
 
 struct pending_key {
     __u32 xid;
@@ -35,7 +45,7 @@ struct pending_key {
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, 2 * MSG_TYPES);
+    __uint(max_entries, FAMILIES * 2 * MSG_TYPES);   /* (family * 2 + direction) * MSG_TYPES + type */
     __type(key, __u32);
     __type(value, __u64);
 } msg_counts SEC(".maps");
@@ -49,7 +59,7 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, 2 * HIST_SLOTS);
+    __uint(max_entries, KINDS * HIST_SLOTS);         /* kind * HIST_SLOTS + slot */
     __type(key, __u32);
     __type(value, __u64);
 } latency_hist SEC(".maps");
@@ -102,11 +112,45 @@ static __always_inline int load(struct __sk_buff *skb, __u32 off, void *to, cons
     return bpf_skb_load_bytes(skb, off, to, len);
 }
 
-static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
+/* The part both families share: counts the message and, for a tracked exchange, records the request's time
+ * (ingress) or the request->reply latency (egress). `kind` is the exchange the message starts or ends, -1 for none. */
+static __always_inline int account(__u32 family, __u32 dir, __u32 type, int kind, __u32 xid)
 {
-    __u16 proto;
-    if (load(skb, 12, &proto, sizeof(proto)) < 0 || proto != bpf_htons(ETH_P_IP))
+    __u32 s = family * STATS_PER_FAMILY;
+    bump(&msg_counts, (family * 2 + dir) * MSG_TYPES + type);
+    if (kind < 0)
         return TC_ACT_OK;
+    struct pending_key key = { .xid = xid, .kind = (__u32)kind };
+    __u64 now = bpf_ktime_get_ns();
+    if (dir == DIR_IN) {
+        if (bpf_map_update_elem(&pending, &key, &now, BPF_NOEXIST) != 0) {
+            if (bpf_map_update_elem(&pending, &key, &now, BPF_EXIST) == 0)
+                bump(&stats, s + STAT_RETRANSMIT);
+            else
+                bump(&stats, s + STAT_PENDING_FULL);
+        }
+        return TC_ACT_OK;
+    }
+    __u64 *seen = bpf_map_lookup_elem(&pending, &key);
+    if (!seen) {
+        bump(&stats, s + STAT_UNMATCHED_REPLY);
+        return TC_ACT_OK;
+    }
+    __u64 delta = now - *seen;
+    /* Only the reply that wins the delete is counted (ingress and egress may run on two CPUs). */
+    if (bpf_map_delete_elem(&pending, &key) == 0) {
+        __u32 slot = log2l(delta);
+        if (slot >= HIST_SLOTS)
+            slot = HIST_SLOTS - 1;
+        bump(&latency_hist, key.kind * HIST_SLOTS + slot);
+        add(&stats, s + STAT_LATENCY_SUM + (key.kind & 1), delta);
+    }
+    return TC_ACT_OK;
+}
+
+/* DHCPv4 over UDP/IPv4, ports 67/68: the type is option 53. */
+static __always_inline int handle4(struct __sk_buff *skb, __u32 dir)
+{
     __u8 iph[20];
     if (load(skb, ETH_HLEN, iph, sizeof(iph)) < 0)
         return TC_ACT_OK;
@@ -123,7 +167,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
 
     /* From here on it is DHCP traffic: anything unexpected is malformed. */
     if (ihl < 20 || (iph[6] & 0x3f) || iph[7]) {  /* bad header length or a fragment */
-        bump(&stats, STAT_MALFORMED);
+        bump(&stats, FAM_V4 * STATS_PER_FAMILY + STAT_MALFORMED);
         return TC_ACT_OK;
     }
     __u32 dhcp = udp_off + 8;
@@ -132,7 +176,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
     if (load(skb, dhcp, fixed, sizeof(fixed)) < 0 ||
         load(skb, dhcp + 236, &cookie, sizeof(cookie)) < 0 ||
         cookie != bpf_htonl(0x63825363) || (fixed[0] != 1 && fixed[0] != 2)) {
-        bump(&stats, STAT_MALFORMED);
+        bump(&stats, FAM_V4 * STATS_PER_FAMILY + STAT_MALFORMED);
         return TC_ACT_OK;
     }
     __u32 xid = ((__u32)fixed[4] << 24) | ((__u32)fixed[5] << 16) | ((__u32)fixed[6] << 8) | fixed[7];
@@ -156,37 +200,115 @@ static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
         off += 2 + opt[1];
     }
     if (type == 0 || type >= MSG_TYPES) {
-        bump(&stats, STAT_MALFORMED);
+        bump(&stats, FAM_V4 * STATS_PER_FAMILY + STAT_MALFORMED);
         return TC_ACT_OK;
     }
-    bump(&msg_counts, dir * MSG_TYPES + type);
+    int kind = -1;
+    if (dir == DIR_IN && (type == 1 || type == 3))                      /* DISCOVER, REQUEST */
+        kind = type == 1 ? KIND_DISCOVER : KIND_REQUEST;
+    else if (dir == DIR_OUT && (type == 2 || type == 5 || type == 6))   /* OFFER, ACK, NAK */
+        kind = type == 2 ? KIND_DISCOVER : KIND_REQUEST;
+    return account(FAM_V4, dir, type, kind, xid);
+}
 
-    __u64 now = bpf_ktime_get_ns();
-    if (dir == DIR_IN && (type == 1 || type == 3)) {          /* DISCOVER, REQUEST */
-        struct pending_key key = { .xid = xid, .kind = type == 1 ? KIND_DISCOVER : KIND_REQUEST };
-        if (bpf_map_update_elem(&pending, &key, &now, BPF_NOEXIST) != 0) {
-            if (bpf_map_update_elem(&pending, &key, &now, BPF_EXIST) == 0)
-                bump(&stats, STAT_RETRANSMIT);
-            else
-                bump(&stats, STAT_PENDING_FULL);
-        }
-    } else if (dir == DIR_OUT && (type == 2 || type == 5 || type == 6)) {  /* OFFER, ACK, NAK */
-        struct pending_key key = { .xid = xid, .kind = type == 2 ? KIND_DISCOVER : KIND_REQUEST };
-        __u64 *seen = bpf_map_lookup_elem(&pending, &key);
-        if (!seen) {
-            bump(&stats, STAT_UNMATCHED_REPLY);
-            return TC_ACT_OK;
-        }
-        __u64 delta = now - *seen;
-        /* Only the reply that wins the delete is counted (ingress and egress may run on two CPUs). */
-        if (bpf_map_delete_elem(&pending, &key) == 0) {
-            __u32 slot = log2l(delta);
-            if (slot >= HIST_SLOTS)
-                slot = HIST_SLOTS - 1;
-            bump(&latency_hist, key.kind * HIST_SLOTS + slot);
-            add(&stats, STAT_LATENCY_SUM + key.kind, delta);
-        }
+/* State of the walk through nested RELAY-FORW/RELAY-REPL envelopes, one option per bpf_loop step (the
+ * verifier checks the callback once instead of every iteration of a loop). */
+struct relay_walk {
+    struct __sk_buff *skb;
+    __u32 option;               /* offset of the next option of the current envelope */
+    __u32 depth;                /* envelopes entered below the outermost */
+    __u32 type;                 /* msg-type of the current message: 12/13 while inside an envelope */
+    __u8 xid[3];                /* transaction id of the relayed client/server message */
+};
+
+/* One option of an envelope (msg-type, hop-count, link-address, peer-address: 34 bytes, then options): on the
+ * Relay Message option (9) the walk moves into the relayed message; it stops at a non-relay message. */
+static long relay_step(__u64 index, void *ctx)
+{
+    struct relay_walk *w = ctx;
+    __u8 opt[4];
+    if (bpf_skb_load_bytes(w->skb, w->option, opt, sizeof(opt)) < 0)
+        return 1;
+    if (opt[0] == 0 && opt[1] == 9) {
+        __u8 hdr[4];
+        if (++w->depth > MAX_RELAY_DEPTH || bpf_skb_load_bytes(w->skb, w->option + 4, hdr, sizeof(hdr)) < 0)
+            return 1;
+        w->type = hdr[0];
+        w->xid[0] = hdr[1]; w->xid[1] = hdr[2]; w->xid[2] = hdr[3];
+        w->option += 4 + 34;
+        return w->type == 12 || w->type == 13 ? 0 : 1;
     }
+    w->option += 4 + (((__u32)opt[2] << 8) | opt[3]);
+    return 0;
+}
+
+/* DHCPv6 over UDP/IPv6, ports 546/547 (RFC 8415): msg-type and a 24-bit transaction id; RELAY-FORW (12) and
+ * RELAY-REPL (13) carry the relayed message in their Relay Message option (9), unwrapped up to
+ * MAX_RELAY_DEPTH envelopes. The inner message is what is counted (as Kea counts it). */
+static __always_inline int handle6(struct __sk_buff *skb, __u32 dir)
+{
+    __u8 ip6[8];
+    if (load(skb, ETH_HLEN, ip6, sizeof(ip6)) < 0 || (ip6[0] >> 4) != 6)
+        return TC_ACT_OK;
+    __u32 next = ip6[6];
+    __u32 off = ETH_HLEN + 40;
+    for (int i = 0; i < MAX_EXT_HEADERS && next != IPPROTO_UDP; i++) {
+        if (next != 0 && next != 43 && next != 60)   /* hop-by-hop, routing, destination options */
+            return TC_ACT_OK;                        /* a fragment, ICMPv6, ...: not DHCPv6 we can read */
+        __u8 ext[2];
+        if (bpf_skb_load_bytes(skb, off, ext, sizeof(ext)) < 0)
+            return TC_ACT_OK;
+        next = ext[0];
+        off += ((__u32)ext[1] + 1) * 8;
+    }
+    if (next != IPPROTO_UDP)
+        return TC_ACT_OK;
+    __be16 ports[2];
+    if (load(skb, off, ports, sizeof(ports)) < 0)
+        return TC_ACT_OK;
+    __u16 sport = bpf_ntohs(ports[0]), dport = bpf_ntohs(ports[1]);
+    if (!((sport == 546 || sport == 547) && (dport == 546 || dport == 547)))
+        return TC_ACT_OK;
+
+    /* From here on it is DHCPv6 traffic: anything unexpected is malformed. */
+    __u32 msg = off + 8;
+    __u8 hdr[4];
+    if (load(skb, msg, hdr, sizeof(hdr)) < 0) {
+        bump(&stats, FAM_V6 * STATS_PER_FAMILY + STAT_MALFORMED);
+        return TC_ACT_OK;
+    }
+    __u32 type = hdr[0];
+    int relayed = type == 12 || type == 13;
+    if (relayed) {
+        struct relay_walk walk = { .skb = skb, .option = msg + 34, .type = type };
+        bpf_loop(MAX_RELAY_DEPTH * MAX_RELAY_OPTIONS, relay_step, &walk, 0);
+        type = walk.type;
+        hdr[1] = walk.xid[0]; hdr[2] = walk.xid[1]; hdr[3] = walk.xid[2];
+    }
+    if (type == 0 || type == 12 || type == 13 || type >= MSG_TYPES) {   /* invalid, or nested too deep */
+        bump(&stats, FAM_V6 * STATS_PER_FAMILY + STAT_MALFORMED);
+        return TC_ACT_OK;
+    }
+    if (relayed)
+        bump(&stats, FAM_V6 * STATS_PER_FAMILY + STAT_RELAYED + dir);
+    __u32 xid = ((__u32)hdr[1] << 16) | ((__u32)hdr[2] << 8) | hdr[3];
+    int kind = -1;
+    if (dir == DIR_IN && (type == 1 || type == 3))          /* SOLICIT, REQUEST */
+        kind = type == 1 ? KIND_SOLICIT : KIND_REQUEST6;
+    else if (dir == DIR_OUT && (type == 2 || type == 7))    /* ADVERTISE, REPLY */
+        kind = type == 2 ? KIND_SOLICIT : KIND_REQUEST6;
+    return account(FAM_V6, dir, type, kind, xid);
+}
+
+static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
+{
+    __u16 proto;
+    if (load(skb, 12, &proto, sizeof(proto)) < 0)
+        return TC_ACT_OK;
+    if (proto == bpf_htons(ETH_P_IP))
+        return handle4(skb, dir);
+    if (proto == bpf_htons(ETH_P_IPV6))
+        return handle6(skb, dir);
     return TC_ACT_OK;
 }
 
