@@ -172,7 +172,7 @@ import Testing
         do {
             let state = try base.applying(reverseDelta: Array(input.dropFirst()))
             Issue.record("the reverse delta applied (version \(state.version ?? -1)); reading it would trap")
-        } catch let error as BlobDecodingError {
+        } catch {  // applying(reverseDelta:) throws BlobDecodingError only
             #expect(error.code == .invalidValue)
             #expect(error.message.contains("bit width 64, outside 0...32"), "\(error.message)")
         }

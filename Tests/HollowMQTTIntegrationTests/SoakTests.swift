@@ -161,6 +161,7 @@ struct SoakTests {
             var clearIssued = ContinuousClock.now
             var restartWindow = (ContinuousClock.now, ContinuousClock.now)
             var firstFDs = (total: 0, soak: 0)
+            var lastFDs = (total: 0, soak: 0)
             var failedCycles: [(ContinuousClock.Instant, String)] = []
             var cycles = 0
 
@@ -246,9 +247,10 @@ struct SoakTests {
                 scenario.note("producer stopped at \(ContinuousClock.now - start), last announced \(last)")
                 try await everyConsumer("every consumer on the last version \(last)") { c, _ in c.currentVersion == last }
                 try await everyConsumer("every watcher connected") { _, w in w.client.isConnected }
+                // Measured while everything still runs: ten watcher connections and the producer's.
+                lastFDs = soakDescriptors(brokerPort: broker.port, directories: [store.path, broker.directory])
                 group.cancelAll()
             }
-            let lastFDs = soakDescriptors(brokerPort: broker.port, directories: [store.path, broker.directory])
 
             // No consumer error outside the restart window.
             let outside = fleet.enumerated().flatMap { i, m in
@@ -261,6 +263,7 @@ struct SoakTests {
                 #expect(above.isEmpty, "consumer \(i) went above pin \(pin) while it was set: \(above.map(\.version))")
             }
             // File descriptors: the soak's own (broker connections, store files) are not growing.
+            #expect(firstFDs.soak >= Self.consumers + 1, "the count sees the broker connections: \(firstFDs.soak)")
             #expect(lastFDs.soak <= firstFDs.soak + 3, "soak descriptors \(firstFDs.soak) after 20 s, \(lastFDs.soak) at the end")
 
             let refreshes = fleet.reduce(0) { $0 + $1.log.refreshes.count }
