@@ -207,10 +207,14 @@ struct SoakTests {
                     let announced = await producer.lastAnnouncedVersion ?? first
                     pin = max(first, announced - 5)
                     let pinned = pin
+                    let pinIssued = ContinuousClock.now
                     try await pinLikeTheCLI(broker, store, pinned)
                     scenario.note("pin \(pinned) at \(ContinuousClock.now - start)")
                     try await everyConsumer("every consumer pinned to \(pinned)") { c, _ in c.currentVersion == pinned }
-                    pinReached = fleet.map { $0.log.refreshes.first { $0.version == pinned }?.at ?? .now }
+                    // (They held the pinned version once before, on the way up: count from the refresh back to it.)
+                    pinReached = fleet.map { m in
+                        m.log.refreshes.first { $0.version == pinned && $0.at >= pinIssued }?.at ?? .now
+                    }
 
                     try await Task.sleep(until: max(ContinuousClock.now, start + Self.crashAt), clock: .continuous)
                     let settled = fleet.map { $0.watcher.settledConnections }
