@@ -223,7 +223,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HollowMQTTIntegrationTests",
-            dependencies: ["HollowCore", "HollowMQTT", "HollowConsumer", "HollowFilesystem", "HollowTestSupport", subprocess],
+            dependencies: [
+                "HollowCore", "HollowMQTT", "HollowConsumer", "HollowFilesystem", "HollowTestSupport", subprocess,
+                "HollowProducer",  // SoakTests: a real producer beside the consumers
+            ],
             swiftSettings: strictSettings
         ),
         // A store served by a real nginx, followed over MQTT (real mosquitto).

@@ -30,25 +30,41 @@ func fixture(_ relativePath: String) -> [UInt8] {
     return bytes
 }
 
-/// Reads everything a consumer could read from `state` (as the seeded FuzzTests do), so a bad offset that the
-/// loader accepted is caught by the reads as well.
-func exercise(_ state: ReadState) {
-    _ = state.canonicalJSONBytes()
+/// How many records a state may hold for `exercise` to dump it whole (canonical JSON); larger states are sampled.
+let wholeDumpLimit = 64
+
+/// Reads what a consumer could read from `state`, so a bad offset that the loader accepted is caught by the reads
+/// as well. Small states (at most `wholeDumpLimit` records, which the minimised seeds give) are dumped whole as
+/// canonical JSON; larger ones are sampled: in every type the first and last `edge` records (where a bad offset or
+/// bit width shows first), every field of each, and the set and map lookups of each. Bounded, so one large input
+/// cannot cost a thousand small ones.
+func exercise(_ state: ReadState, edge: Int = 8) {
+    var records = 0
+    for name in state.typeNames {
+        if let t = state.objectType(name) { records += t.populatedOrdinals.count }
+        else if let t = state.setType(name) { records += t.populatedOrdinals.count }
+        else if let t = state.mapType(name) { records += t.populatedOrdinals.count }
+        else if let t = state.listType(name) { records += t.populatedOrdinals.count }
+    }
+    if records <= wholeDumpLimit { _ = state.canonicalJSONBytes() }
+    func sample(_ ordinals: [Int]) -> ArraySlice<Int> {
+        ordinals.count <= 2 * edge ? ordinals[...] : ordinals.prefix(edge) + ordinals.suffix(edge)
+    }
     for name in state.typeNames {
         if let t = state.objectType(name) {
-            for o in t.populatedOrdinals.prefix(50) {
+            for o in sample(t.populatedOrdinals) {
                 for f in t.schema.fields.indices { _ = t.value(o, f) }
             }
         } else if let t = state.setType(name) {
-            for o in t.populatedOrdinals.prefix(50) {
-                for e in t.elementOrdinals(o) { _ = t.contains(o, element: e) }
+            for o in sample(t.populatedOrdinals) {
+                for e in t.elementOrdinals(o).prefix(4 * edge) { _ = t.contains(o, element: e) }
             }
         } else if let t = state.mapType(name) {
-            for o in t.populatedOrdinals.prefix(50) {
-                for e in t.entries(o) { _ = t.get(o, key: e.key) }
+            for o in sample(t.populatedOrdinals) {
+                for e in t.entries(o).prefix(4 * edge) { _ = t.get(o, key: e.key) }
             }
         } else if let t = state.listType(name) {
-            for o in t.populatedOrdinals.prefix(50) { _ = t.elementOrdinals(o) }
+            for o in sample(t.populatedOrdinals) { _ = t.elementOrdinals(o) }
         }
     }
 }

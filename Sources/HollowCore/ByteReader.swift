@@ -309,6 +309,8 @@ public struct ByteReader {
 public enum ModifiedUTF8 {
     /// Decodes modified UTF-8 bytes; nil if they are malformed. Unpaired surrogates are kept (``JavaUTF16``).
     public static func decode<C: Collection>(_ bytes: C) -> String? where C.Element == UInt8 {
+        // ASCII without NUL (type and field names, most strings) is the same in UTF-8: skip the UTF-16 detour.
+        if bytes.allSatisfy({ $0 != 0 && $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         var units: [UInt16] = []
         units.reserveCapacity(bytes.count)
         var it = bytes.makeIterator()

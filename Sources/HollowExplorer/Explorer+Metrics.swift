@@ -126,18 +126,11 @@ extension Explorer {
         var last: Int?
 
         init(_ request: Request, version: Int64, known: [String]) throws {
-            sources = []
-            for value in request.queryAll("source") {
-                for name in value.split(separator: ",") {
-                    let name = name.trimmingSpaces
-                    guard !name.isEmpty else { continue }
-                    guard known.contains(name) else {
-                        throw HTTPError(
-                            .notFound,
-                            message: "no source '\(name)' in version \(version) (its sources: \(known.joined(separator: ", ")))")
-                    }
-                    if !sources.contains(name) { sources.append(name) }
-                }
+            sources = request.queryParameters.list("source")
+            if let name = sources.first(where: { !known.contains($0) }) {
+                throw HTTPError(
+                    .notFound,
+                    message: "no source '\(name)' in version \(version) (its sources: \(known.joined(separator: ", ")))")
             }
             func time(_ name: String) throws -> (text: String, time: UTCTime)? {
                 guard let text = request.query(name)?.trimmingSpaces, !text.isEmpty else { return nil }
@@ -481,11 +474,5 @@ struct MetricTrends {
         aggregateKeys.map { key in
             MetricsView.Chart(svg: lineChart(key, yAxis: "value", series { r in r.aggregates.first { $0.0 == key }?.1 }))
         }
-    }
-}
-
-extension StringProtocol {
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

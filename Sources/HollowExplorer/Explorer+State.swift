@@ -18,11 +18,11 @@ extension Explorer {
     }
 
     static func intParameter(_ request: Request, _ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = request.query(name), !text.isEmpty else { return d }
-        guard let v = Int(text), range.contains(v) else {
-            throw HTTPError(.badRequest, message: "bad \(name) '\(text)': expected an integer in \(range.lowerBound)...\(range.upperBound)")
+        do {
+            return try request.queryParameters.integer(name, default: d, range: range)
+        } catch {
+            throw HTTPError(.badRequest, message: error.message)
         }
-        return v
     }
 
     static func schemaJSON(_ schema: HollowSchema) -> JSONValue {

@@ -281,67 +281,10 @@ extension Parameters {
 }
 
 extension Request {
+    /// The request's query parameters, form-decoded (the one parser of query strings: QueryParameters.swift).
+    var queryParameters: QueryParameters { QueryParameters(uri.query) }
     /// The query parameter `name` (form-decoded), or nil.
-    func query(_ name: String) -> String? {
-        FormData.parse(uri.query ?? "").first { $0.0 == name }?.1
-    }
+    func query(_ name: String) -> String? { queryParameters.value(name) }
     /// Every value of the query parameter `name`, in order.
-    func queryAll(_ name: String) -> [String] {
-        FormData.parse(uri.query ?? "").filter { $0.0 == name }.map(\.1)
-    }
-}
-
-/// `application/x-www-form-urlencoded` decoding (query strings and form bodies).
-enum FormData {
-    static func parse(_ text: String) -> [(String, String)] {
-        text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
-        }
-    }
-
-    /// Percent-decodes `s`; `+` is a space in form data (`plusIsSpace`), itself in a path.
-    static func decode(_ s: Substring, plusIsSpace: Bool = true) -> String {
-        var out: [UInt8] = []
-        let bytes = Array(s.utf8)
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if plusIsSpace, b == UInt8(ascii: "+") {
-                out.append(UInt8(ascii: " "))
-            } else if b == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
-                out.append(h << 4 | l)
-                i += 2
-            } else {
-                out.append(b)
-            }
-            i += 1
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func encode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-                UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let h = String(b, radix: 16, uppercase: true)
-                out += "%" + (h.count == 1 ? "0" + h : h)
-            }
-        }
-        return out
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
+    func queryAll(_ name: String) -> [String] { queryParameters.values(name) }
 }

@@ -37,7 +37,7 @@ public final class PrivateMosquitto: Sendable {
         }
         let dir = NSTemporaryDirectory() + "/hollow-mosquitto-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let port = try freePort()
+        let port = try Loopback.freePort()
         var conf = "listener \(port) 127.0.0.1\nallow_anonymous true\nmax_queued_messages 10000\nlog_dest file \(dir)/mosquitto.log\n"
         if geteuid() == 0 { conf += "user root\n" }
         try conf.write(toFile: "\(dir)/mosquitto.conf", atomically: true, encoding: .utf8)
@@ -54,7 +54,7 @@ public final class PrivateMosquitto: Sendable {
         }
         let broker = PrivateMosquitto(port: port, directory: dir, task: task, stopSignal: continuation)
         for _ in 0..<500 {
-            if canConnect(port: port) { return broker }
+            if Loopback.accepts(port: port) { return broker }
             try await Task.sleep(for: .milliseconds(10))
         }
         await broker.stop()
@@ -68,9 +68,15 @@ public final class PrivateMosquitto: Sendable {
         _ = try? await task.value
         try? FileManager.default.removeItem(atPath: directory)
     }
+}
 
-    private static func freePort() throws -> Int {
+/// Loopback TCP helpers for the private servers the tools start (mosquitto here, nginx in hollow-bench).
+public enum Loopback {
+    /// A free TCP port on 127.0.0.1 (bind to port 0 and read the kernel's choice).
+    /// - Throws: ``PrivateMosquittoError`` when no socket can be bound.
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PrivateMosquittoError("cannot open a socket: errno \(errno)") }
         defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -79,11 +85,12 @@ public final class PrivateMosquitto: Sendable {
         let ok = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
         }
-        guard fd >= 0, ok else { throw PrivateMosquittoError("cannot find a free loopback port") }
+        guard ok else { throw PrivateMosquittoError("cannot find a free loopback port: errno \(errno)") }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    private static func canConnect(port: Int) -> Bool {
+    /// Whether something accepts TCP connections on 127.0.0.1:`port` (a readiness probe).
+    public static func accepts(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -159,3 +159,23 @@ import Testing
         #expect(!m1.schemaChanges(in: ksHeader).isEmpty)
     }
 }
+
+/// Inputs the fuzz targets (scripts/fuzz.sh) crashed on, kept as regression tests.
+@Suite struct FuzzRegressionTests {
+    /// `delta` target: a mutated reverse delta onto kitchensink state 2 (the file's first byte is the target's
+    /// selector) declared a 64-bit REFERENCE field; it applied, and reading the field trapped converting an
+    /// "ordinal" of 2^63 or more to Int. Reference fields hold Java int ordinals, so the reader refuses widths above
+    /// 32 bits, naming the field.
+    @Test func referenceFieldWiderThan32BitsIsRefused() throws {
+        let input = try #require(readFile(Paths.testsDir + "/Fixtures/fuzz/delta-reference-width-64"))
+        let base = try ReadState.load(snapshot: try fixture("kitchensink", "snapshot-2"))
+        do {
+            let state = try base.applying(reverseDelta: Array(input.dropFirst()))
+            Issue.record("the reverse delta applied (version \(state.version ?? -1)); reading it would trap")
+        } catch {  // applying(reverseDelta:) throws BlobDecodingError only
+            #expect(error.code == .invalidValue)
+            #expect(error.message.contains("bit width 64, outside 0...32"), "\(error.message)")
+        }
+        expectSameDump(base.canonicalJSON(), try expectedDump("kitchensink", 2), "kitchensink state 2 after the refused blob")
+    }
+}

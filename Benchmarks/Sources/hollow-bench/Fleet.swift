@@ -418,7 +418,7 @@ final class PrivateNginx: Sendable {
         }
         let d = NSTemporaryDirectory() + "hollow-bench-nginx-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        let port = try freeLoopbackPort()
+        let port = try Loopback.freePort()
         let conf = """
             daemon off;
             \(geteuid() == 0 ? "user root;" : "")
@@ -457,7 +457,7 @@ final class PrivateNginx: Sendable {
         }
         let server = PrivateNginx(port: port, directory: d, task: task, stopSignal: continuation, pid: pid)
         for _ in 0..<500 {
-            if canConnect(port: port) { return server }
+            if Loopback.accepts(port: port) { return server }
             try await Task.sleep(for: .milliseconds(10))
         }
         let log = (try? String(contentsOfFile: "\(d)/error.log", encoding: .utf8)) ?? ""
@@ -576,31 +576,3 @@ func loadAverage() -> String {
     ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").first.map(String.init) ?? "?"
 }
 
-/// A free TCP port on 127.0.0.1 (bind to port 0).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw BenchError("cannot open a socket") }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    guard ok else { throw BenchError("cannot find a free loopback port") }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
-private func canConnect(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-}

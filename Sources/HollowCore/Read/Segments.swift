@@ -71,6 +71,12 @@ final class ObjectSegment: Sendable {
             guard (0...64).contains(w) else {
                 throw BlobDecodingError(.invalidValue, "field \(what).\(f.name) has bit width \(w), outside 0...64", offset: at)
             }
+            // A REFERENCE holds a Java int ordinal, or all ones for null: more than 32 bits is never written, and a
+            // wider value would not be an ordinal (found by the delta fuzz target: reading one trapped).
+            guard f.type != .reference || w <= 32 else {
+                throw BlobDecodingError(
+                    .invalidValue, "reference field \(what).\(f.name) has bit width \(w), outside 0...32", offset: at)
+            }
             widths.append(w)
         }
         let bitsPerRecord = widths.reduce(0, +)
