@@ -1,5 +1,8 @@
 import Glibc
+import HollowTestSupport
 import Testing
+
+private func text(_ path: String) -> String? { readFile(path).map { String(decoding: $0, as: UTF8.self) } }
 
 /// A fresh temporary directory.
 private func tempDirectory() -> String {
@@ -8,18 +11,6 @@ private func tempDirectory() -> String {
     return String(cString: p)
 }
 
-private func contents(_ path: String) -> String? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-        if n == 0 { break }
-        out += buffer[0..<n]
-    }
-    return String(decoding: out, as: UTF8.self)
-}
 
 @Suite("hollow generate", .enabled(if: DumpCLI.binary != nil, "no hollow binary next to the tests"))
 struct GenerateCLITests {
@@ -33,11 +24,11 @@ struct GenerateCLITests {
         let r2 = try await DumpCLI.run(["generate", "--schema", schemaFile, "--output", fromFile, "--api-name", "HollowAPI"])
         #expect(r2.status == 0, "\(r2.stderr)")
         for file in ["HollowAPI.swift", "Movie.swift", "HString.swift", "SetOfAward.swift", "MoviePrimaryKeyIndex.swift"] {
-            let a = contents("\(fromStore)/\(file)")
+            let a = text("\(fromStore)/\(file)")
             #expect(a != nil, "\(file) was not written")
-            if file != "HollowAPI.swift" { #expect(a == contents("\(fromFile)/\(file)"), "\(file) differs") }
+            if file != "HollowAPI.swift" { #expect(a == text("\(fromFile)/\(file)"), "\(file) differs") }
         }
-        #expect(contents("\(fromStore)/Movie.swift")?.contains("public var title: String?") == true)
+        #expect(text("\(fromStore)/Movie.swift")?.contains("public var title: String?") == true)
     }
 
     @Test("a bad schema file is refused with its line")

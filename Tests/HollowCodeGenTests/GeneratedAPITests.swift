@@ -4,6 +4,7 @@ import GeneratedShardedAPI
 import Glibc
 import HollowCodeGen
 import HollowCore
+import HollowTestSupport
 import Testing
 
 /// Where the fixtures are, resolved from this file.
@@ -18,18 +19,6 @@ enum Paths {
     static let generatedAPIs = packageRoot + "/Tests/GeneratedAPIs"
 }
 
-func readFile(_ path: String) -> [UInt8]? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-        if n == 0 { break }
-        out.append(contentsOf: buffer[0..<n])
-    }
-    return out
-}
 
 func fixture(_ dataset: String, _ name: String) throws -> [UInt8] {
     try #require(readFile("\(Paths.fixtures)/\(dataset)/\(name)"), "missing fixture \(dataset)/\(name)")

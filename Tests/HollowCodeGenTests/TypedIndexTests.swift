@@ -2,6 +2,7 @@ import GeneratedKitchenSinkAPI
 import HollowConsumer
 import HollowCore
 import HollowFilesystem
+import HollowTestSupport
 import Testing
 
 /// The keys of `path` (a match path of `Movie` in the kitchensink model) found on every movie of `api`, read

@@ -1,4 +1,5 @@
 @testable import HollowCore
+import HollowTestSupport
 import Testing
 
 /// Each bad-input case fails with its error code, and the state it was applied to stays intact.

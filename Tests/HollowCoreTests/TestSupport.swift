@@ -1,5 +1,6 @@
 import Glibc
 import HollowCore
+import HollowTestSupport
 import Testing
 
 /// Where the test sources live (resolved from this file, so no Foundation bundle lookup is needed).
@@ -19,19 +20,6 @@ enum Paths {
     static let datasets = ["kitchensink", "metrics", "sharded"]
 }
 
-/// Reads a whole file, or nil if it cannot be opened.
-func readFile(_ path: String) -> [UInt8]? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-        if n == 0 { break }
-        out.append(contentsOf: buffer[0..<n])
-    }
-    return out
-}
 
 func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 

@@ -67,20 +67,6 @@ private struct SoakAnnouncers: Announcer {
     }
 }
 
-/// The whole of a /proc file, read until EOF (procfs reports size 0; with the rest of the suite's sockets the TCP
-/// tables run to many pages).
-private func readProcFile(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        if n == 0 { break }
-        bytes.append(contentsOf: chunk[0..<n])
-    }
-    return String(decoding: bytes, as: UTF8.self)
-}
 
 /// The file descriptors of this process that belong to the soak: TCP connections to its broker and files under
 /// its directories. (The test process runs the other suites in parallel, so its total count says little.)
@@ -88,7 +74,7 @@ private func soakDescriptors(brokerPort: Int, directories: [String]) -> (total: 
     var brokerSockets: Set<String> = []
     let port = String(format: "%04X", brokerPort)
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        guard let text = readProcFile(table) else { continue }
+        guard let text = readFile(table).map({ String(decoding: $0, as: UTF8.self) }) else { continue }
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count > 9, fields[2].hasSuffix(":" + port) else { continue }
