@@ -39,12 +39,7 @@ kea_start() {
                    "output_options": [ { "output": "$dir/kea.log" } ] } ]
 } }
 CONF
-  rm -f "$dir/kea.sock"
-  KEA_PIDFILE_DIR="$dir" KEA_LOCKFILE_DIR="$dir" \
-    ip netns exec "$srv" setsid kea-dhcp4 -c "$dir/kea.conf" >>"$dir/kea.out" 2>&1 < /dev/null &
-  echo $! > "$dir/kea.pid"
-  for _ in $(seq 1 100); do [ -S "$dir/kea.sock" ] && return 0; sleep 0.05; done
-  echo "kea-lab: kea-dhcp4 did not open $dir/kea.sock; its output:" >&2; cat "$dir/kea.out" >&2; return 1
+  launch_kea kea-dhcp4 kea
 }
 
 kea6_start() {
@@ -63,12 +58,18 @@ kea6_start() {
                    "output_options": [ { "output": "$dir/kea6.log" } ] } ]
 } }
 CONF
-  rm -f "$dir/kea6.sock"
+  launch_kea kea-dhcp6 kea6
+}
+
+# launch_kea BINARY BASE: start BINARY in the server namespace on $dir/BASE.conf, its PID in $dir/BASE.pid, and
+# wait for its control socket $dir/BASE.sock (output in $dir/BASE.out).
+launch_kea() {
+  rm -f "$dir/$2.sock"
   KEA_PIDFILE_DIR="$dir" KEA_LOCKFILE_DIR="$dir" \
-    ip netns exec "$srv" setsid kea-dhcp6 -c "$dir/kea6.conf" >>"$dir/kea6.out" 2>&1 < /dev/null &
-  echo $! > "$dir/kea6.pid"
-  for _ in $(seq 1 100); do [ -S "$dir/kea6.sock" ] && return 0; sleep 0.05; done
-  echo "kea-lab: kea-dhcp6 did not open $dir/kea6.sock; its output:" >&2; cat "$dir/kea6.out" >&2; return 1
+    ip netns exec "$srv" setsid "$1" -c "$dir/$2.conf" >>"$dir/$2.out" 2>&1 < /dev/null &
+  echo $! > "$dir/$2.pid"
+  for _ in $(seq 1 100); do [ -S "$dir/$2.sock" ] && return 0; sleep 0.05; done
+  echo "kea-lab: $1 did not open $dir/$2.sock; its output:" >&2; cat "$dir/$2.out" >&2; return 1
 }
 
 # stop_pid FILE SOCKET: TERM (then KILL) the process in FILE, remove FILE and SOCKET.

@@ -17,19 +17,34 @@ public enum TCProgramBenchmark {
         public var nanosecondsPerRun: UInt32
     }
 
+    /// Opens and loads the object without attaching it; the caller closes the returned object.
+    /// - Throws: ``BPFError`` when it cannot be opened or loaded, or lacks the ingress/egress programs.
+    private static func loadUnattached(_ objectPath: String) throws(BPFError)
+        -> (object: OpaquePointer, ingress: OpaquePointer, egress: OpaquePointer)
+    {
+        CBPF_set_print(0)
+        guard let obj = bpf_object__open_file(objectPath, nil) else { throw BPFError("open BPF object \(objectPath)", errno) }
+        let rc = bpf_object__load(obj)
+        guard rc == 0 else {
+            bpf_object__close(obj)
+            throw BPFError("load BPF object \(objectPath)", rc)
+        }
+        guard let ingress = bpf_object__find_program_by_name(obj, "kea_edge_ingress"),
+            let egress = bpf_object__find_program_by_name(obj, "kea_edge_egress")
+        else {
+            bpf_object__close(obj)
+            throw BPFError("BPF object \(objectPath) lacks kea_edge_ingress/egress", ENOENT)
+        }
+        return (obj, ingress, egress)
+    }
+
     /// Loads the object (without attaching it) and times the ingress and egress programs on a DHCP
     /// DISCOVER, an OFFER, a REQUEST, an ACK, a non-DHCP UDP packet, and the DHCPv6 SOLICIT, ADVERTISE, REQUEST,
     /// REPLY, a RELAY-FORW(SOLICIT) and a RELAY-REPL(ADVERTISE).
     /// - Throws: ``BPFError`` when the object cannot be loaded or the kernel refuses the test run.
     public static func run(objectPath: String, repeat count: UInt32 = 1_000_000) throws(BPFError) -> [Result] {
-        CBPF_set_print(0)
-        guard let obj = bpf_object__open_file(objectPath, nil) else { throw BPFError("open BPF object \(objectPath)", errno) }
+        let (obj, ingress, egress) = try loadUnattached(objectPath)
         defer { bpf_object__close(obj) }
-        let rc = bpf_object__load(obj)
-        if rc != 0 { throw BPFError("load BPF object \(objectPath)", rc) }
-        guard let ingress = bpf_object__find_program_by_name(obj, "kea_edge_ingress"),
-            let egress = bpf_object__find_program_by_name(obj, "kea_edge_egress")
-        else { throw BPFError("BPF object \(objectPath) lacks kea_edge_ingress/egress", ENOENT) }
         let cases: [(String, OpaquePointer, [UInt8])] = [
             ("ingress DISCOVER (pending-map insert/update)", ingress, dhcpFrame(type: 1, xid: 0x1234_5678)),
             ("egress OFFER (pending-map lookup)", egress, dhcpFrame(type: 2, xid: 0x1234_5678)),
@@ -59,14 +74,9 @@ public enum TCProgramBenchmark {
     /// returns what the maps counted: how the classifier sees hand-built packets, without an interface.
     /// - Throws: ``BPFError`` when the object cannot be loaded or the kernel refuses the test run.
     public static func classify(objectPath: String, packets: [(ingress: Bool, frame: [UInt8])]) throws(BPFError) -> TCCounters {
-        CBPF_set_print(0)
-        guard let obj = bpf_object__open_file(objectPath, nil) else { throw BPFError("open BPF object \(objectPath)", errno) }
+        let (obj, ingress, egress) = try loadUnattached(objectPath)
         defer { bpf_object__close(obj) }
-        let rc = bpf_object__load(obj)
-        if rc != 0 { throw BPFError("load BPF object \(objectPath)", rc) }
-        guard let ingress = bpf_object__find_program_by_name(obj, "kea_edge_ingress"),
-            let egress = bpf_object__find_program_by_name(obj, "kea_edge_egress"), let maps = DHCPCounterMaps(object: obj)
-        else { throw BPFError("BPF object \(objectPath) lacks kea_edge_ingress/egress or its maps", ENOENT) }
+        guard let maps = DHCPCounterMaps(object: obj) else { throw BPFError("BPF object \(objectPath) lacks its counter maps", ENOENT) }
         for (index, packet) in packets.enumerated() {
             var retval: UInt32 = 0, duration: UInt32 = 0
             let fd = bpf_program__fd(packet.ingress ? ingress : egress)
