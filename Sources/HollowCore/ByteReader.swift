@@ -239,6 +239,9 @@ public struct ByteReader {
         guard count >= 0, count <= (end - offset) / 8 else {
             throw BlobDecodingError(.truncated, "input ends inside \(what()) (needs \(count) words, \(end - offset) bytes left)", offset: offset)
         }
+        // No array for zero words: `Array(unsafeUninitializedCapacity: 0)` stores its count into the runtime's one
+        // shared empty-array storage, a write two loading threads make at once (ThreadSanitizer reports it).
+        if count == 0 { return [] }
         if stream == nil || count * 8 <= filled - cursor {
             let start = cursor
             let words = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in

@@ -102,7 +102,9 @@ public struct ZstdCompressor: BlobCompressor {
         let frameSize = bytes.withUnsafeBytes { ZSTD_findFrameCompressedSize($0.baseAddress, $0.count) }
         if declared < UInt64.max - 1, ZSTD_isError(frameSize) == 0, frameSize == bytes.count {
             var failure: ZstdError?
-            let output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            // At least one byte of capacity: `Array(unsafeUninitializedCapacity: 0)` writes its count into the
+            // runtime's shared empty-array storage, a data race between threads (ThreadSanitizer reports it).
+            let output = [UInt8](unsafeUninitializedCapacity: Swift.max(capacity, 1)) { buffer, initialized in
                 let written = bytes.withUnsafeBytes { source in
                     ZSTD_decompressDCtx(dctx, buffer.baseAddress, capacity, source.baseAddress, source.count)
                 }
