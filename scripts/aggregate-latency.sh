@@ -30,7 +30,7 @@ run_one() {
   local url="mqtt://127.0.0.1:$port"
   mkdir -p "$dir/store/metrics"
   "$BIN/kea-edge" aggregate --store "$dir/store" --namespace metrics --broker "$url" --batch-delay "$BATCH_DELAY" \
-    --window 60 --log-level debug 2> "$dir/aggregate.log" & pids+=($!)
+    --window 60 --log-level debug --journal "$dir/aggregate.journal" 2> "$dir/aggregate.log" & pids+=($!)
   "$BIN/hollow" watch --store "$dir/store" --namespace metrics --broker "$url" > "$dir/watch.jsonl" 2> "$dir/watch.log" & pids+=($!)
   # The aggregator's persistent session must exist before the first interval (it is created by its first connect).
   for _ in $(seq 200); do grep -q "kea-edge-aggregate-metrics" "$dir/mosquitto.log" 2>/dev/null && break; sleep 0.05; done

@@ -40,8 +40,9 @@ public struct IntervalRejected: Error, Hashable, Sendable, CustomStringConvertib
 
 /// A bounded on-disk queue of intervals an edge has not delivered yet, oldest first.
 ///
-/// Each interval is one file `SEQUENCE.json` (20 digits, written atomically: temporary file, then rename) in the
-/// spool directory, so the spool survives restarts and `kea-edge import` runs. When `capacity` intervals are
+/// Each interval is one file `SEQUENCE.json` (20 digits, written atomically and durably: temporary file, fsync,
+/// rename, fsync of the directory) in the spool directory, so the spool survives restarts, `kea-edge import` runs
+/// and power losses. When `capacity` intervals are
 /// waiting, appending drops the oldest: it is counted in `droppedTotal` (kept in the file `dropped`, and the
 /// counter `kea_edge_spool_dropped_total`) and logged. Delivery removes an interval only after the transport's
 /// acknowledgement, so nothing within the bound is lost; an interval whose acknowledgement was lost may be sent
@@ -120,7 +121,7 @@ public final class IntervalSpool: Sendable {
             defer { s.nextSequence += 1 }
             return s.nextSequence
         }
-        try SystemSupport.writeFile(path(sequence), payload)
+        try SystemSupport.writeFile(path(sequence), payload, durable: true)
         let (dropped, total, pending) = state.withLock { s -> ([UInt64], Int64, Int) in
             s.pending.append(sequence)
             s.pending.sort()

@@ -8,6 +8,7 @@ import KeaEdge
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// `kea-edge aggregate`: the central producer of many edges (`kea-edge run --send`): one Hollow state with every
@@ -22,7 +23,9 @@ struct AggregateCommand: AsyncParsableCommand {
             new interval is published within --batch-delay (intervals arriving together share one cycle); every
             --interval it checks for sources that went silent (marked stale after --stale-after). At start it
             restores the store's announced version and continues its chain. Runs until SIGTERM/SIGINT, then stops
-            receiving and publishes what it received.
+            receiving and publishes what it received. Every received interval is appended to --journal and flushed to
+            disk before the broker is acknowledged, and replayed at start: an aggregator killed between acknowledging
+            intervals and publishing them loses none.
             """
     )
 
@@ -56,6 +59,12 @@ struct AggregateCommand: AsyncParsableCommand {
 
     @Option(help: "Deltas published between two snapshots.")
     var statesBetweenSnapshots: Int = 29
+
+    @Option(
+        help: ArgumentHelp(
+            "The write-ahead journal of received intervals (default: /var/lib/kea-edge/aggregate-SEGMENT.journal; 'none': no journal, a crash loses up to --batch-delay of acknowledged intervals).",
+            valueName: "file"))
+    var journal: String?
 
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var metricsOptions: MetricsOptions
@@ -125,9 +134,21 @@ struct AggregateCommand: AsyncParsableCommand {
                 version: version, retriever: try store.retriever(decompressors: StoreLocationOptions.decompressors))
             logger.info("continuing the store's chain from version \(version) (\(restored) intervals)")
         }
+        let journalPath = journal ?? "/var/lib/kea-edge/aggregate-\(segment).journal"
+        var intervalJournal: AggregatorJournal?
+        if journalPath != "none" {
+            do {
+                if let slash = journalPath.lastIndex(of: "/"), slash != journalPath.startIndex {
+                    try SystemSupport.makeDirectories(String(journalPath[..<slash]))
+                }
+                intervalJournal = try AggregatorJournal(path: journalPath, logger: logger)
+            } catch {
+                throw ValidationError("--journal: \(error)")
+            }
+        }
         let service = AggregateService(
             aggregator: aggregator, subscriber: subscriber, topics: topics, batchDelay: seconds(batchDelay),
-            checkInterval: seconds(interval), logger: logger)
+            checkInterval: seconds(interval), journal: intervalJournal, logger: logger)
         var services: [any Service] = [announcerClient, service]
         if let registry, let listen = metricsOptions.metricsListen {
             services.append(try PrometheusExporter.makeService(listen: listen, registry: registry, logger: logger))
@@ -150,36 +171,59 @@ struct AggregateService: Service {
     let topics: MQTTTopics
     let batchDelay: Duration
     let checkInterval: Duration
+    let journal: AggregatorJournal?
     let logger: Logger
+    /// The journal position up to which every message has been handed to the aggregator.
+    let received = ReceivedPosition()
+
+    /// A position shared by the receiving task and the cycles.
+    final class ReceivedPosition: Sendable {
+        private let value = Mutex(0)
+        func get() -> Int { value.withLock { $0 } }
+        func set(_ position: Int) { value.withLock { $0 = position } }
+        func advance(to position: Int) { value.withLock { $0 = max($0, position) } }
+    }
+
+    /// A message from an edge and where its journal record ends (nil: not journaled).
+    struct Received: Sendable {
+        let topic: String
+        let payload: [UInt8]
+        let position: Int?
+    }
 
     func run() async throws {
         let badPayloads = Counter(label: "kea_edge_aggregate_bad_payloads_total")
-        let (messages, continuation) = AsyncStream<MQTTMessage>.makeStream(bufferingPolicy: .unbounded)
+        let journalErrors = Counter(label: "kea_edge_aggregate_journal_errors_total")
+        if let journal {
+            for entry in journal.recovered { await handle(entry.topic, entry.payload, badPayloads: badPayloads) }
+            received.set(journal.position)
+            if !journal.recovered.isEmpty {
+                logger.info("replayed the journal", metadata: ["journal": "\(journal.path)", "messages": "\(journal.recovered.count)"])
+            }
+        }
+        let (messages, continuation) = AsyncStream<Received>.makeStream(bufferingPolicy: .unbounded)
         // Subscribe before connecting: a persistent session's queued intervals arrive right after CONNACK.
-        subscriber.subscribe([topics.sources], qos: .atLeastOnce) { continuation.yield($0) }
+        // The handler runs on the network thread, which acknowledges a QoS 1 message only after it returns, so a
+        // journaled message is on disk before its edge drops it from its spool.
+        subscriber.subscribe([topics.sources], qos: .atLeastOnce) { [journal, logger] message in
+            var position: Int?
+            if let journal {
+                do { position = try journal.append(topic: message.topic, payload: message.payload) } catch {
+                    journalErrors.increment()
+                    logger.error(
+                        "could not journal a received interval: a crash before the next cycle would lose it",
+                        metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])
+                }
+            }
+            continuation.yield(Received(topic: message.topic, payload: message.payload, position: position))
+        }
         try subscriber.start()
         logger.info("receiving intervals", metadata: ["mqtt.topic": "\(topics.sources)", "mqtt.client": "\(subscriber.clientID)"])
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [aggregator, topics, logger] in
+            group.addTask { [received] in
                 for await message in messages {
-                    guard case .some(.source(let name)) = topics.classify(message.topic) else { continue }
-                    let interval: MetricsState
-                    do {
-                        interval = try MetricsState(json: String(decoding: message.payload, as: UTF8.self))
-                    } catch {
-                        badPayloads.increment()
-                        logger.warning("ignoring a payload that is not a MetricsState", metadata: ["mqtt.topic": "\(message.topic)", "error": "\(error)"])
-                        continue
-                    }
-                    guard interval.source == name else {
-                        badPayloads.increment()
-                        logger.warning(
-                            "ignoring an interval whose source is not its topic's",
-                            metadata: ["mqtt.topic": "\(message.topic)", "source": "\(interval.source)"])
-                        continue
-                    }
-                    let outcome = await aggregator.receive(interval)
-                    logger.trace("interval \(outcome)", metadata: ["source": "\(name)", "timestamp": "\(interval.timestamp)"])
+                    await handle(message.topic, message.payload, badPayloads: badPayloads)
+                    if let position = message.position { received.advance(to: position) }
                 }
             }
             var lastCycle = ContinuousClock.now
@@ -209,14 +253,43 @@ struct AggregateService: Service {
         }
     }
 
-    /// One cycle; false when it failed (logged; the intervals stay for the next one).
+    /// Hands one message to the aggregator, unless it is not a `MetricsState` of its topic's source.
+    private func handle(_ topic: String, _ payload: [UInt8], badPayloads: Counter) async {
+        guard case .some(.source(let name)) = topics.classify(topic) else { return }
+        let interval: MetricsState
+        do {
+            interval = try MetricsState(json: String(decoding: payload, as: UTF8.self))
+        } catch {
+            badPayloads.increment()
+            logger.warning("ignoring a payload that is not a MetricsState", metadata: ["mqtt.topic": "\(topic)", "error": "\(error)"])
+            return
+        }
+        guard interval.source == name else {
+            badPayloads.increment()
+            logger.warning(
+                "ignoring an interval whose source is not its topic's",
+                metadata: ["mqtt.topic": "\(topic)", "source": "\(interval.source)"])
+            return
+        }
+        let outcome = await aggregator.receive(interval)
+        logger.trace("interval \(outcome)", metadata: ["source": "\(name)", "timestamp": "\(interval.timestamp)"])
+    }
+
+    /// One cycle; false when it failed (logged; the intervals stay for the next one). After a published cycle the
+    /// journal drops what the aggregator had received before it began.
     private func cycle() async -> Bool {
+        let mark = received.get()
         do {
             try await aggregator.publish()
-            return true
         } catch {
             logger.error("aggregated cycle failed; retrying in a second", metadata: ["error": "\(error)"])
             return false
         }
+        if let journal {
+            do { try journal.discard(through: mark) } catch {
+                logger.error("could not trim the journal (it is replayed in full at the next start)", metadata: ["error": "\(error)"])
+            }
+        }
+        return true
     }
 }

@@ -40,10 +40,14 @@ struct AggregationTests {
         return try await command(args)
     }
 
-    func startAggregator(_ dir: String, url: String, name: String, credentials: String? = nil) throws -> BackgroundProcess {
+    func startAggregator(
+        _ dir: String, url: String, name: String, credentials: String? = nil, batchDelay: String = "0.2",
+        logLevel: String = "debug"
+    ) throws -> BackgroundProcess {
         var args = [
-            "aggregate", "--store", dir + "/store", "--namespace", "metrics", "--broker", url, "--batch-delay", "0.2",
-            "--interval", "1", "--stale-after", "600", "--window", "10", "--log-level", "debug",
+            "aggregate", "--store", dir + "/store", "--namespace", "metrics", "--broker", url, "--batch-delay", batchDelay,
+            "--interval", "1", "--stale-after", "600", "--window", "10", "--log-level", logLevel,
+            "--journal", dir + "/aggregate.journal",
         ]
         if let credentials { args += ["--credentials", credentials] }
         return try BackgroundProcess(keaEdge, args, directory: dir, name: name)
@@ -187,6 +191,39 @@ struct AggregationTests {
             let files = try listDirectory(store.directory)
             #expect(files.contains { $0.hasPrefix("delta-\(before)-") }, "the restarted aggregator's delta continues from \(before): \(files)")
             #expect(after > before)
+        }
+    }
+
+    @Test("an aggregator killed after acknowledging intervals it had not published yet loses none of them")
+    func aggregatorKilledBeforePublishing() async throws {
+        try await MosquittoBroker.with { broker in
+            let dir = try tempDirectory("aggregation-kill")
+            defer { _ = system("rm -rf \(dir)") }
+            let url = "mqtt://\(broker.host):\(broker.port)"
+            let first = try startAggregator(dir, url: url, name: "aggregate-1")
+            defer { Task { await first.stop() } }
+            try await warmUp(dir, "edge-1", url: url, spool: dir + "/spool-1")
+            _ = try await first.signalAndWait(SIGTERM)
+            // The second one publishes only after an hour: whatever it receives is acknowledged to the broker (and
+            // removed from the edges' spools) but not in any published state when it is killed.
+            let second = try startAggregator(dir, url: url, name: "aggregate-2", batchDelay: "3600", logLevel: "trace")
+            defer { Task { await second.stop() } }
+            for edge in 1...2 {
+                let r = try await send("edge-\(edge)", 1, url: url, spool: dir + "/spool-\(edge)")
+                #expect(r.output.contains("sent 1 intervals; 0 left"), "\(r.output) \(r.error)")
+            }
+            try await eventually("the second aggregator received both intervals") {
+                let lines = second.standardError.split(separator: "\n").filter { $0.contains("interval added") }
+                return lines.contains { $0.contains("edge-1") } && lines.contains { $0.contains("edge-2") }
+            }
+            _ = try await second.signalAndWait(SIGKILL)
+            #expect(try await held(dir) == ["edge-1@00"], "nothing was published before the kill")
+            let third = try startAggregator(dir, url: url, name: "aggregate-3")
+            defer { Task { await third.stop() } }
+            try await eventually("the restarted aggregator published the acknowledged intervals from its journal") {
+                try await held(dir) == ["edge-1@00", "edge-1@01", "edge-2@01"]
+            }
+            #expect(third.standardError.contains("replayed the journal"), "\(third.standardError)")
         }
     }
 

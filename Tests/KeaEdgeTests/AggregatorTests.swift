@@ -83,6 +83,53 @@ struct AggregatorTests {
         #expect(held.count == 3)
     }
 
+    @Test("the aggregator's journal replays what it holds, keeps what came after a discard, and drops a torn record")
+    func journal() throws {
+        let dir = try tempDirectory("journal")
+        defer { _ = system("rm -rf \(dir)") }
+        let path = dir + "/aggregate.journal"
+        let first = try AggregatorJournal(path: path)
+        #expect(first.recovered.isEmpty)
+        let a = try first.append(topic: "hollow/m/sources/a", payload: Array("one".utf8))
+        let b = try first.append(topic: "hollow/m/sources/b", payload: [])
+        let c = try first.append(topic: "hollow/m/sources/a", payload: Array("three".utf8))
+        #expect(a < b && b < c && c == first.position)
+        // A published cycle held a and b: only c stays, and positions keep growing across the discard.
+        try first.discard(through: b)
+        #expect(first.fileSize == c - b)
+        let d = try first.append(topic: "hollow/m/sources/c", payload: Array("four".utf8))
+        #expect(d > c)
+        let reopened = try AggregatorJournal(path: path)
+        #expect(reopened.recovered == [
+            .init(topic: "hollow/m/sources/a", payload: Array("three".utf8)),
+            .init(topic: "hollow/m/sources/c", payload: Array("four".utf8)),
+        ])
+        // Discarding everything empties the file.
+        try reopened.discard(through: reopened.position)
+        #expect(reopened.fileSize == 0)
+        #expect(try AggregatorJournal(path: path).recovered.isEmpty)
+
+        // A crash inside a write leaves a record cut short: it is dropped, the ones before it stay.
+        let torn = try AggregatorJournal(path: path)
+        try torn.append(topic: "t", payload: Array("whole".utf8))
+        let fd = open(path, O_WRONLY | O_APPEND)
+        let partial: [UInt8] = [1, 0, 0, 0, 9, 0, 0, 0, UInt8(ascii: "t"), UInt8(ascii: "x")]
+        _ = partial.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        let recovered = try AggregatorJournal(path: path)
+        #expect(recovered.recovered == [.init(topic: "t", payload: Array("whole".utf8))])
+        #expect(recovered.fileSize == 8 + 1 + 5)
+
+        // A file that is not a journal is refused with the offset, and left as it is.
+        try SystemSupport.writeText(path, String(repeating: "\u{7f}", count: 64))
+        #expect {
+            try AggregatorJournal(path: path)
+        } throws: { error in
+            "\(error)".contains("offset 0") && "\(error)".contains("not a journal")
+        }
+        #expect(try SystemSupport.readFile(path).count == 64)
+    }
+
     @Test("the spool is bounded (oldest dropped and counted), survives reopening, and delivers oldest first")
     func spool() async throws {
         let dir = try tempDirectory("spool")

@@ -144,6 +144,7 @@ struct KeaEdgeProductionTests {
             "/usr/sbin/ip", inNamespace + [
                 keaEdge, "aggregate", "--store", dir + "/store", "--namespace", "metrics", "--broker", url, "--batch-delay", "0.2",
                 "--interval", "1", "--stale-after", "600", "--window", "600", "--log-level", "debug",
+                "--journal", dir + "/aggregate.journal",
             ], directory: dir, name: "aggregate")
         defer { Task { await aggregator.stop() } }
         let kea = KeaControlClient(endpoint: .unixSocket(path: lab.socket))
