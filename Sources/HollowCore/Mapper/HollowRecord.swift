@@ -404,17 +404,12 @@ public struct HollowRecordWriter {
         let s = stack
         let elements = s.pointee.ordinals(from: base)
         let recordStart = s.pointee.top
-        defer {
-            s.pointee.ordinalTop = base
-            s.pointee.top = recordStart
-        }
         if kind == .list {
             HollowWriteStateEngine.encodeList(UnsafeBufferPointer(elements), into: &s.pointee)
         } else {
             HollowWriteStateEngine.encodeSet(sorting: elements, into: &s.pointee)
         }
-        let ordinal = try mapper.engine.addEncoded(s.pointee.record(from: recordStart), to: mapper.writeState(mt))
-        s.pointee.top = recordStart
+        let ordinal = try addCollection(mt, recordStart: recordStart, base: base)
         putReference(ordinal)
     }
 
@@ -426,14 +421,19 @@ public struct HollowRecordWriter {
         let s = stack
         let pairs = s.pointee.ordinals(from: base)
         let recordStart = s.pointee.top
-        defer {
-            s.pointee.ordinalTop = base
-            s.pointee.top = recordStart
-        }
         HollowWriteStateEngine.encodeMap(pairs: pairs, into: &s.pointee)
-        let ordinal = try mapper.engine.addEncoded(s.pointee.record(from: recordStart), to: mapper.writeState(mt))
-        s.pointee.top = recordStart
+        let ordinal = try addCollection(mt, recordStart: recordStart, base: base)
         putReference(ordinal)
+    }
+
+    /// Adds the collection record at the top of the byte stack (from `recordStart`) and takes it and its
+    /// element ordinals (above `base`) off the stacks, also when the add fails.
+    private func addCollection(_ mt: MapperType, recordStart: Int, base: Int) throws -> Int {
+        defer {
+            stack.pointee.ordinalTop = base
+            stack.pointee.top = recordStart
+        }
+        return try mapper.engine.addEncoded(stack.pointee.record(from: recordStart), to: mapper.writeState(mt))
     }
 }
 
