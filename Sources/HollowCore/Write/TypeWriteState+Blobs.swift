@@ -61,6 +61,7 @@ extension TypeWriteState {
             let mask = shards - 1
             if snapshot {
                 if maxOrdinal >= 0 {
+                    for s in 0..<shards { written[s].reserveCapacity((maxOrdinal + 1) / shards + 1) }
                     for o in 0...maxOrdinal { written[o & mask].append((o, to.contains(o))) }
                 }
                 return
