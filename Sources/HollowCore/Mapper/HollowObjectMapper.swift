@@ -25,38 +25,22 @@ public final class HollowObjectMapper {
     /// Object encoders by nesting depth, reused across records.
     private var encoderPool: [ObjectRecordEncoder] = []
     private var encoderDepth = 0
-    /// Record buffers of ``HollowRecordWriter`` by nesting depth.
-    var recordBuffers: [[UInt8]] = []
-    var recordDepth = 0
+    /// The scratch of ``HollowRecordWriter``: records and collection elements being written (allocated once).
+    @usableFromInline let recordStack: UnsafeMutablePointer<RecordStack>
     private var boxBuffer: [UInt8] = []
     private var collectionBuffer: [UInt8] = []
-    private var scratchPool: [[UInt8]] = []
-
-    /// An empty buffer with capacity, from a pool (give it back with `returnScratch`).
-    func takeScratch() -> [UInt8] {
-        guard var b = scratchPool.popLast() else { return [] }
-        b.removeAll(keepingCapacity: true)
-        return b
-    }
-
-    func returnScratch(_ b: [UInt8]) { scratchPool.append(b) }
-
-    private var ordinalsPool: [[Int]] = []
-
-    /// An empty ordinal buffer with capacity, from a pool (give it back with `returnOrdinals`).
-    @usableFromInline
-    func takeOrdinals() -> [Int] {
-        guard var b = ordinalsPool.popLast() else { return [] }
-        b.removeAll(keepingCapacity: true)
-        return b
-    }
-
-    @usableFromInline
-    func returnOrdinals(_ b: [Int]) { ordinalsPool.append(b) }
 
     /// Creates a mapper that adds records to `engine`.
     public init(engine: HollowWriteStateEngine) {
         self.engine = engine
+        recordStack = .allocate(capacity: 1)
+        recordStack.initialize(to: RecordStack())
+    }
+
+    deinit {
+        recordStack.pointee.deallocate()
+        recordStack.deinitialize(count: 1)
+        recordStack.deallocate()
     }
 
     /// Registers the Hollow types of `type` (and of every type it references) with the engine.
@@ -490,6 +474,14 @@ public final class HollowObjectMapper {
     }
 }
 
+/// One field of a record type, as ``HollowRecordWriter`` checks it.
+@usableFromInline
+struct RecordFieldSlot {
+    let kind: HollowFieldType
+    /// The referenced type (unretained: `MapperType.fields` holds it).
+    let ref: Unmanaged<MapperType>?
+}
+
 /// How the mapper writes one Swift type.
 @usableFromInline
 final class MapperType {
@@ -499,10 +491,19 @@ final class MapperType {
     var schema: HollowSchema = .list(HollowListSchema(name: "", elementType: ""))
     var swiftType: ObjectIdentifier?
     var fields: [MapperField] = [] {
-        didSet { fieldTypes = fields.map(\.type) }
+        didSet {
+            fieldTypes = fields.map(\.type)
+            let new = UnsafeMutablePointer<RecordFieldSlot>.allocate(capacity: max(1, fields.count))
+            for (i, f) in fields.enumerated() { (new + i).initialize(to: RecordFieldSlot(kind: f.type, ref: f.ref.map { .passUnretained($0) })) }
+            slots.deallocate()
+            slots = new
+        }
     }
-    /// The types of `fields`, for the per-field checks of ``HollowRecordWriter``.
+    /// The types of `fields`.
     private(set) var fieldTypes: [HollowFieldType] = []
+    /// The type and referenced type of each field, for ``HollowRecordWriter``'s checks (the references are
+    /// held by `fields`).
+    private(set) var slots = UnsafeMutablePointer<RecordFieldSlot>.allocate(capacity: 1)
     var fieldIndex: [String: Int] = [:]
     var primaryKey: [String]?
     var element: MapperType?
@@ -524,6 +525,8 @@ final class MapperType {
         self.name = name
         self.kind = kind
     }
+
+    deinit { slots.deallocate() }
 
     /// True if this is the record type of the ``HollowRecord`` type `id`.
     @usableFromInline

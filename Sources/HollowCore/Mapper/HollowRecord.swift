@@ -72,37 +72,51 @@ extension HollowRecord {
 
 extension String: HollowElement {
     public static var hollowElementType: HollowElementType { .boxed(.string) }
-    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .string) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int {
+        try writer.addBoxed(.string, String.self) { FieldEncoding.string(&$0, self) }
+    }
 }
 
 extension Int32: HollowElement {
     public static var hollowElementType: HollowElementType { .boxed(.int) }
-    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .int) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int {
+        try writer.addBoxed(.int, Int32.self) { FieldEncoding.int(&$0, self) }
+    }
 }
 
 extension Int64: HollowElement {
     public static var hollowElementType: HollowElementType { .boxed(.long) }
-    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .long) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int {
+        try writer.addBoxed(.long, Int64.self) { FieldEncoding.long(&$0, self) }
+    }
 }
 
 extension Int: HollowElement {
     public static var hollowElementType: HollowElementType { .boxed(.long) }
-    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(Int64(self), .long) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int {
+        try writer.addBoxed(.long, Int.self) { FieldEncoding.long(&$0, Int64(self)) }
+    }
 }
 
 extension Bool: HollowElement {
     public static var hollowElementType: HollowElementType { .boxed(.boolean) }
-    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .boolean) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int {
+        try writer.addBoxed(.boolean, Bool.self) { FieldEncoding.boolean(&$0, self) }
+    }
 }
 
 extension Float: HollowElement {
     public static var hollowElementType: HollowElementType { .boxed(.float) }
-    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .float) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int {
+        try writer.addBoxed(.float, Float.self) { isNaN ? FieldEncoding.null(&$0, .float) : FieldEncoding.float(&$0, self) }
+    }
 }
 
 extension Double: HollowElement {
     public static var hollowElementType: HollowElementType { .boxed(.double) }
-    public func hollowAdd(to writer: HollowElementWriter) throws -> Int { try writer.addBoxed(self, .double) }
+    public func hollowAdd(to writer: HollowElementWriter) throws -> Int {
+        try writer.addBoxed(.double, Double.self) { isNaN ? FieldEncoding.null(&$0, .double) : FieldEncoding.double(&$0, self) }
+    }
 }
 
 // MARK: - Schema
@@ -179,19 +193,31 @@ public struct HollowRecordSchema {
 // record's references and collections calls the element types' `hollowWrite(to:)` directly, with no
 // generic metadata instantiated per call. Everything they do beyond iterating the caller's values is in
 // the non-generic `@usableFromInline` helpers below them.
+//
+// Records are encoded on the mapper's `RecordStack` (a referenced record or collection on top of the record
+// that references it), and the writers hold their mapper and type unretained: writing a record allocates
+// nothing and touches no reference count.
 
 /// Writes the fields of one record, in schema order, straight into its encoding. Each call writes the next
-/// declared field and checks that it has the declared kind.
+/// declared field and checks that it has the declared kind. A writer is valid only inside the
+/// ``HollowRecord/hollowWrite(to:)`` call it is given to.
 public struct HollowRecordWriter {
-    @usableFromInline let mapper: HollowObjectMapper
-    @usableFromInline let type: MapperType
-    @usableFromInline var buffer: [UInt8]
+    @usableFromInline unowned(unsafe) let mapper: HollowObjectMapper
+    @usableFromInline unowned(unsafe) let type: MapperType
+    @usableFromInline let stack: UnsafeMutablePointer<RecordStack>
+    @usableFromInline let slots: UnsafeMutablePointer<RecordFieldSlot>
+    @usableFromInline let fieldCount: Int
+    /// Where this record starts on the stack.
+    @usableFromInline let start: Int
     @usableFromInline var next = 0
 
-    init(mapper: HollowObjectMapper, type: MapperType, buffer: [UInt8]) {
+    init(mapper: HollowObjectMapper, type: MapperType) {
         self.mapper = mapper
         self.type = type
-        self.buffer = buffer
+        stack = mapper.recordStack
+        slots = type.slots
+        fieldCount = type.fields.count
+        start = mapper.recordStack.pointee.top
     }
 
     /// Checks that the next declared field has kind `kind`, and moves past it; returns its index.
@@ -199,7 +225,7 @@ public struct HollowRecordWriter {
     @usableFromInline
     mutating func nextField(_ kind: HollowFieldType, _ call: StaticString) throws(HollowWriteError) -> Int {
         let i = next
-        guard i < type.fieldTypes.count, type.fieldTypes[i] == kind else { throw fieldMismatch(kind, call) }
+        guard i < fieldCount, slots[i].kind == kind else { throw fieldMismatch(kind, call) }
         next = i &+ 1
         return i
     }
@@ -215,55 +241,55 @@ public struct HollowRecordWriter {
     /// Writes the next field, an `INT` (nil and `Int32.min` are null).
     public mutating func int(_ value: Int32?) throws(HollowWriteError) {
         _ = try nextField(.int, "int")
-        if let value { FieldEncoding.int(&buffer, value) } else { FieldEncoding.null(&buffer, .int) }
+        if let value { FieldEncoding.int(&stack.pointee, value) } else { FieldEncoding.null(&stack.pointee, .int) }
     }
 
     /// Writes the next field, a `LONG` (nil and `Int64.min` are null).
     public mutating func long(_ value: Int64?) throws(HollowWriteError) {
         _ = try nextField(.long, "long")
-        if let value { FieldEncoding.long(&buffer, value) } else { FieldEncoding.null(&buffer, .long) }
+        if let value { FieldEncoding.long(&stack.pointee, value) } else { FieldEncoding.null(&stack.pointee, .long) }
     }
 
     /// Writes the next field, a `FLOAT` from a Java primitive `float`: NaN is null.
     public mutating func float(_ value: Float) throws(HollowWriteError) {
         _ = try nextField(.float, "float")
-        if value.isNaN { FieldEncoding.null(&buffer, .float) } else { FieldEncoding.float(&buffer, value) }
+        if value.isNaN { FieldEncoding.null(&stack.pointee, .float) } else { FieldEncoding.float(&stack.pointee, value) }
     }
 
     /// Writes the next field, a nullable `FLOAT` (a boxed `Float`: NaN stays NaN, nil is null).
     public mutating func float(_ value: Float?) throws(HollowWriteError) {
         _ = try nextField(.float, "float")
-        if let value { FieldEncoding.float(&buffer, value) } else { FieldEncoding.null(&buffer, .float) }
+        if let value { FieldEncoding.float(&stack.pointee, value) } else { FieldEncoding.null(&stack.pointee, .float) }
     }
 
     /// Writes the next field, a `DOUBLE` from a Java primitive `double`: NaN is null.
     public mutating func double(_ value: Double) throws(HollowWriteError) {
         _ = try nextField(.double, "double")
-        if value.isNaN { FieldEncoding.null(&buffer, .double) } else { FieldEncoding.double(&buffer, value) }
+        if value.isNaN { FieldEncoding.null(&stack.pointee, .double) } else { FieldEncoding.double(&stack.pointee, value) }
     }
 
     /// Writes the next field, a nullable `DOUBLE` (a boxed `Double`: NaN stays NaN, nil is null).
     public mutating func double(_ value: Double?) throws(HollowWriteError) {
         _ = try nextField(.double, "double")
-        if let value { FieldEncoding.double(&buffer, value) } else { FieldEncoding.null(&buffer, .double) }
+        if let value { FieldEncoding.double(&stack.pointee, value) } else { FieldEncoding.null(&stack.pointee, .double) }
     }
 
     /// Writes the next field, a `BOOLEAN` (nil is null).
     public mutating func boolean(_ value: Bool?) throws(HollowWriteError) {
         _ = try nextField(.boolean, "boolean")
-        if let value { FieldEncoding.boolean(&buffer, value) } else { FieldEncoding.null(&buffer, .boolean) }
+        if let value { FieldEncoding.boolean(&stack.pointee, value) } else { FieldEncoding.null(&stack.pointee, .boolean) }
     }
 
     /// Writes the next field, an inline `STRING` (nil is null).
     public mutating func string(_ value: String?) throws(HollowWriteError) {
         _ = try nextField(.string, "string")
-        if let value { FieldEncoding.string(&buffer, value) } else { FieldEncoding.null(&buffer, .string) }
+        if let value { FieldEncoding.string(&stack.pointee, value) } else { FieldEncoding.null(&stack.pointee, .string) }
     }
 
     /// Writes the next field, `BYTES` (nil is null).
     public mutating func bytes(_ value: [UInt8]?) throws(HollowWriteError) {
         _ = try nextField(.bytes, "bytes")
-        if let value { FieldEncoding.bytes(&buffer, value) } else { FieldEncoding.null(&buffer, .bytes) }
+        if let value { FieldEncoding.bytes(&stack.pointee, value) } else { FieldEncoding.null(&stack.pointee, .bytes) }
     }
 
     /// Writes the next field, a reference: adds `value` as a record of the referenced type (nil is null).
@@ -279,9 +305,14 @@ public struct HollowRecordWriter {
     public mutating func list<S: Sequence>(_ elements: S?) throws where S.Element: HollowElement {
         let target = try collectionField(.list, "list")
         guard let elements else { return putNull() }
-        var ordinals = mapper.takeOrdinals()
-        for e in elements { ordinals.append(try e.hollowAdd(to: target)) }
-        try putCollection(.list, &ordinals)
+        let base = stack.pointee.ordinalTop
+        do {
+            for e in elements { stack.pointee.pushOrdinal(try e.hollowAdd(to: target)) }
+        } catch {
+            stack.pointee.ordinalTop = base
+            throw error
+        }
+        try putCollection(.list, from: base)
     }
 
     /// Writes the next field, a reference to a SET of `elements` (nil is null). The elements are added in
@@ -290,9 +321,14 @@ public struct HollowRecordWriter {
     public mutating func set<S: Sequence>(_ elements: S?) throws where S.Element: HollowElement {
         let target = try collectionField(.set, "set")
         guard let elements else { return putNull() }
-        var ordinals = mapper.takeOrdinals()
-        for e in elements { ordinals.append(try e.hollowAdd(to: target)) }
-        try putCollection(.set, &ordinals)
+        let base = stack.pointee.ordinalTop
+        do {
+            for e in elements { stack.pointee.pushOrdinal(try e.hollowAdd(to: target)) }
+        } catch {
+            stack.pointee.ordinalTop = base
+            throw error
+        }
+        try putCollection(.set, from: base)
     }
 
     /// Writes the next field, a reference to a MAP of `entries` (nil is null). Keys and values are added
@@ -302,12 +338,17 @@ public struct HollowRecordWriter {
     where S.Element == (key: K, value: V) {
         let (keys, values) = try mapField()
         guard let entries else { return putNull() }
-        var ordinals = mapper.takeOrdinals()
-        for e in entries {
-            ordinals.append(try e.key.hollowAdd(to: keys))
-            ordinals.append(try e.value.hollowAdd(to: values))
+        let base = stack.pointee.ordinalTop
+        do {
+            for e in entries {
+                stack.pointee.pushOrdinal(try e.key.hollowAdd(to: keys))
+                stack.pointee.pushOrdinal(try e.value.hollowAdd(to: values))
+            }
+        } catch {
+            stack.pointee.ordinalTop = base
+            throw error
         }
-        try putMap(&ordinals)
+        try putMap(from: base)
     }
 
     // Non-generic parts of the generic writes.
@@ -316,15 +357,21 @@ public struct HollowRecordWriter {
     @usableFromInline
     mutating func referenceField() throws(HollowWriteError) -> HollowElementWriter {
         let i = try nextField(.reference, "reference")
-        return HollowElementWriter(mapper: mapper, type: type.fields[i].ref!)
+        return HollowElementWriter(mapper: mapper, type: slots[i].ref!.takeUnretainedValue())
     }
 
     /// Moves past the next field, a reference to a LIST or SET; returns the writer of its element type.
     @usableFromInline
     mutating func collectionField(_ kind: HollowSchema.Kind, _ call: StaticString) throws(HollowWriteError) -> HollowElementWriter {
         let i = try nextField(.reference, call)
-        let mt = type.fields[i].ref!
-        guard mt.schema.kind == kind, let element = mt.element else {
+        let mt = slots[i].ref!.takeUnretainedValue()
+        let matches: Bool
+        switch mt.kind {
+        case .list: matches = kind == .list
+        case .set: matches = kind == .set
+        default: matches = false
+        }
+        guard matches, let element = mt.element else {
             throw HollowWriteError(.schemaMismatch, "field \(type.fields[i].name) references \(mt.name), not a \(kind.rawValue)")
         }
         return HollowElementWriter(mapper: mapper, type: element)
@@ -334,7 +381,7 @@ public struct HollowRecordWriter {
     @usableFromInline
     mutating func mapField() throws(HollowWriteError) -> (HollowElementWriter, HollowElementWriter) {
         let i = try nextField(.reference, "map")
-        let mt = type.fields[i].ref!
+        let mt = slots[i].ref!.takeUnretainedValue()
         guard case .map = mt.kind, let keyType = mt.key, let valueType = mt.value else {
             throw HollowWriteError(.schemaMismatch, "field \(type.fields[i].name) references \(mt.name), not a MAP")
         }
@@ -343,51 +390,58 @@ public struct HollowRecordWriter {
 
     /// Writes a null reference for the field just moved past.
     @usableFromInline
-    mutating func putNull() { FieldEncoding.null(&buffer, .reference) }
+    mutating func putNull() { FieldEncoding.null(&stack.pointee, .reference) }
 
     /// Writes the ordinal of the field just moved past.
     @usableFromInline
-    mutating func putReference(_ ordinal: Int) { FieldEncoding.reference(&buffer, ordinal) }
+    mutating func putReference(_ ordinal: Int) { FieldEncoding.reference(&stack.pointee, ordinal) }
 
-    /// Adds the LIST or SET record of the field just moved past from its element ordinals (a buffer of
-    /// ``HollowObjectMapper/takeOrdinals()``, given back here) and writes its ordinal.
+    /// Adds the LIST or SET record of the field just moved past from the element ordinals on the stack above
+    /// `base` (taken off it), and writes its ordinal.
     @usableFromInline
-    mutating func putCollection(_ kind: HollowSchema.Kind, _ ordinals: inout [Int]) throws {
-        defer {
-            mapper.returnOrdinals(ordinals)
-            ordinals = []
-        }
-        let mt = type.fields[next &- 1].ref!
-        var buf = mapper.takeScratch()
-        defer { mapper.returnScratch(buf) }
+    mutating func putCollection(_ kind: HollowSchema.Kind, from base: Int) throws {
+        let mt = slots[next &- 1].ref!.takeUnretainedValue()
+        let s = stack
+        let elements = s.pointee.ordinals(from: base)
+        let recordStart = s.pointee.top
         if kind == .list {
-            HollowWriteStateEngine.encodeList(ordinals, into: &buf)
+            HollowWriteStateEngine.encodeList(UnsafeBufferPointer(elements), into: &s.pointee)
         } else {
-            HollowWriteStateEngine.encodeSet(sorting: &ordinals, into: &buf)
+            HollowWriteStateEngine.encodeSet(sorting: elements, into: &s.pointee)
         }
-        putReference(try mapper.engine.addEncoded(buf, to: mapper.writeState(mt)))
+        let ordinal = try addCollection(mt, recordStart: recordStart, base: base)
+        putReference(ordinal)
     }
 
-    /// Adds the MAP record of the field just moved past from its key and value ordinals, alternating, and
-    /// writes its ordinal.
+    /// Adds the MAP record of the field just moved past from the key and value ordinals on the stack above
+    /// `base`, alternating (taken off it), and writes its ordinal.
     @usableFromInline
-    mutating func putMap(_ ordinals: inout [Int]) throws {
+    mutating func putMap(from base: Int) throws {
+        let mt = slots[next &- 1].ref!.takeUnretainedValue()
+        let s = stack
+        let pairs = s.pointee.ordinals(from: base)
+        let recordStart = s.pointee.top
+        HollowWriteStateEngine.encodeMap(pairs: pairs, into: &s.pointee)
+        let ordinal = try addCollection(mt, recordStart: recordStart, base: base)
+        putReference(ordinal)
+    }
+
+    /// Adds the collection record at the top of the byte stack (from `recordStart`) and takes it and its
+    /// element ordinals (above `base`) off the stacks, also when the add fails.
+    private func addCollection(_ mt: MapperType, recordStart: Int, base: Int) throws -> Int {
         defer {
-            mapper.returnOrdinals(ordinals)
-            ordinals = []
+            stack.pointee.ordinalTop = base
+            stack.pointee.top = recordStart
         }
-        let mt = type.fields[next &- 1].ref!
-        var buf = mapper.takeScratch()
-        defer { mapper.returnScratch(buf) }
-        HollowWriteStateEngine.encodeMap(pairs: &ordinals, into: &buf)
-        putReference(try mapper.engine.addEncoded(buf, to: mapper.writeState(mt)))
+        return try mapper.engine.addEncoded(stack.pointee.record(from: recordStart), to: mapper.writeState(mt))
     }
 }
 
-/// Adds an element (a record, a collection element, key or value) as a record of one Hollow type.
+/// Adds an element (a record, a collection element, key or value) as a record of one Hollow type. Valid only
+/// inside the ``HollowRecord/hollowWrite(to:)`` call whose writer made it.
 public struct HollowElementWriter {
-    @usableFromInline let mapper: HollowObjectMapper
-    @usableFromInline let type: MapperType
+    @usableFromInline unowned(unsafe) let mapper: HollowObjectMapper
+    @usableFromInline unowned(unsafe) let type: MapperType
 
     @usableFromInline
     init(mapper: HollowObjectMapper, type: MapperType) {
@@ -403,12 +457,17 @@ public struct HollowElementWriter {
         return try mapper.writeRecord(record, as: type)
     }
 
-    /// Adds a record of a boxed scalar type (`String`, `Integer`, ...); returns its ordinal.
-    func addBoxed<T>(_ value: T, _ ft: HollowFieldType) throws -> Int {
+    /// Adds a boxed record (`String`, `Integer`, ...) whose one field `encode` writes; returns its ordinal.
+    @inline(__always)
+    func addBoxed(_ ft: HollowFieldType, _ t: Any.Type, _ encode: (inout RecordStack) -> Void) throws -> Int {
         guard case .boxed(let declared) = type.kind, declared == ft else {
-            throw HollowWriteError(.schemaMismatch, "a \(T.self) cannot be written as \(type.name)")
+            throw HollowWriteError(.schemaMismatch, "a \(t) cannot be written as \(type.name)")
         }
-        return try mapper.writeBoxed(value, as: type)
+        let s = mapper.recordStack
+        let recordStart = s.pointee.top
+        defer { s.pointee.top = recordStart }
+        encode(&s.pointee)
+        return try mapper.engine.addEncoded(s.pointee.record(from: recordStart), to: mapper.writeState(type))
     }
 }
 
@@ -499,53 +558,39 @@ extension HollowObjectMapper {
         }
     }
 
-    /// Writes one record through its ``HollowRecord/hollowWrite(to:)`` into a buffer of this nesting depth.
+    /// Writes one record through its ``HollowRecord/hollowWrite(to:)`` on top of the record stack.
     @inlinable
     func writeRecord<R: HollowRecord>(_ record: R, as mt: MapperType) throws -> Int {
         var w = beginRecord(mt)
         do {
             try record.hollowWrite(to: &w)
         } catch {
-            endRecord(&w)
+            endRecord(w)
             throw error
         }
-        return try finishRecord(&w, R.self)
+        return try finishRecord(w, R.self)
     }
 
-    /// A writer for a record of `mt` over the reused buffer of the next nesting depth.
+    /// A writer for a record of `mt` at the top of the record stack.
     @usableFromInline
     func beginRecord(_ mt: MapperType) -> HollowRecordWriter {
-        if recordDepth == recordBuffers.count { recordBuffers.append([]) }
-        var w = HollowRecordWriter(mapper: self, type: mt, buffer: [])
-        swap(&w.buffer, &recordBuffers[recordDepth])
-        w.buffer.removeAll(keepingCapacity: true)
-        recordDepth += 1
-        return w
+        HollowRecordWriter(mapper: self, type: mt)
     }
 
-    /// Gives the writer's buffer back to its nesting depth.
+    /// Takes the writer's record off the stack.
     @usableFromInline
-    func endRecord(_ w: inout HollowRecordWriter) {
-        recordDepth -= 1
-        swap(&w.buffer, &recordBuffers[recordDepth])
+    func endRecord(_ w: HollowRecordWriter) {
+        recordStack.pointee.top = w.start
     }
 
-    /// Checks that every field was written and adds the record to the engine; returns its ordinal.
+    /// Checks that every field was written, adds the record to the engine and takes it off the stack; returns
+    /// its ordinal.
     @usableFromInline
-    func finishRecord(_ w: inout HollowRecordWriter, _ t: Any.Type) throws -> Int {
-        defer { endRecord(&w) }
-        guard w.next == w.type.fieldTypes.count else {
+    func finishRecord(_ w: HollowRecordWriter, _ t: Any.Type) throws -> Int {
+        defer { recordStack.pointee.top = w.start }
+        guard w.next == w.fieldCount else {
             throw HollowWriteError(.schemaMismatch, "\(t) wrote \(w.next) of the \(w.type.fields.count) fields of \(w.type.name)")
         }
-        return try engine.addEncoded(w.buffer, to: writeState(w.type))
-    }
-
-    /// Writes a boxed scalar record.
-    func writeBoxed<T>(_ value: T, as mt: MapperType) throws -> Int {
-        guard case .boxed(let ft) = mt.kind else { throw HollowWriteError(.schemaMismatch, "\(mt.name) is not a boxed type") }
-        var buf = takeScratch()
-        defer { returnScratch(buf) }
-        try encodeScalar(value, as: ft, nullNaN: true, into: &buf) { "\(mt.name).value" }
-        return try engine.addEncoded(buf, to: writeState(mt))
+        return try engine.addEncoded(recordStack.pointee.record(from: w.start), to: writeState(w.type))
     }
 }

@@ -117,7 +117,7 @@ public struct HollowObjectWriteRecord: Sendable {
 /// so they give the same bytes for the same values.
 enum FieldEncoding {
     @inline(__always)
-    static func null(_ buf: inout [UInt8], _ type: HollowFieldType) {
+    static func null<B: RecordBytes>(_ buf: inout B, _ type: HollowFieldType) {
         switch type {
         case .float: appendFloatBits(&buf, 0x7FC0_0001)
         case .double: appendDoubleBits(&buf, 0x7FF8_0000_0000_0001)
@@ -126,42 +126,44 @@ enum FieldEncoding {
     }
 
     @inline(__always)
-    static func int(_ buf: inout [UInt8], _ x: Int32) {
+    static func int<B: RecordBytes>(_ buf: inout B, _ x: Int32) {
         if x != Int32.min { appendVarInt(&buf, zigZag32(x)) } else { buf.append(0x80) }
     }
 
     @inline(__always)
-    static func long(_ buf: inout [UInt8], _ x: Int64) {
+    static func long<B: RecordBytes>(_ buf: inout B, _ x: Int64) {
         if x != Int64.min { appendVarLong(&buf, zigZag64(x)) } else { buf.append(0x80) }
     }
 
     @inline(__always)
-    static func reference(_ buf: inout [UInt8], _ o: Int) { appendVarInt(&buf, UInt32(truncatingIfNeeded: o)) }
+    static func reference<B: RecordBytes>(_ buf: inout B, _ o: Int) { appendVarInt(&buf, UInt32(truncatingIfNeeded: o)) }
 
     @inline(__always)
-    static func boolean(_ buf: inout [UInt8], _ b: Bool) { buf.append(b ? 1 : 0) }
+    static func boolean<B: RecordBytes>(_ buf: inout B, _ b: Bool) { buf.append(b ? 1 : 0) }
 
     /// A float; NaN is written as Java's canonical NaN (null is a different NaN bit pattern).
     @inline(__always)
-    static func float(_ buf: inout [UInt8], _ f: Float) { appendFloatBits(&buf, f.isNaN ? 0x7FC0_0000 : f.bitPattern) }
+    static func float<B: RecordBytes>(_ buf: inout B, _ f: Float) {
+        appendFloatBits(&buf, f.isNaN ? 0x7FC0_0000 : f.bitPattern)
+    }
 
     @inline(__always)
-    static func double(_ buf: inout [UInt8], _ d: Double) {
+    static func double<B: RecordBytes>(_ buf: inout B, _ d: Double) {
         appendDoubleBits(&buf, d.isNaN ? 0x7FF8_0000_0000_0000 : d.bitPattern)
     }
 
     @inline(__always)
-    static func appendFloatBits(_ buf: inout [UInt8], _ bits: UInt32) {
+    static func appendFloatBits<B: RecordBytes>(_ buf: inout B, _ bits: UInt32) {
         withUnsafeBytes(of: bits.bigEndian) { buf.append(contentsOf: $0) }
     }
 
     @inline(__always)
-    static func appendDoubleBits(_ buf: inout [UInt8], _ bits: UInt64) {
+    static func appendDoubleBits<B: RecordBytes>(_ buf: inout B, _ bits: UInt64) {
         withUnsafeBytes(of: bits.bigEndian) { buf.append(contentsOf: $0) }
     }
 
     /// A STRING: VarInt byte length, then each UTF-16 code unit as a VarInt (ASCII: the bytes themselves).
-    static func string(_ buf: inout [UInt8], _ s: String) {
+    static func string<B: RecordBytes>(_ buf: inout B, _ s: String) {
         var s = s
         let ascii = s.withUTF8 { u -> Bool in
             var i = 0
@@ -176,7 +178,7 @@ enum FieldEncoding {
                 i += 1
             }
             appendVarInt(&buf, UInt32(n))
-            buf.append(contentsOf: u)
+            buf.append(contentsOf: raw)
             return true
         }
         if ascii { return }
@@ -187,9 +189,9 @@ enum FieldEncoding {
     }
 
     @inline(__always)
-    static func bytes(_ buf: inout [UInt8], _ b: [UInt8]) {
+    static func bytes<B: RecordBytes>(_ buf: inout B, _ b: [UInt8]) {
         appendVarInt(&buf, UInt32(b.count))
-        buf.append(contentsOf: b)
+        b.withUnsafeBytes { buf.append(contentsOf: $0) }
     }
 
     /// A field value of any type (nil, or a value of another type than `type`, is null).

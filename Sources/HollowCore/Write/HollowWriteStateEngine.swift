@@ -181,6 +181,10 @@ public final class HollowWriteStateEngine {
 
     /// A LIST record: size, then the element ordinals in order.
     static func encodeList(_ elements: [Int], into buf: inout [UInt8]) {
+        elements.withUnsafeBufferPointer { encodeList($0, into: &buf) }
+    }
+
+    static func encodeList<B: RecordBytes>(_ elements: UnsafeBufferPointer<Int>, into buf: inout B) {
         appendVarInt(&buf, UInt32(elements.count))
         for e in elements { appendVarInt(&buf, UInt32(e)) }
     }
@@ -189,17 +193,12 @@ public final class HollowWriteStateEngine {
     /// `HollowSetWriteRecord` keeps them).
     static func encodeSet(_ elements: [Int], into buf: inout [UInt8]) {
         var sorted = elements
-        sorted.sort()
-        appendVarInt(&buf, UInt32(sorted.count))
-        var prev = 0
-        for e in sorted {
-            appendVarInt(&buf, UInt32(e - prev))
-            prev = e
-        }
+        sorted.withUnsafeMutableBufferPointer { encodeSet(sorting: $0, into: &buf) }
     }
 
     /// A SET record from element ordinals that may be reordered (sorted in place): as ``encodeSet(_:into:)``.
-    static func encodeSet(sorting elements: inout [Int], into buf: inout [UInt8]) {
+    static func encodeSet<B: RecordBytes>(sorting elements: UnsafeMutableBufferPointer<Int>, into buf: inout B) {
+        var elements = elements
         elements.sort()
         appendVarInt(&buf, UInt32(elements.count))
         var prev = 0
@@ -211,15 +210,15 @@ public final class HollowWriteStateEngine {
 
     /// A MAP record from key and value ordinals alternating (`[k0, v0, k1, v1, ...]`, overwritten): as
     /// ``encodeMap(_:into:)``.
-    static func encodeMap(pairs: inout [Int], into buf: inout [UInt8]) {
+    static func encodeMap<B: RecordBytes>(pairs: UnsafeMutableBufferPointer<Int>, into buf: inout B) {
         let n = pairs.count / 2
         // Ordinals are below 2^31: key << 32 | value sorts by key, then value.
         for i in 0..<n { pairs[i] = pairs[2 * i] << 32 | pairs[2 * i + 1] }
-        pairs.removeLast(pairs.count - n)
-        pairs.sort()
+        var entries = UnsafeMutableBufferPointer(rebasing: pairs[0..<n])
+        entries.sort()
         appendVarInt(&buf, UInt32(n))
         var prev = 0
-        for e in pairs {
+        for e in entries {
             let key = e >> 32
             appendVarInt(&buf, UInt32(key - prev))
             appendVarInt(&buf, UInt32(e & 0xFFFF_FFFF))
@@ -250,6 +249,15 @@ public final class HollowWriteStateEngine {
     /// this cycle; returns its ordinal.
     @inline(__always)
     func addEncoded(_ bytes: [UInt8], to state: TypeWriteState) throws(HollowWriteError) -> Int {
+        guard preparedForNextCycle else {
+            throw HollowWriteError(.wrongPhase, "the engine was written; call prepareForNextCycle() before adding records")
+        }
+        return state.add(bytes)
+    }
+
+    /// ``addEncoded(_:to:)`` of bytes in place (the ``HollowRecordWriter`` path).
+    @inline(__always)
+    func addEncoded(_ bytes: UnsafeBufferPointer<UInt8>, to state: TypeWriteState) throws(HollowWriteError) -> Int {
         guard preparedForNextCycle else {
             throw HollowWriteError(.wrongPhase, "the engine was written; call prepareForNextCycle() before adding records")
         }
@@ -340,7 +348,9 @@ public final class HollowWriteStateEngine {
     /// Writes the snapshot blob of the current state.
     public func writeSnapshot() -> [UInt8] {
         prepareForWrite()
-        var w = ByteWriter()
+        // Room for the whole blob up front (its size is near the records' encoded size): no copy as it grows.
+        let encoded = ordered.reduce(0) { $0 + $1.data.count }
+        var w = ByteWriter(capacity: encoded + encoded / 4 + 4096)
         writeHeaderPart(&w, schemas: schemas, reverse: false)
         for t in ordered { t.writeSection(.snapshot, to: &w, keyHash: keyHasher(for: t.schema)) }
         return w.bytes

@@ -189,21 +189,41 @@ struct OrdinalMap {
         return o
     }
 
-    /// Drops the records not in `kept` and frees their ordinals (the smallest is reused first).
+    /// Bytes in `data` of records dropped by ``keepOnly(_:)`` and not compacted away yet.
+    private var garbage = 0
+
+    /// Drops the records not in `kept` and frees their ordinals (the smallest is reused first). When nothing
+    /// is dropped nothing moves; the bytes of dropped records stay in `data` until they are a quarter of it.
     mutating func keepOnly(_ kept: WriteBitSet) {
-        var newData: [UInt8] = []
-        newData.reserveCapacity(data.count)
-        for o in 0..<spans.count where spans[o].start >= 0 {
-            if kept.contains(o) {
-                let r = recordRange(o)
-                spans[o].start = newData.count
-                newData.append(contentsOf: data[r])
-            } else {
+        var dropped = 0
+        var droppedBytes = 0
+        for o in 0..<spans.count where spans[o].start >= 0 && !kept.contains(o) {
+            dropped += 1
+            droppedBytes += spans[o].length
+        }
+        guard dropped > 0 else { return }
+        if (garbage + droppedBytes) * 4 < data.count {
+            for o in 0..<spans.count where spans[o].start >= 0 && !kept.contains(o) {
                 spans[o].start = -1
                 free.append(o)
             }
+            garbage += droppedBytes
+        } else {
+            var newData: [UInt8] = []
+            newData.reserveCapacity(data.count - garbage - droppedBytes)
+            for o in 0..<spans.count where spans[o].start >= 0 {
+                if kept.contains(o) {
+                    let r = recordRange(o)
+                    spans[o].start = newData.count
+                    newData.append(contentsOf: data[r])
+                } else {
+                    spans[o].start = -1
+                    free.append(o)
+                }
+            }
+            data = newData
+            garbage = 0
         }
-        data = newData
         free.sort(by: >)
         rebuildTable(capacity: max(256, (kept.count * 10) / 7 + 1))
     }

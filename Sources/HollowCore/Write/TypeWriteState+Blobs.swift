@@ -3,21 +3,10 @@
 enum SectionKind { case snapshot, delta, reverseDelta }
 
 extension ByteWriter {
-    /// Appends `count` words big-endian (missing words are zero), preceded by nothing.
-    mutating func appendWordsBE(_ words: [UInt64], count: Int) {
-        if count == 0 { return }
-        var out = [UInt8](repeating: 0, count: count * 8)
-        out.withUnsafeMutableBytes { raw in
-            let n = min(count, words.count)
-            for i in 0..<n { raw.storeBytes(of: words[i].bigEndian, toByteOffset: i * 8, as: UInt64.self) }
-        }
-        writeBytes(out)
-    }
-
     mutating func writeFixedArray(_ a: WriteBitArray, bits: Int, varLong: Bool = true) {
         let numWords = bits <= 0 ? 0 : (bits - 1) / 64 + 1
         if varLong { writeVarLong(Int64(numWords)) } else { writeVarInt(Int32(numWords)) }
-        appendWordsBE(a.words, count: numWords)
+        writeInt64s(a.words, count: numWords)
     }
 }
 
@@ -72,6 +61,7 @@ extension TypeWriteState {
             let mask = shards - 1
             if snapshot {
                 if maxOrdinal >= 0 {
+                    for s in 0..<shards { written[s].reserveCapacity((maxOrdinal + 1) / shards + 1) }
                     for o in 0...maxOrdinal { written[o & mask].append((o, to.contains(o))) }
                 }
                 return
@@ -123,6 +113,9 @@ extension TypeWriteState {
                 let slots = plan.written[shard]
                 var fixed = WriteBitArray(bits: st.bitsPerRecord * slots.count)
                 var heaps = Array(repeating: [UInt8](), count: n)
+                if plan.snapshot {
+                    for f in 0..<n where st.varLength[f] > 0 { heaps[f].reserveCapacity(st.varLength[f] / plan.shards + 64) }
+                }
                 var bit = 0
                 for (o, populated) in slots {
                     if populated {

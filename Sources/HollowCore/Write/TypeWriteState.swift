@@ -37,7 +37,13 @@ final class TypeWriteState {
     /// The ordinal of `bytes` (an existing identical record's, or a new one), marked populated in this cycle.
     @inline(__always)
     func add(_ bytes: [UInt8]) -> Int {
-        let ordinal = bytes.withUnsafeBufferPointer { map.add($0) }
+        bytes.withUnsafeBufferPointer { add($0) }
+    }
+
+    /// ``add(_:)-([UInt8])`` of bytes in place.
+    @inline(__always)
+    func add(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let ordinal = map.add(bytes)
         current.insert(ordinal)
         return ordinal
     }
@@ -140,6 +146,8 @@ final class TypeWriteState {
         var nullValue: [UInt64]
         var bitsPerRecord: Int
         var totalVarLength: Int
+        /// Per field: bytes of the STRING/BYTES values of the records written.
+        var varLength: [Int]
     }
 
     private func gatherObjectStats(_ s: HollowObjectSchema) -> ObjectStats {
@@ -187,7 +195,7 @@ final class TypeWriteState {
             total += maxBits[f]
         }
         return ObjectStats(bitsPerField: maxBits, bitOffset: offsets, nullValue: nulls, bitsPerRecord: total,
-                           totalVarLength: varTotal.reduce(0, +))
+                           totalVarLength: varTotal.reduce(0, +), varLength: varTotal)
     }
 
     // MARK: Collection statistics

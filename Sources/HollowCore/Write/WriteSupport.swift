@@ -118,8 +118,16 @@ struct WriteBitSet: Equatable {
 
 // MARK: - In-memory record encoding (FORMAT.md §9.1), VarInts as Java writes them.
 
+/// Where records are encoded: a `[UInt8]`, or the mapper's ``RecordStack`` (the ``HollowRecord`` path).
+protocol RecordBytes {
+    mutating func append(_ byte: UInt8)
+    mutating func append(contentsOf bytes: UnsafeRawBufferPointer)
+}
+
+extension Array: RecordBytes where Element == UInt8 {}
+
 @inline(__always)
-func appendVarInt(_ buf: inout [UInt8], _ v: UInt32) {
+func appendVarInt<B: RecordBytes>(_ buf: inout B, _ v: UInt32) {
     if v > 0x0FFF_FFFF { buf.append(0x80 | UInt8(v >> 28)) }
     if v > 0x1F_FFFF { buf.append(0x80 | UInt8((v >> 21) & 0x7F)) }
     if v > 0x3FFF { buf.append(0x80 | UInt8((v >> 14) & 0x7F)) }
@@ -128,7 +136,7 @@ func appendVarInt(_ buf: inout [UInt8], _ v: UInt32) {
 }
 
 @inline(__always)
-func appendVarLong(_ buf: inout [UInt8], _ v: UInt64) {
+func appendVarLong<B: RecordBytes>(_ buf: inout B, _ v: UInt64) {
     // Straightforward form: groups at shifts 63, 56, ..., 7 (bit 63 alone as the leading 0x81).
     if v >> 63 != 0 { buf.append(0x81) }
     var sh: UInt64 = 56
