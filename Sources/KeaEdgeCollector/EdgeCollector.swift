@@ -119,7 +119,7 @@ extension KeaExporterFormat.Family {
     var commonTypes: ClosedRange<Int> { self == .dhcp4 ? 1...8 : 1...11 }
     /// The timed exchanges, in the order of ``TCCounters/Family/latencySlots``: histogram names and Prometheus
     /// `exchange` labels.
-    var exchanges: [String] { TCProgram.exchanges(of: self).map(\.name) }
+    var exchanges: [String] { TCProgram.exchanges(of: self).map { $0.name } }
 }
 
 extension TCCounters {

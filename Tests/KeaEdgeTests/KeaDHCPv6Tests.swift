@@ -47,7 +47,7 @@ struct KeaDHCPv6Tests {
                 "pkt6-solicit-received", "pkt6-request-received", "pkt6-renew-received", "pkt6-release-received",
                 "pkt6-advertise-sent", "pkt6-reply-sent",
             ]
-            let replyExchanges = TCProgram.exchanges(of: .dhcp6).map(\.name).filter { $0.hasSuffix("_reply") }
+            let replyExchanges = TCProgram.exchanges(of: .dhcp6).map { $0.name }.filter { $0.hasSuffix("_reply") }
             // Waits until the collector's sums have caught up with kea-dhcp6's own (cumulative) statistics.
             func settled() async throws -> (states: [MetricsState], kea: KeaStatistics) {
                 var last: [MetricsState] = []

@@ -103,6 +103,10 @@ struct KeaEdgeRunIntegrationTests {
             let attached = try await lab.tcState()
             #expect(attached.contains("clsact") && attached.contains("kea_edge_ingres") && attached.contains("kea_edge_egres"))
 
+            func matched(_ s: [MetricsState]) -> Int64 {
+                metricTotal(s, "discover_offer_latency") + metricTotal(s, "request_ack_latency")
+            }
+            func replies(_ s: [MetricsState]) -> Int64 { sum(s, "tc_out_offer") + sum(s, "tc_out_ack") + sum(s, "tc_out_nak") }
             // Waits until the collector's sums have caught up with Kea's own (cumulative) statistics.
             func settled(_ keaOffset: [String: Int64] = [:]) async throws -> [MetricsState] {
                 var last: [MetricsState] = []
@@ -117,10 +121,6 @@ struct KeaEdgeRunIntegrationTests {
                 }
                 return last
             }
-            func matched(_ s: [MetricsState]) -> Int64 {
-                metricTotal(s, "discover_offer_latency") + metricTotal(s, "request_ack_latency")
-            }
-            func replies(_ s: [MetricsState]) -> Int64 { sum(s, "tc_out_offer") + sum(s, "tc_out_ack") + sum(s, "tc_out_nak") }
             // What the tc program guarantees: every OFFER/ACK/NAK either took its pending DISCOVER/REQUEST (and is in
             // exactly one histogram) or is counted in tc_unmatched_reply. A reply is unmatched here only when its
             // request was retransmitted (the second answer finds nothing pending) or swept as unanswered before the

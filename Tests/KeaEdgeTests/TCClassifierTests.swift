@@ -90,7 +90,7 @@ struct TCClassifierTests {
             (true, F.dhcp6Frame(type: 8, xid: 0x20_0005)),      // RELEASE never answered: stays pending
         ]
         let c = try TCProgramBenchmark.classify(objectPath: try await Self.object(), packets: packets)
-        let names = TCProgram.exchanges(of: .dhcp6).map(\.name)
+        let names = TCProgram.exchanges(of: .dhcp6).map { $0.name }
         func count(_ exchange: String) -> UInt64 {
             c.v6.latencySlots[names.firstIndex(of: exchange)!].reduce(0, +)
         }
