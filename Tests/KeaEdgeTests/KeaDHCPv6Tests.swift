@@ -138,21 +138,25 @@ struct KeaDHCPv6Tests {
             let consistent = try await eventually(10) {
                 guard let text = try await scrape(namespace: lab.serverNamespace, port: metricsPort) else { return false }
                 (body, samples) = (text, parseExposition(text))
-                return samples.value("kea_dhcp6_packets_sent_total", ["operation": "reply"]) == Double(k2.values["pkt6-reply-sent"] ?? -1)
+                return samples.value("kea_dhcp6_packets_sent_total", ["operation": "reply"]) == Double(k3.values["pkt6-reply-sent"] ?? -1)
             }
             #expect(consistent, "the scrape never matched kea-dhcp6's statistics:\n\(body)")
-            #expect(samples.value("kea_dhcp6_packets_received_total", ["operation": "solicit"]) == Double(k2.values["pkt6-solicit-received"] ?? -1))
-            #expect(samples.value("kea_dhcp6_packets_received_total", ["operation": "request"]) == Double(k2.values["pkt6-request-received"] ?? -1))
-            #expect(samples.value("kea_dhcp6_packets_sent_total", ["operation": "advertise"]) == Double(k2.values["pkt6-advertise-sent"] ?? -1))
+            #expect(samples.value("kea_dhcp6_packets_received_total", ["operation": "solicit"]) == Double(k3.values["pkt6-solicit-received"] ?? -1))
+            #expect(samples.value("kea_dhcp6_packets_received_total", ["operation": "request"]) == Double(k3.values["pkt6-request-received"] ?? -1))
+            #expect(samples.value("kea_dhcp6_packets_sent_total", ["operation": "advertise"]) == Double(k3.values["pkt6-advertise-sent"] ?? -1))
             let subnet = ["subnet": "2001:db8:1::/64", "subnet_id": "1", "pool": ""]
-            #expect(samples.value("kea_dhcp6_na_assigned_total", subnet) == Double(k2.values["subnet[1].assigned-nas"] ?? -1))
+            #expect(samples.value("kea_dhcp6_na_assigned_total", subnet) == Double(k3.values["subnet[1].assigned-nas"] ?? -1))
             #expect(samples.value("kea_dhcp4_packets_received_total", ["operation": "discover"]) == 0, "kea-dhcp4's families beside")
             #expect(samples.value("kea_edge_packets_total", ["probe": "tc", "dhcp": "6", "direction": "in", "type": "solicit"])
-                == Double(sum(s2, "tc_in_v6_solicit")))
+                == Double(sum(s3, "tc_in_v6_solicit")))
             #expect(samples.value("kea_edge_latency_seconds_count", ["probe": "tc", "exchange": "request_reply"])
-                == Double(metricTotal(s2, "request_reply_latency")))
+                == Double(metricTotal(s3, "request_reply_latency")))
+            for exchange in ["solicit_reply", "renew_reply", "release_reply"] {
+                #expect(samples.value("kea_edge_latency_seconds_count", ["probe": "tc", "exchange": exchange])
+                    == Double(metricTotal(s3, exchange + "_latency")), "\(exchange)")
+            }
             #expect(samples.value("kea_edge_probe_events_total", ["probe": "tc", "dhcp": "6", "event": "relayed_in"])
-                == Double(sum(s2, "tc_v6_relayed_in")))
+                == Double(sum(s3, "tc_v6_relayed_in")))
             #expect(try await promtoolProblems(body) == nil, "promtool check metrics failed")
 
             // kea-ctrl-agent forwards statistic-get-all to service dhcp6: the same statistics as the socket.
