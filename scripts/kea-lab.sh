@@ -6,7 +6,8 @@
 #   scripts/kea-lab.sh kea-start NAME DIR | kea-stop NAME DIR | kea-restart NAME DIR
 #   scripts/kea-lab.sh kea6-start NAME DIR | kea6-stop NAME DIR
 #                                       kea-dhcp6 (DIR/kea6.conf, socket DIR/kea6.sock, subnet6 2001:db8:1::/64 with
-#                                       the pool 2001:db8:1::1:0/112, also selected for relayed traffic)
+#                                       the pool 2001:db8:1::1:0/112, also selected for relayed traffic; rapid
+#                                       commit allowed: a SOLICIT with the Rapid Commit option gets a REPLY)
 #   scripts/kea-lab.sh perf NAME [perfdhcp args...]    run perfdhcp -4 in the client namespace
 #   scripts/kea-lab.sh perf6 NAME [perfdhcp args...]   run perfdhcp -6 in the client namespace
 #   scripts/kea-lab.sh udhcpc NAME                     one real DORA with busybox udhcpc
@@ -51,7 +52,7 @@ kea6_start() {
     "control-socket": { "socket-type": "unix", "socket-name": "$dir/kea6.sock" },
     "lease-database": { "type": "memfile", "persist": false, "lfc-interval": 0 },
     "preferred-lifetime": 3000, "valid-lifetime": 4000, "renew-timer": 1000, "rebind-timer": 2000,
-    "subnet6": [ { "id": 1, "subnet": "2001:db8:1::/64", "interface": "$sv",
+    "subnet6": [ { "id": 1, "subnet": "2001:db8:1::/64", "interface": "$sv", "rapid-commit": true,
                    "relay": { "ip-addresses": [ "::", "2001:db8:1::2" ] },
                    "pools": [ { "pool": "2001:db8:1::1:0/112" } ] } ],
     "loggers": [ { "name": "kea-dhcp6", "severity": "WARN",

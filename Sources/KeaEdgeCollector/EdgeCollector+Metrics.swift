@@ -21,10 +21,9 @@ struct CollectorInstruments: Sendable {
 
     /// The probe events (besides packets by type) exported as `kea_edge_probe_events_total{dhcp=…,event=…}`
     /// (DHCPv6's aggregates carry `v6_` before the event: `tc_v6_malformed`).
-    static let probeEvents = [
-        "malformed", "unmatched_reply", "retransmit", "pending_full", "unanswered_discover", "unanswered_request",
-        "unanswered_solicit", "relayed_in", "relayed_out",
-    ]
+    static let probeEvents = Set(
+        ["malformed", "unmatched_reply", "retransmit", "pending_full", "relayed_in", "relayed_out"]
+            + KeaExporterFormat.Family.allCases.flatMap { TCProgram.requests(of: $0).map { "unanswered_" + $0.name } })
 
     init(source: String) {
         self.source = source

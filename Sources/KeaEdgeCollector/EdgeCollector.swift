@@ -117,10 +117,9 @@ extension KeaExporterFormat.Family {
     var messageTypeNames: [Int: String] { self == .dhcp4 ? dhcpMessageTypeNames : dhcp6MessageTypeNames }
     /// Types whose aggregates are always present once the family is measured.
     var commonTypes: ClosedRange<Int> { self == .dhcp4 ? 1...8 : 1...11 }
-    /// The two tracked exchanges: histogram names and Prometheus `exchange` labels.
-    var exchanges: [String] { self == .dhcp4 ? ["discover_offer", "request_ack"] : ["solicit_advertise", "request_reply"] }
-    /// The request of each exchange, as in `tc_unanswered_<request>`.
-    var requests: [String] { self == .dhcp4 ? ["discover", "request"] : ["solicit", "request"] }
+    /// The timed exchanges, in the order of ``TCCounters/Family/latencySlots``: histogram names and Prometheus
+    /// `exchange` labels.
+    var exchanges: [String] { TCProgram.exchanges(of: self).map { $0.name } }
 }
 
 extension TCCounters {
@@ -180,14 +179,15 @@ extension TCCounters {
     }
 
     /// The sweep's aggregates: `<p>_unanswered_discover`, `<p>_unanswered_request`, `<p>_pending` (DHCPv4) and, when
-    /// DHCPv6 is measured, `<p>_v6_unanswered_solicit`, `<p>_v6_unanswered_request`, `<p>_v6_pending`.
+    /// DHCPv6 is measured, `<p>_v6_unanswered_<request>` for each request of ``TCProgram/requests(of:)`` (solicit,
+    /// request, renew, rebind, confirm, release, decline, infrequest) and `<p>_v6_pending`.
     func sweepAggregates(_ sweep: UnansweredSweep, mode: CollectorMode) -> [String: Int64] {
         var out: [String: Int64] = [:]
         for family in measuredFamilies {
             let f = family == .dhcp4 ? 0 : 1
             let v = family.aggregateInfix
-            for (e, request) in family.requests.enumerated() {
-                out["\(mode.rawValue)_\(v)unanswered_\(request)"] = Int64(sweep.unanswered[2 * f + e])
+            for (kind, request) in TCProgram.requests(of: family) {
+                out["\(mode.rawValue)_\(v)unanswered_\(request)"] = Int64(kind < sweep.unanswered.count ? sweep.unanswered[kind] : 0)
             }
             out["\(mode.rawValue)_\(v)pending"] = Int64(sweep.stillPending[f])
         }

@@ -40,7 +40,9 @@ public enum TCProgramBenchmark {
 
     /// Loads the object (without attaching it) and times the ingress and egress programs on a DHCP
     /// DISCOVER, an OFFER, a REQUEST, an ACK, a non-DHCP UDP packet, and the DHCPv6 SOLICIT, ADVERTISE, REQUEST,
-    /// REPLY, a RELAY-FORW(SOLICIT) and a RELAY-REPL(ADVERTISE).
+    /// REPLY, RENEW, a RELAY-FORW(SOLICIT) and a RELAY-REPL(ADVERTISE). Each frame runs `count` times, so a reply's
+    /// request is pending for the first run only: the egress cases time the unmatched path (a REPLY tries the eight
+    /// requests it can answer).
     /// - Throws: ``BPFError`` when the object cannot be loaded or the kernel refuses the test run.
     public static func run(objectPath: String, repeat count: UInt32 = 1_000_000) throws(BPFError) -> [Result] {
         let (obj, ingress, egress) = try loadUnattached(objectPath)
@@ -54,7 +56,8 @@ public enum TCProgramBenchmark {
             ("v6 ingress SOLICIT (pending-map insert/update)", ingress, dhcp6Frame(type: 1, xid: 0x12_3456)),
             ("v6 egress ADVERTISE (pending-map lookup)", egress, dhcp6Frame(type: 2, xid: 0x12_3456)),
             ("v6 ingress REQUEST (pending-map insert/update)", ingress, dhcp6Frame(type: 3, xid: 0x12_3457)),
-            ("v6 egress REPLY (pending-map lookup)", egress, dhcp6Frame(type: 7, xid: 0x12_3457)),
+            ("v6 egress REPLY (8 pending-map lookups: after the first run nothing is pending)", egress, dhcp6Frame(type: 7, xid: 0x12_3457)),
+            ("v6 ingress RENEW (pending-map insert/update)", ingress, dhcp6Frame(type: 5, xid: 0x12_3459)),
             ("v6 ingress RELAY-FORW(SOLICIT) (unwrap + insert)", ingress, dhcp6Frame(type: 1, xid: 0x12_3458, relays: 1)),
             ("v6 egress RELAY-REPL(ADVERTISE) (unwrap + lookup)", egress, dhcp6Frame(type: 2, xid: 0x12_3458, relays: 1)),
         ]

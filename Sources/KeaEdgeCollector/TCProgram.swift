@@ -43,14 +43,20 @@ public struct TCCounters: Sendable, Hashable {
         public var malformed: UInt64 = 0, unmatchedReplies: UInt64 = 0, retransmits: UInt64 = 0, pendingFull: UInt64 = 0
         /// DHCPv6 messages that arrived in a RELAY-FORW / left in a RELAY-REPL (0 for DHCPv4).
         public var relayedIn: UInt64 = 0, relayedOut: UInt64 = 0
-        /// log2 slots (BCC layout) of the two tracked exchanges' latency in ns: [0] DISCOVER→OFFER or
-        /// SOLICIT→ADVERTISE, [1] REQUEST→ACK/NAK or REQUEST→REPLY.
-        public var latencySlots: [[UInt64]] = Array(repeating: Array(repeating: 0, count: TCProgram.histogramSlots), count: 2)
+        /// log2 slots (BCC layout) of each timed exchange's latency in ns, in the order of
+        /// ``TCProgram/exchanges(of:)``: DHCPv4 [0] DISCOVER→OFFER, [1] REQUEST→ACK/NAK; DHCPv6 [0] SOLICIT→ADVERTISE,
+        /// [1] REQUEST→REPLY, then SOLICIT→REPLY (rapid commit), RENEW, REBIND, CONFIRM, RELEASE, DECLINE and
+        /// INFORMATION-REQUEST→REPLY.
+        public var latencySlots: [[UInt64]]
         /// Sums (ns) of the latencies counted in ``latencySlots`` (a Prometheus histogram's `_sum`).
-        public var latencySumNanoseconds: [UInt64] = [0, 0]
+        public var latencySumNanoseconds: [UInt64]
 
-        /// Creates zero counters.
-        public init() {}
+        /// Creates zero counters for `family` (DHCPv4 when not given).
+        public init(family: KeaExporterFormat.Family = .dhcp4) {
+            let exchanges = TCProgram.exchanges(of: family).count
+            latencySlots = Array(repeating: Array(repeating: 0, count: TCProgram.histogramSlots), count: exchanges)
+            latencySumNanoseconds = Array(repeating: 0, count: exchanges)
+        }
 
         /// Whether the family saw any packet.
         public var isEmpty: Bool {
@@ -61,7 +67,7 @@ public struct TCCounters: Sendable, Hashable {
     /// DHCPv4 counters.
     public var v4 = Family()
     /// DHCPv6 counters.
-    public var v6 = Family()
+    public var v6 = Family(family: .dhcp6)
     /// BPF run time (ns) and runs of both programs; non-zero only with kernel.bpf_stats_enabled=1.
     public var bpfRunTimeNanoseconds: UInt64 = 0, bpfRunCount: UInt64 = 0
 
@@ -75,10 +81,12 @@ public struct TCCounters: Sendable, Hashable {
     public init() {}
 }
 
-/// Requests removed from the pending map by a sweep, by tracked exchange, and those still waiting, by family.
+/// Requests removed from the pending map by a sweep, by request, and those still waiting, by family.
 public struct UnansweredSweep: Sendable, Hashable {
-    /// Removed unanswered requests by exchange kind: DISCOVER, REQUEST (v4), SOLICIT, REQUEST (v6).
-    public var unanswered: [Int] = [0, 0, 0, 0]
+    /// Removed unanswered requests by the pending map's kind (``TCProgram/requests(of:)``): 0 DISCOVER, 1 REQUEST
+    /// (DHCPv4), 2 SOLICIT, 3 REQUEST, 5 RENEW, 6 REBIND, 7 CONFIRM, 8 RELEASE, 9 DECLINE, 10 INFORMATION-REQUEST
+    /// (DHCPv6).
+    public var unanswered: [Int] = Array(repeating: 0, count: TCProgram.exchangeRows)
     /// Requests still waiting for a reply: [DHCPv4, DHCPv6].
     public var stillPending: [Int] = [0, 0]
 
@@ -93,6 +101,37 @@ public struct UnansweredSweep: Sendable, Hashable {
 public final class TCProgram: Sendable {
     static let messageTypes = 32
     static let histogramSlots = 64
+    /// Rows of the latency histogram map, one per exchange (`EXCHANGES` in dhcp_tc.bpf.c).
+    static let exchangeRows = 11
+    /// Entries of the stats map: 8 per family, then one latency sum per exchange row (rows 0-3 keep theirs in
+    /// their family's part).
+    static let statEntries = 16 + exchangeRows
+
+    /// The exchanges the tc program times for `family`: the histogram row (`EXCHANGE_…` in dhcp_tc.bpf.c) and the
+    /// name (metric `<name>_latency`, Prometheus label `exchange`). The first two are the ones kea-edge always had.
+    public static func exchanges(of family: KeaExporterFormat.Family) -> [(row: Int, name: String)] {
+        switch family {
+        case .dhcp4: return [(0, "discover_offer"), (1, "request_ack")]
+        case .dhcp6:
+            return [
+                (2, "solicit_advertise"), (3, "request_reply"), (4, "solicit_reply"), (5, "renew_reply"), (6, "rebind_reply"),
+                (7, "confirm_reply"), (8, "release_reply"), (9, "decline_reply"), (10, "infrequest_reply"),
+            ]
+        }
+    }
+
+    /// The requests the tc program keeps pending until their reply: the pending map's kind and the request's name
+    /// (as in `tc_unanswered_<name>`). A DHCPv6 SOLICIT (kind 2) ends with an ADVERTISE or, rapid commit, a REPLY.
+    public static func requests(of family: KeaExporterFormat.Family) -> [(kind: Int, name: String)] {
+        switch family {
+        case .dhcp4: return [(0, "discover"), (1, "request")]
+        case .dhcp6:
+            return [
+                (2, "solicit"), (3, "request"), (5, "renew"), (6, "rebind"), (7, "confirm"), (8, "release"), (9, "decline"),
+                (10, "infrequest"),
+            ]
+        }
+    }
     /// tc filter handle and priority of kea-edge's filters (chosen to stay clear of other users).
     public static let filterHandle: UInt32 = 0x4B45, filterPriority: UInt32 = 0xC0DE
 
@@ -224,24 +263,26 @@ struct DHCPCounterMaps: Sendable {
     }
 
     /// Reads both families. The maps are indexed by family first (`dhcp_tc.bpf.c`): msg_counts
-    /// `(family * 2 + direction) * 32 + type`, stats `family * 8 + stat`, latency_hist `(family * 2 + exchange) * 64 +
-    /// slot`. The uprobe object's smaller maps hold the DHCPv4 part only (the missing keys read as 0).
+    /// `(family * 2 + direction) * 32 + type`, stats `family * 8 + stat` (then `16 + row`: the latency sums of rows 4
+    /// and up), latency_hist `row * 64 + slot` (rows: ``TCProgram/exchanges(of:)``). The uprobe object's smaller maps
+    /// hold the DHCPv4 part only (the missing keys read as 0).
     func read(programFDs: [Int32]) -> TCCounters {
         var c = TCCounters()
         let types = TCProgram.messageTypes, slots = TCProgram.histogramSlots
         let all = sumPerCPU(counts, 4 * types)
-        let s = sumPerCPU(stats, 16)
-        let hist = sumPerCPU(histogram, 4 * slots)
+        let s = sumPerCPU(stats, TCProgram.statEntries)
+        let hist = sumPerCPU(histogram, TCProgram.exchangeRows * slots)
         for family in KeaExporterFormat.Family.allCases {
             let f = family == .dhcp4 ? 0 : 1
-            var counters = TCCounters.Family()
+            var counters = TCCounters.Family(family: family)
             counters.received = Array(all[(2 * f) * types..<(2 * f + 1) * types])
             counters.sent = Array(all[(2 * f + 1) * types..<(2 * f + 2) * types])
             let st = Array(s[8 * f..<8 * f + 8])
             (counters.malformed, counters.unmatchedReplies, counters.retransmits, counters.pendingFull) = (st[0], st[1], st[2], st[3])
-            counters.latencySumNanoseconds = [st[4], st[5]]
             (counters.relayedIn, counters.relayedOut) = (st[6], st[7])
-            counters.latencySlots = (0..<2).map { e in Array(hist[(2 * f + e) * slots..<(2 * f + e + 1) * slots]) }
+            let exchanges = TCProgram.exchanges(of: family)
+            counters.latencySumNanoseconds = exchanges.map { row, _ in row < 4 ? st[4 + (row & 1)] : s[16 + row] }
+            counters.latencySlots = exchanges.map { row, _ in Array(hist[row * slots..<(row + 1) * slots]) }
             c[family] = counters
         }
         for fd in programFDs {
@@ -273,13 +314,13 @@ struct DHCPCounterMaps: Sendable {
                     stale.append(key)
                 } else {
                     waiting += 1
-                    sweep.stillPending[Int(min(key.1, 3)) / 2] += 1
+                    sweep.stillPending[key.1 < 2 ? 0 : 1] += 1
                 }
             }
             if stale.count + waiting > 200_000 { break }
         }
-        for var k in stale where bpf_map_delete_elem(pending, &k) == 0 {
-            sweep.unanswered[Int(min(k.1, 3))] += 1
+        for var k in stale where bpf_map_delete_elem(pending, &k) == 0 && Int(k.1) < sweep.unanswered.count {
+            sweep.unanswered[Int(k.1)] += 1
         }
         return sweep
     }

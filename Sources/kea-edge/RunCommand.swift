@@ -7,6 +7,12 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// `kea-edge run`: measures until SIGTERM and publishes each interval.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -119,11 +125,17 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// `kea-edge stats`: one `statistic-get-all`, printed as JSON.
+/// `kea-edge stats`: one `statistic-get-all` per Kea server, printed as JSON.
 struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Print Kea's statistics (statistic-get-all: newest value of each) as JSON (of the first server given)."
+        abstract: "Print Kea's statistics (statistic-get-all: newest value of each) as JSON.",
+        discussion: """
+            With one server: an object of statistic names and values. With several (two --kea-socket, or \
+            --kea-service dhcp4 --kea-service dhcp6): an object with one such object per server, keyed by its socket \
+            path or its service. A server that cannot be read is named on standard error and the exit status is 1 \
+            (the servers that could be read are still printed).
+            """
     )
 
     @OptionGroup var kea: KeaOptions
@@ -133,13 +145,35 @@ struct StatsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let endpoint = try kea.endpoints.first else { return }
-        let client = KeaControlClient(endpoint: endpoint)
-        do {
-            let stats = try await client.statistics()
-            print(JSONValue(sortingKeys: stats.values.mapValues { .int($0) }).prettyPrinted())
-        } catch {
-            throw ValidationError("\(error)")
+        let endpoints = try kea.endpoints
+        var read: [String: JSONValue] = [:]
+        var failures: [String] = []
+        for endpoint in endpoints {
+            do {
+                let stats = try await KeaControlClient(endpoint: endpoint).statistics()
+                read[Self.key(endpoint)] = JSONValue(sortingKeys: stats.values.mapValues { .int($0) })
+            } catch {
+                failures.append(endpoints.count == 1 ? "\(error)" : "\(endpoint): \(error)")
+            }
+        }
+        if endpoints.count == 1 {
+            if let only = read.values.first { print(only.prettyPrinted()) }
+        } else if !read.isEmpty {
+            print(JSONValue(sortingKeys: read).prettyPrinted())
+        }
+        if !failures.isEmpty {
+            if read.isEmpty { throw ValidationError(failures.joined(separator: "\n")) }
+            let text = "Error: " + failures.joined(separator: "\nError: ") + "\n"
+            _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+            throw ExitCode.failure
+        }
+    }
+
+    /// A server's key in the output: its socket path, or its service behind the control agent.
+    static func key(_ endpoint: KeaControlEndpoint) -> String {
+        switch endpoint {
+        case .unixSocket(let path): return path
+        case .controlAgent(let agent): return agent.service
         }
     }
 }

@@ -38,15 +38,23 @@ struct DHCPv6AggregateTests {
         #expect(aggregates["tc_v6_relayed_in"] == 3 && aggregates["tc_v6_malformed"] == 2)
         #expect(aggregates["tc_in_discover"] == 0, "DHCPv4's names stay")
         #expect(metrics["solicit_advertise_latency"]?.total == 6 && metrics["request_reply_latency"]?.total == 4)
+        // Every timed DHCPv6 exchange has its histogram once DHCPv6 is measured (empty when nothing was matched).
+        #expect(Set(metrics.keys) == Set(["discover_offer", "request_ack", "solicit_advertise", "request_reply", "solicit_reply",
+            "renew_reply", "rebind_reply", "confirm_reply", "release_reply", "decline_reply", "infrequest_reply"].map { $0 + "_latency" }))
+        #expect(metrics["renew_reply_latency"]?.total == 0 && metrics["renew_reply_latency"]?.buckets == [])
         let buckets = metrics["solicit_advertise_latency"]?.buckets ?? []
         let highest: Int64 = buckets.last?.upper ?? 0
         #expect(buckets.count == 14 && highest == 16383, "the DHCPv4 buckets: \(buckets)")
         var sweep = UnansweredSweep()
-        sweep.unanswered = [0, 1, 2, 3]
+        sweep.unanswered = [0, 1, 2, 3, 0, 5, 6, 7, 8, 9, 10]   // by pending kind (4 is no request's)
         sweep.stillPending = [4, 5]
         let swept = now.sweepAggregates(sweep, mode: .tc)
         #expect(swept["tc_v6_unanswered_solicit"] == 2 && swept["tc_v6_unanswered_request"] == 3 && swept["tc_v6_pending"] == 5)
+        #expect(swept["tc_v6_unanswered_renew"] == 5 && swept["tc_v6_unanswered_rebind"] == 6 && swept["tc_v6_unanswered_confirm"] == 7)
+        #expect(swept["tc_v6_unanswered_release"] == 8 && swept["tc_v6_unanswered_decline"] == 9)
+        #expect(swept["tc_v6_unanswered_infrequest"] == 10)
         #expect(swept["tc_unanswered_request"] == 1 && swept["tc_pending"] == 4)
+        #expect(swept.count == 3 + 9)
     }
 
     @Test("kea-dhcp6's statistics are named dhcp6.<name>; NA and PD levels are gauges")

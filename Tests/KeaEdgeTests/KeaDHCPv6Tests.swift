@@ -1,5 +1,7 @@
+import HollowCore
 import HollowTestSupport
 import KeaEdge
+import KeaEdgeCollector
 import Subprocess
 import Testing
 
@@ -41,7 +43,11 @@ struct KeaDHCPv6Tests {
         let result = try await run(.name("sh"), arguments: ["-c", script], input: .none, output: .discarded, error: .discarded) {
             execution in
             try #require(await eventually(20) { !readStates(states).isEmpty }, "kea-edge published nothing")
-            let exchanged = ["pkt6-solicit-received", "pkt6-request-received", "pkt6-advertise-sent", "pkt6-reply-sent"]
+            let exchanged = [
+                "pkt6-solicit-received", "pkt6-request-received", "pkt6-renew-received", "pkt6-release-received",
+                "pkt6-advertise-sent", "pkt6-reply-sent",
+            ]
+            let replyExchanges = TCProgram.exchanges(of: .dhcp6).map { $0.name }.filter { $0.hasSuffix("_reply") }
             // Waits until the collector's sums have caught up with kea-dhcp6's own (cumulative) statistics.
             func settled() async throws -> (states: [MetricsState], kea: KeaStatistics) {
                 var last: [MetricsState] = []
@@ -58,25 +64,35 @@ struct KeaDHCPv6Tests {
             func expectCountsEqualKea(_ s: [MetricsState], _ k: KeaStatistics) {
                 #expect(sum(s, "tc_in_v6_solicit") == k.values["pkt6-solicit-received"])
                 #expect(sum(s, "tc_in_v6_request") == k.values["pkt6-request-received"])
+                #expect(sum(s, "tc_in_v6_renew") == k.values["pkt6-renew-received"])
+                #expect(sum(s, "tc_in_v6_release") == k.values["pkt6-release-received"])
                 #expect(sum(s, "tc_out_v6_advertise") == k.values["pkt6-advertise-sent"])
                 #expect(sum(s, "tc_out_v6_reply") == k.values["pkt6-reply-sent"])
-                // Every answered exchange once in its histogram.
+                // Every reply is matched to its request, once, in the histogram of its exchange: nothing unmatched.
                 #expect(metricTotal(s, "solicit_advertise_latency") == sum(s, "tc_out_v6_advertise"))
-                #expect(metricTotal(s, "request_reply_latency") == sum(s, "tc_out_v6_reply"))
+                #expect(replyExchanges.reduce(0) { $0 + metricTotal(s, $1 + "_latency") } == sum(s, "tc_out_v6_reply"))
+                #expect(metricTotal(s, "renew_reply_latency") == k.values["pkt6-renew-received"])
+                #expect(metricTotal(s, "release_reply_latency") == k.values["pkt6-release-received"])
                 #expect(sum(s, "tc_v6_malformed") == 0 && sum(s, "tc_v6_unmatched_reply") == 0)
             }
 
-            // Phase 1: perfdhcp -6 on the link (SOLICIT-ADVERTISE-REQUEST-REPLY).
-            let perf = try await lab.perfdhcp6(["-r", "200", "-p", "2", "-R", "5000"])
+            // Phase 1: perfdhcp -6 on the link: SOLICIT-ADVERTISE-REQUEST-REPLY, and RENEW-REPLY and RELEASE-REPLY
+            // for some of the leases (-f, -F).
+            let perf = try await lab.perfdhcp6(["-r", "200", "-f", "40", "-F", "20", "-p", "2", "-R", "5000"])
             let (s1, k1) = try await settled()
             let sa = try #require(perf["SOLICIT-ADVERTISE"]), rr = try #require(perf["REQUEST-REPLY"])
-            print("perfdhcp -6: SA sent \(sa.sent) received \(sa.received), RR sent \(rr.sent) received \(rr.received)")
-            #expect(sa.received > 0 && rr.received > 0)
+            let renew = try #require(perf["RENEW-REPLY"]), release = try #require(perf["RELEASE-REPLY"])
+            print("perfdhcp -6: SA sent \(sa.sent) received \(sa.received), RR sent \(rr.sent) received \(rr.received), "
+                + "renew sent \(renew.sent) received \(renew.received), release sent \(release.sent) received \(release.received)")
+            #expect(sa.received > 0 && rr.received > 0 && renew.received > 0 && release.received > 0)
             expectCountsEqualKea(s1, k1)
             #expect(sum(s1, "tc_in_v6_solicit") == Int64(sa.sent))
             #expect(sum(s1, "tc_in_v6_request") == Int64(rr.sent))
+            #expect(sum(s1, "tc_in_v6_renew") == Int64(renew.sent) && sum(s1, "tc_in_v6_release") == Int64(release.sent))
             #expect(sum(s1, "tc_out_v6_advertise") >= Int64(sa.received))
-            #expect(sum(s1, "tc_out_v6_reply") >= Int64(rr.received))
+            #expect(sum(s1, "tc_out_v6_reply") >= Int64(rr.received + renew.received + release.received))
+            #expect(metricTotal(s1, "request_reply_latency") == sum(s1, "tc_in_v6_request"), "REQUEST→REPLY as before")
+            #expect(metricTotal(s1, "solicit_reply_latency") == 0, "no rapid commit yet")
             #expect(sum(s1, "tc_v6_relayed_in") == 0)
             #expect(s1.last?.metrics["solicit_advertise_latency"]?.unit == "time (ns)")
             // DHCPv4 is measured beside it, untouched: no DHCPv4 packet was sent.
@@ -95,27 +111,52 @@ struct KeaDHCPv6Tests {
             #expect(sum(s2, "tc_v6_relayed_out") == sum(s2, "tc_out_v6_advertise") + sum(s2, "tc_out_v6_reply")
                 - sum(s1, "tc_out_v6_advertise") - sum(s1, "tc_out_v6_reply"))
 
+            // Phase 3: rapid commit. perfdhcp -6 -c needs -i and then fails on the REPLY ("Packets exchange not
+            // specified", Kea 2.2), so the SOLICITs carry the Rapid Commit option (14) by hand: Kea (rapid-commit
+            // allowed in the lab's subnet) answers each with a REPLY, SOLICIT→REPLY.
+            _ = try await command([KeaLab.script, "perf6", lab.name, "-o", "14,", "-r", "100", "-p", "1", "-R", "5000"])
+            let (s3, k3) = try await settled()
+            let rapid = (k3.values["pkt6-solicit-received"] ?? 0) - (k2.values["pkt6-solicit-received"] ?? 0)
+            print("rapid commit: \(rapid) SOLICITs, \(metricTotal(s3, "solicit_reply_latency")) SOLICIT→REPLY")
+            #expect(rapid > 0)
+            expectCountsEqualKea(s3, k3)
+            #expect(metricTotal(s3, "solicit_reply_latency") == rapid)
+            #expect(metricTotal(s3, "solicit_advertise_latency") == metricTotal(s2, "solicit_advertise_latency"))
+            #expect(sum(s3, "tc_v6_unanswered_solicit") == 0 && sum(s3, "tc_v6_unanswered_renew") == 0)
+
+            // `kea-edge stats` with both servers' sockets prints both, keyed by socket.
+            let both = try await command([keaEdge, "stats", "--kea-socket", lab.socket, "--kea-socket", lab.socket6])
+            #expect(both.ok, "\(both.error)")
+            let printed = try JSONValue.parse(both.output)
+            #expect(printed[lab.socket6]?["pkt6-solicit-received"]?.int64 == k3.values["pkt6-solicit-received"])
+            #expect(printed[lab.socket6]?["pkt6-reply-sent"]?.int64 == k3.values["pkt6-reply-sent"])
+            #expect(printed[lab.socket]?["pkt4-received"]?.int64 == 0 && printed[lab.socket]?["pkt6-received"] == nil)
+
             // The Prometheus endpoint: kea-dhcp6's statistics under kea-exporter's dhcp6 names, the DHCPv6 histograms.
             var body = ""
             var samples: [ScrapedSample] = []
             let consistent = try await eventually(10) {
                 guard let text = try await scrape(namespace: lab.serverNamespace, port: metricsPort) else { return false }
                 (body, samples) = (text, parseExposition(text))
-                return samples.value("kea_dhcp6_packets_sent_total", ["operation": "reply"]) == Double(k2.values["pkt6-reply-sent"] ?? -1)
+                return samples.value("kea_dhcp6_packets_sent_total", ["operation": "reply"]) == Double(k3.values["pkt6-reply-sent"] ?? -1)
             }
             #expect(consistent, "the scrape never matched kea-dhcp6's statistics:\n\(body)")
-            #expect(samples.value("kea_dhcp6_packets_received_total", ["operation": "solicit"]) == Double(k2.values["pkt6-solicit-received"] ?? -1))
-            #expect(samples.value("kea_dhcp6_packets_received_total", ["operation": "request"]) == Double(k2.values["pkt6-request-received"] ?? -1))
-            #expect(samples.value("kea_dhcp6_packets_sent_total", ["operation": "advertise"]) == Double(k2.values["pkt6-advertise-sent"] ?? -1))
+            #expect(samples.value("kea_dhcp6_packets_received_total", ["operation": "solicit"]) == Double(k3.values["pkt6-solicit-received"] ?? -1))
+            #expect(samples.value("kea_dhcp6_packets_received_total", ["operation": "request"]) == Double(k3.values["pkt6-request-received"] ?? -1))
+            #expect(samples.value("kea_dhcp6_packets_sent_total", ["operation": "advertise"]) == Double(k3.values["pkt6-advertise-sent"] ?? -1))
             let subnet = ["subnet": "2001:db8:1::/64", "subnet_id": "1", "pool": ""]
-            #expect(samples.value("kea_dhcp6_na_assigned_total", subnet) == Double(k2.values["subnet[1].assigned-nas"] ?? -1))
+            #expect(samples.value("kea_dhcp6_na_assigned_total", subnet) == Double(k3.values["subnet[1].assigned-nas"] ?? -1))
             #expect(samples.value("kea_dhcp4_packets_received_total", ["operation": "discover"]) == 0, "kea-dhcp4's families beside")
             #expect(samples.value("kea_edge_packets_total", ["probe": "tc", "dhcp": "6", "direction": "in", "type": "solicit"])
-                == Double(sum(s2, "tc_in_v6_solicit")))
+                == Double(sum(s3, "tc_in_v6_solicit")))
             #expect(samples.value("kea_edge_latency_seconds_count", ["probe": "tc", "exchange": "request_reply"])
-                == Double(metricTotal(s2, "request_reply_latency")))
+                == Double(metricTotal(s3, "request_reply_latency")))
+            for exchange in ["solicit_reply", "renew_reply", "release_reply"] {
+                #expect(samples.value("kea_edge_latency_seconds_count", ["probe": "tc", "exchange": exchange])
+                    == Double(metricTotal(s3, exchange + "_latency")), "\(exchange)")
+            }
             #expect(samples.value("kea_edge_probe_events_total", ["probe": "tc", "dhcp": "6", "event": "relayed_in"])
-                == Double(sum(s2, "tc_v6_relayed_in")))
+                == Double(sum(s3, "tc_v6_relayed_in")))
             #expect(try await promtoolProblems(body) == nil, "promtool check metrics failed")
 
             // kea-ctrl-agent forwards statistic-get-all to service dhcp6: the same statistics as the socket.
@@ -127,7 +168,19 @@ struct KeaDHCPv6Tests {
             for name in exchanged + ["subnet[1].assigned-nas", "subnet[1].total-nas"] {
                 #expect(viaAgent.values[name] == viaSocket.values[name], "\(name)")
             }
-            #expect(viaAgent.values["pkt6-reply-sent"] == k2.values["pkt6-reply-sent"])
+            #expect(viaAgent.values["pkt6-reply-sent"] == k3.values["pkt6-reply-sent"])
+            // `kea-edge stats` through the agent with both services: keyed by service, the same numbers.
+            let agentBoth = try await command([
+                keaEdge, "stats", "--kea-url", "http://127.0.0.1:\(agentPort)", "--kea-service", "dhcp4", "--kea-service", "dhcp6",
+            ])
+            #expect(agentBoth.ok, "\(agentBoth.error)")
+            let viaAgentPrinted = try JSONValue.parse(agentBoth.output)
+            #expect(viaAgentPrinted["dhcp6"]?["pkt6-reply-sent"]?.int64 == k3.values["pkt6-reply-sent"])
+            #expect(viaAgentPrinted["dhcp4"]?["pkt4-received"]?.int64 == 0)
+            // One server given, one unreachable: the readable one is printed, the other named, exit status 1.
+            let partial = try await command([keaEdge, "stats", "--kea-socket", lab.socket6, "--kea-socket", lab.directory + "/none.sock"])
+            #expect(!partial.ok && partial.error.contains("none.sock"))
+            #expect((try? JSONValue.parse(partial.output))?[lab.socket6]?["pkt6-reply-sent"]?.int64 == k3.values["pkt6-reply-sent"])
             try execution.send(signal: .terminate)
         }
         #expect(result.terminationStatus.isSuccess, "kea-edge exited with \(result.terminationStatus)")

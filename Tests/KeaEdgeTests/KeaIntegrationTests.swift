@@ -103,6 +103,10 @@ struct KeaEdgeRunIntegrationTests {
             let attached = try await lab.tcState()
             #expect(attached.contains("clsact") && attached.contains("kea_edge_ingres") && attached.contains("kea_edge_egres"))
 
+            func matched(_ s: [MetricsState]) -> Int64 {
+                metricTotal(s, "discover_offer_latency") + metricTotal(s, "request_ack_latency")
+            }
+            func replies(_ s: [MetricsState]) -> Int64 { sum(s, "tc_out_offer") + sum(s, "tc_out_ack") + sum(s, "tc_out_nak") }
             // Waits until the collector's sums have caught up with Kea's own (cumulative) statistics.
             func settled(_ keaOffset: [String: Int64] = [:]) async throws -> [MetricsState] {
                 var last: [MetricsState] = []
@@ -113,8 +117,31 @@ struct KeaEdgeRunIntegrationTests {
                         sum(last, $0) == (k.values[$0] ?? -1) + (keaOffset[$0] ?? 0)
                     } && sum(last, "tc_in_discover") == sum(last, "pkt4-discover-received")
                         && sum(last, "tc_out_ack") == sum(last, "pkt4-ack-sent")
+                        && matched(last) + sum(last, "tc_unmatched_reply") == replies(last)
                 }
                 return last
+            }
+            // What the tc program guarantees: every OFFER/ACK/NAK either took its pending DISCOVER/REQUEST (and is in
+            // exactly one histogram) or is counted in tc_unmatched_reply. A reply is unmatched here only when its
+            // request was retransmitted (the second answer finds nothing pending) or swept as unanswered before the
+            // answer left (--unanswered-timeout 2: Kea starved of CPU in a parallel run; the flaky 1297-of-1299 ACKs
+            // seen once). So each histogram equals its replies exactly when nothing was unmatched, and otherwise
+            // falls short by at most the unmatched replies, which never exceed the retransmitted plus swept requests.
+            func expectRepliesAccounted(_ s: [MetricsState], _ phase: String) {
+                let unmatched = sum(s, "tc_unmatched_reply")
+                let excuses = sum(s, "tc_retransmit") + sum(s, "tc_unanswered_discover") + sum(s, "tc_unanswered_request")
+                #expect(matched(s) + unmatched == replies(s), "\(phase): every reply matched or unmatched")
+                #expect(unmatched <= excuses, "\(phase): \(unmatched) unmatched replies, \(excuses) retransmitted or swept requests")
+                let offers = sum(s, "tc_out_offer"), acks = sum(s, "tc_out_ack") + sum(s, "tc_out_nak")
+                if unmatched == 0 {
+                    #expect(metricTotal(s, "discover_offer_latency") == offers, "\(phase)")
+                    #expect(metricTotal(s, "request_ack_latency") == acks, "\(phase)")
+                } else {
+                    print("\(phase): \(unmatched) unmatched replies (retransmits \(sum(s, "tc_retransmit")), swept requests "
+                        + "\(sum(s, "tc_unanswered_discover") + sum(s, "tc_unanswered_request")))")
+                    #expect((offers - unmatched...offers).contains(metricTotal(s, "discover_offer_latency")), "\(phase)")
+                    #expect((acks - unmatched...acks).contains(metricTotal(s, "request_ack_latency")), "\(phase)")
+                }
             }
 
             // Phase 1: one real client.
@@ -138,9 +165,8 @@ struct KeaEdgeRunIntegrationTests {
             #expect(sum(s2, "tc_in_request") - sum(s1, "tc_in_request") == Int64(ra.sent))
             #expect(sum(s2, "tc_out_offer") - sum(s1, "tc_out_offer") >= Int64(dora.received))
             #expect(sum(s2, "tc_out_ack") - sum(s1, "tc_out_ack") >= Int64(ra.received))
-            // Histogram totals == answered requests.
-            #expect(metricTotal(s2, "discover_offer_latency") == sum(s2, "tc_out_offer"))
-            #expect(metricTotal(s2, "request_ack_latency") == sum(s2, "tc_out_ack") + sum(s2, "tc_out_nak"))
+            // Histogram totals == answered requests (see expectRepliesAccounted).
+            expectRepliesAccounted(s2, "perfdhcp")
             #expect(sum(s2, "tc_malformed") == 0)
             #expect(s2.last?.metrics["request_ack_latency"]?.unit == "time (ns)")
 
@@ -159,7 +185,7 @@ struct KeaEdgeRunIntegrationTests {
             #expect(sum(s3, "pkt4-discover-received") - sum(s2, "pkt4-discover-received") == k3.values["pkt4-discover-received"])
             #expect(sum(s3, "tc_in_discover") - sum(s2, "tc_in_discover") == Int64(try #require(perf3["DISCOVER-OFFER"]).sent))
             #expect(sum(s3, "tc_in_request") - sum(s2, "tc_in_request") == Int64(try #require(perf3["REQUEST-ACK"]).sent))
-            #expect(metricTotal(s3, "request_ack_latency") == sum(s3, "tc_out_ack") + sum(s3, "tc_out_nak"))
+            expectRepliesAccounted(s3, "after the Kea restart")
             #expect(Set(s3.map(\.timestamp)).count == s3.count, "timestamps (primary key with source) are unique")
 
             try execution.send(signal: .terminate)

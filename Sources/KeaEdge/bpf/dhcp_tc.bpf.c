@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // kea-edge tc classifier: counts DHCPv4 and DHCPv6 messages on the server's interface in both directions and
-// records DISCOVER->OFFER, REQUEST->ACK/NAK, SOLICIT->ADVERTISE and REQUEST->REPLY latency as log2 histograms,
-// matched by transaction id (DHCPv6 relay envelopes unwrapped).
+// records the request->reply latency of every exchange as log2 histograms (DISCOVER->OFFER, REQUEST->ACK/NAK;
+// DHCPv6: SOLICIT->ADVERTISE, REQUEST->REPLY, SOLICIT->REPLY (rapid commit), RENEW, REBIND, CONFIRM, RELEASE,
+// DECLINE and INFORMATION-REQUEST->REPLY), matched by transaction id and message type (DHCPv6 relay envelopes
+// unwrapped).
 // Attached to the clsact qdisc's ingress (client -> server) and egress (server -> client) hooks; it only
 // observes (always TC_ACT_OK). Build: clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -c dhcp_tc.bpf.c
 #include <linux/bpf.h>
@@ -33,10 +35,26 @@ enum {
     STAT_RELAYED = 6,           /* 6 + direction: DHCPv6 messages carried in RELAY-FORW (in) / RELAY-REPL (out) */
     STATS_PER_FAMILY = 8,
     STAT_MAX = FAMILIES * STATS_PER_FAMILY,
+    /* STAT_MAX + exchange: latency sums of the exchanges from EXCHANGE_SOLICIT_REPLY on (exchanges 0-3 keep
+     * theirs at family * 8 + STAT_LATENCY_SUM + (exchange & 1)) */
 };
 
-/* Tracked exchanges (pending-map kinds, histogram rows): family * 2 + exchange. */
-enum { KIND_DISCOVER = 0, KIND_REQUEST = 1, KIND_SOLICIT = 2, KIND_REQUEST6 = 3, KINDS = 4 };
+/* Tracked exchanges: histogram rows; the pending map's kind is the request's exchange (SOLICIT's is
+ * EXCHANGE_SOLICIT, which either ADVERTISE or a rapid-commit REPLY ends). Keep in sync with TCProgram.swift. */
+enum {
+    EXCHANGE_DISCOVER = 0,      /* DISCOVER -> OFFER */
+    EXCHANGE_REQUEST = 1,       /* REQUEST -> ACK/NAK */
+    EXCHANGE_SOLICIT = 2,       /* SOLICIT -> ADVERTISE */
+    EXCHANGE_REQUEST6 = 3,      /* REQUEST -> REPLY */
+    EXCHANGE_SOLICIT_REPLY = 4, /* SOLICIT -> REPLY (rapid commit); a histogram row only */
+    EXCHANGE_RENEW = 5,         /* RENEW -> REPLY, and so on: 5 + the DHCPv6 msg-type - 5 for RENEW..DECLINE */
+    EXCHANGE_REBIND = 6,
+    EXCHANGE_CONFIRM = 7,
+    EXCHANGE_RELEASE = 8,
+    EXCHANGE_DECLINE = 9,
+    EXCHANGE_INFREQ = 10,       /* INFORMATION-REQUEST -> REPLY */
+    EXCHANGES = 11,
+};
 
 struct pending_key {
     __u32 xid;
@@ -52,14 +70,14 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, STAT_MAX);
+    __uint(max_entries, STAT_MAX + EXCHANGES);
     __type(key, __u32);
     __type(value, __u64);
 } stats SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, KINDS * HIST_SLOTS);         /* kind * HIST_SLOTS + slot */
+    __uint(max_entries, EXCHANGES * HIST_SLOTS);     /* exchange * HIST_SLOTS + slot */
     __type(key, __u32);
     __type(value, __u64);
 } latency_hist SEC(".maps");
@@ -112,39 +130,80 @@ static __always_inline int load(struct __sk_buff *skb, __u32 off, void *to, cons
     return bpf_skb_load_bytes(skb, off, to, len);
 }
 
-/* The part both families share: counts the message and, for a tracked exchange, records the request's time
- * (ingress) or the request->reply latency (egress). `kind` is the exchange the message starts or ends, -1 for none. */
-static __always_inline int account(__u32 family, __u32 dir, __u32 type, int kind, __u32 xid)
+/* Counts the message and, for a request of a tracked exchange (ingress), records its time under (xid, kind). */
+static __always_inline int account_in(__u32 family, __u32 type, int kind, __u32 xid)
 {
     __u32 s = family * STATS_PER_FAMILY;
-    bump(&msg_counts, (family * 2 + dir) * MSG_TYPES + type);
+    bump(&msg_counts, (family * 2 + DIR_IN) * MSG_TYPES + type);
     if (kind < 0)
         return TC_ACT_OK;
     struct pending_key key = { .xid = xid, .kind = (__u32)kind };
     __u64 now = bpf_ktime_get_ns();
-    if (dir == DIR_IN) {
-        if (bpf_map_update_elem(&pending, &key, &now, BPF_NOEXIST) != 0) {
-            if (bpf_map_update_elem(&pending, &key, &now, BPF_EXIST) == 0)
-                bump(&stats, s + STAT_RETRANSMIT);
-            else
-                bump(&stats, s + STAT_PENDING_FULL);
-        }
-        return TC_ACT_OK;
+    if (bpf_map_update_elem(&pending, &key, &now, BPF_NOEXIST) != 0) {
+        if (bpf_map_update_elem(&pending, &key, &now, BPF_EXIST) == 0)
+            bump(&stats, s + STAT_RETRANSMIT);
+        else
+            bump(&stats, s + STAT_PENDING_FULL);
     }
-    __u64 *seen = bpf_map_lookup_elem(&pending, &key);
-    if (!seen) {
-        bump(&stats, s + STAT_UNMATCHED_REPLY);
-        return TC_ACT_OK;
-    }
+    return TC_ACT_OK;
+}
+
+/* A reply to the request pending under `key`: 0 when it took the request (its latency is added to the exchange's
+ * histogram and sum), 1 when the request was there but removed under it (by a second reply on another CPU, or by
+ * kea-edge's sweep of unanswered requests), -1 when no such request was pending. Every reply is thus either in
+ * exactly one histogram or counted as unmatched. */
+static __always_inline int match(__u32 family, struct pending_key *key, __u32 exchange, __u64 now)
+{
+    __u64 *seen = bpf_map_lookup_elem(&pending, key);
+    if (!seen)
+        return -1;
     __u64 delta = now - *seen;
-    /* Only the reply that wins the delete is counted (ingress and egress may run on two CPUs). */
-    if (bpf_map_delete_elem(&pending, &key) == 0) {
-        __u32 slot = log2l(delta);
-        if (slot >= HIST_SLOTS)
-            slot = HIST_SLOTS - 1;
-        bump(&latency_hist, key.kind * HIST_SLOTS + slot);
-        add(&stats, s + STAT_LATENCY_SUM + (key.kind & 1), delta);
+    if (bpf_map_delete_elem(&pending, key) != 0)
+        return 1;
+    __u32 slot = log2l(delta);
+    if (slot >= HIST_SLOTS)
+        slot = HIST_SLOTS - 1;
+    bump(&latency_hist, exchange * HIST_SLOTS + slot);
+    add(&stats, exchange < EXCHANGE_SOLICIT_REPLY ? family * STATS_PER_FAMILY + STAT_LATENCY_SUM + (exchange & 1)
+                                                 : STAT_MAX + exchange, delta);
+    return 0;
+}
+
+/* Counts a reply (egress) and matches it to the pending request of exchange `kind` with its xid; -1: none. */
+static __always_inline int account_out(__u32 family, __u32 type, int kind, __u32 xid)
+{
+    bump(&msg_counts, (family * 2 + DIR_OUT) * MSG_TYPES + type);
+    if (kind < 0)
+        return TC_ACT_OK;
+    struct pending_key key = { .xid = xid, .kind = (__u32)kind };
+    if (match(family, &key, (__u32)kind, bpf_ktime_get_ns()) != 0)
+        bump(&stats, family * STATS_PER_FAMILY + STAT_UNMATCHED_REPLY);
+    return TC_ACT_OK;
+}
+
+/* The requests a DHCPv6 REPLY answers (RFC 8415 section 18.3), most frequent first; SOLICIT's REPLY is rapid
+ * commit. A REPLY is matched to the first of them pending with its xid. */
+static const __u32 reply6_requests[8] = {
+    EXCHANGE_REQUEST6, EXCHANGE_RENEW, EXCHANGE_REBIND, EXCHANGE_SOLICIT, EXCHANGE_INFREQ, EXCHANGE_CONFIRM,
+    EXCHANGE_RELEASE, EXCHANGE_DECLINE,
+};
+
+/* A DHCPv6 REPLY (egress): counted, and matched to the pending request of the same xid. */
+static __always_inline int account_reply6(__u32 xid)
+{
+    bump(&msg_counts, (FAM_V6 * 2 + DIR_OUT) * MSG_TYPES + 7);
+    __u64 now = bpf_ktime_get_ns();
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        __u32 kind = reply6_requests[i];
+        struct pending_key key = { .xid = xid, .kind = kind };
+        int m = match(FAM_V6, &key, kind == EXCHANGE_SOLICIT ? EXCHANGE_SOLICIT_REPLY : kind, now);
+        if (m == 0)
+            return TC_ACT_OK;
+        if (m > 0)
+            break;
     }
+    bump(&stats, FAM_V6 * STATS_PER_FAMILY + STAT_UNMATCHED_REPLY);
     return TC_ACT_OK;
 }
 
@@ -203,12 +262,10 @@ static __always_inline int handle4(struct __sk_buff *skb, __u32 dir)
         bump(&stats, FAM_V4 * STATS_PER_FAMILY + STAT_MALFORMED);
         return TC_ACT_OK;
     }
-    int kind = -1;
-    if (dir == DIR_IN && (type == 1 || type == 3))                      /* DISCOVER, REQUEST */
-        kind = type == 1 ? KIND_DISCOVER : KIND_REQUEST;
-    else if (dir == DIR_OUT && (type == 2 || type == 5 || type == 6))   /* OFFER, ACK, NAK */
-        kind = type == 2 ? KIND_DISCOVER : KIND_REQUEST;
-    return account(FAM_V4, dir, type, kind, xid);
+    if (dir == DIR_IN)
+        return account_in(FAM_V4, type, type == 1 ? EXCHANGE_DISCOVER : type == 3 ? EXCHANGE_REQUEST : -1, xid);
+    /* OFFER answers a DISCOVER; ACK and NAK a REQUEST */
+    return account_out(FAM_V4, type, type == 2 ? EXCHANGE_DISCOVER : type == 5 || type == 6 ? EXCHANGE_REQUEST : -1, xid);
 }
 
 /* State of the walk through nested RELAY-FORW/RELAY-REPL envelopes, one option per bpf_loop step (the
@@ -292,12 +349,16 @@ static __always_inline int handle6(struct __sk_buff *skb, __u32 dir)
     if (relayed)
         bump(&stats, FAM_V6 * STATS_PER_FAMILY + STAT_RELAYED + dir);
     __u32 xid = ((__u32)hdr[1] << 16) | ((__u32)hdr[2] << 8) | hdr[3];
-    int kind = -1;
-    if (dir == DIR_IN && (type == 1 || type == 3))          /* SOLICIT, REQUEST */
-        kind = type == 1 ? KIND_SOLICIT : KIND_REQUEST6;
-    else if (dir == DIR_OUT && (type == 2 || type == 7))    /* ADVERTISE, REPLY */
-        kind = type == 2 ? KIND_SOLICIT : KIND_REQUEST6;
-    return account(FAM_V6, dir, type, kind, xid);
+    if (dir == DIR_IN) {
+        /* SOLICIT, REQUEST, CONFIRM (4), RENEW (5), REBIND (6), RELEASE (8), DECLINE (9), INFORMATION-REQUEST (11) */
+        int kind = type == 1 ? EXCHANGE_SOLICIT : type == 3 ? EXCHANGE_REQUEST6 : type == 4 ? EXCHANGE_CONFIRM
+                 : type == 5 ? EXCHANGE_RENEW : type == 6 ? EXCHANGE_REBIND : type == 8 ? EXCHANGE_RELEASE
+                 : type == 9 ? EXCHANGE_DECLINE : type == 11 ? EXCHANGE_INFREQ : -1;
+        return account_in(FAM_V6, type, kind, xid);
+    }
+    if (type == 7)                                          /* REPLY: to one of eight requests */
+        return account_reply6(xid);
+    return account_out(FAM_V6, type, type == 2 ? EXCHANGE_SOLICIT : -1, xid);   /* ADVERTISE answers a SOLICIT */
 }
 
 static __always_inline int handle(struct __sk_buff *skb, __u32 dir)

@@ -129,13 +129,17 @@ int BPF_KPROBE(kea_iface_send4, void *self, void *packet)
         return 0;
     }
     __u64 delta = bpf_ktime_get_ns() - *seen;
-    if (bpf_map_delete_elem(&pending, &key) == 0) {
-        __u32 slot = log2l(delta);
-        if (slot >= HIST_SLOTS)
-            slot = HIST_SLOTS - 1;
-        bump(&latency_hist, key.kind * HIST_SLOTS + slot);
-        add(&stats, STAT_LATENCY_SUM + key.kind, delta);
+    /* The request removed under us (a second reply, or kea-edge's sweep of unanswered requests): unmatched, so
+     * that every reply is in exactly one histogram or counted as unmatched. */
+    if (bpf_map_delete_elem(&pending, &key) != 0) {
+        bump(&stats, STAT_UNMATCHED_REPLY);
+        return 0;
     }
+    __u32 slot = log2l(delta);
+    if (slot >= HIST_SLOTS)
+        slot = HIST_SLOTS - 1;
+    bump(&latency_hist, key.kind * HIST_SLOTS + slot);
+    add(&stats, STAT_LATENCY_SUM + key.kind, delta);
     return 0;
 }
 
