@@ -195,18 +195,22 @@ public struct HollowAPIGenerator: Sendable {
         o += "    /// The record's ordinal.\n    public let ordinal: Int\n\n"
         o += "    /// The view of record `ordinal`.\n"
         o += "    @inlinable public init(api: \(n.api), ordinal: Int) {\n        self.api = api\n        self.ordinal = ordinal\n    }\n"
+        // Each getter reads through unowned(unsafe) locals (the view's `api` keeps the type API and its access alive;
+        // strong ones made the release build retain and release the access around every read) and is inlined into
+        // the caller, so a loop over views keeps no view, retains nothing per read and makes no call per field.
         for f in s.fields {
             let p = n.property(f.name)
-            let idx = "api.\(m)Type.\(n.fieldIndexName(f.name))"
-            let acc = "api.\(m)Type.access"
+            let idx = "t.\(n.fieldIndexName(f.name))"
+            let local = "unowned(unsafe) let t = api.\(m)Type\n        unowned(unsafe) let access = t.access"
             o += "\n    /// Field `\(f.name)` (\(f.type.rawValue)\(f.referencedType.map { " → \($0)" } ?? "")).\n"
             switch f.type {
             case .reference:
                 let rt = n.type(f.referencedType ?? "")
-                o += "    @inlinable public var \(p): \(rt)? {\n"
-                o += "        \(acc).readOrdinal(ordinal, \(idx)).map { \(rt)(api: api, ordinal: $0) }\n    }\n"
+                o += "    @inlinable @inline(__always) public var \(p): \(rt)? {\n        \(local)\n"
+                o += "        return access.readOrdinal(ordinal, \(idx)).map { \(rt)(api: api, ordinal: $0) }\n    }\n"
             default:
-                o += "    @inlinable public var \(p): \(f.type.swiftType)? { \(acc).\(f.type.readMethod)(ordinal, \(idx)) }\n"
+                o += "    @inlinable @inline(__always) public var \(p): \(f.type.swiftType)? {\n        \(local)\n"
+                o += "        return access.\(f.type.readMethod)(ordinal, \(idx))\n    }\n"
             }
         }
         o += "\n    /// True if both views show the same record of the same state.\n"
