@@ -195,18 +195,23 @@ public struct HollowAPIGenerator: Sendable {
         o += "    /// The record's ordinal.\n    public let ordinal: Int\n\n"
         o += "    /// The view of record `ordinal`.\n"
         o += "    @inlinable public init(api: \(n.api), ordinal: Int) {\n        self.api = api\n        self.ordinal = ordinal\n    }\n"
+        // Each getter reads the access as a guaranteed reference without a copy (`_withUnsafeGuaranteedRef`: the
+        // view's `api` keeps the type API and its access alive; a strong or an unowned(unsafe) local made the release
+        // build retain and release the access around every read) and is inlined into the caller, so a loop over
+        // views makes no call and no retain per field.
         for f in s.fields {
             let p = n.property(f.name)
             let idx = "api.\(m)Type.\(n.fieldIndexName(f.name))"
-            let acc = "api.\(m)Type.access"
+            let guaranteed = "Unmanaged.passUnretained(api.\(m)Type.access)._withUnsafeGuaranteedRef"
             o += "\n    /// Field `\(f.name)` (\(f.type.rawValue)\(f.referencedType.map { " → \($0)" } ?? "")).\n"
             switch f.type {
             case .reference:
                 let rt = n.type(f.referencedType ?? "")
-                o += "    @inlinable public var \(p): \(rt)? {\n"
-                o += "        \(acc).readOrdinal(ordinal, \(idx)).map { \(rt)(api: api, ordinal: $0) }\n    }\n"
+                o += "    @inlinable @inline(__always) public var \(p): \(rt)? {\n"
+                o += "        \(guaranteed) { $0.readOrdinal(ordinal, \(idx)) }.map { \(rt)(api: api, ordinal: $0) }\n    }\n"
             default:
-                o += "    @inlinable public var \(p): \(f.type.swiftType)? { \(acc).\(f.type.readMethod)(ordinal, \(idx)) }\n"
+                o += "    @inlinable @inline(__always) public var \(p): \(f.type.swiftType)? {\n"
+                o += "        \(guaranteed) { $0.\(f.type.readMethod)(ordinal, \(idx)) }\n    }\n"
             }
         }
         o += "\n    /// True if both views show the same record of the same state.\n"

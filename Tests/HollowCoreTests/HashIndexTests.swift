@@ -145,6 +145,24 @@ private func expectCollectionPathAnswers(
         }
     }
 
+    @Test(
+        "hash indexes through collections built on a state reached by a delta follow the next delta and a reverse delta",
+        arguments: ["cast.element.name", "cast.element", "genres.element.name", "releases.key.code", "subtitles.value.value"])
+    func collectionPathsFromPatchedState(path: String) throws {
+        // State 2 holds the records delta 1-2 added in patch segments: the update must tell the holders that are
+        // still the same record (same patch segment and index) from the ones removed or added since.
+        let s1 = try ReadState.load(snapshot: try fixture("kitchensink", "snapshot-1"))
+        let s2 = try s1.applying(delta: try fixture("kitchensink", "delta-1-2"))
+        let s3 = try s2.applying(delta: try fixture("kitchensink", "delta-2-3"))
+        let back = try s3.applying(reverseDelta: try fixture("kitchensink", "reversedelta-3-2"))
+        var updated = try HollowHashIndex(state: s2, type: "Movie", selectField: "", matchFields: [path])
+        for (label, state) in [("v3", s3), ("v2 by the reverse delta", back)] {
+            updated = try updated.updated(to: state)
+            #expect(!updated.wasRebuilt, "\(label) \(path) was rebuilt")
+            try expectCollectionPathAnswers(updated, state, path, exactKeys: false, "\(label) \(path), updated from v2")
+        }
+    }
+
     @Test("a query that matches nothing, has the wrong arity or a value of another type finds nothing")
     func misses() throws {
         let s1 = try ReadState.load(snapshot: try fixture("kitchensink", "snapshot-1"))

@@ -174,7 +174,7 @@ public final class HollowHashIndex: Sendable {
     private let dead: [UInt64]
     private let deadCount: Int
     /// The roots added since the base was built, indexed over ``state`` (nil when none).
-    private let overlay: HashIndexTable?
+    private let overlay: HashIndexOverlay?
 
     /// Builds the index over `state`.
     /// - Throws: ``HollowIndexError`` for an unknown type or a path that does not resolve.
@@ -200,7 +200,7 @@ public final class HollowHashIndex: Sendable {
         } else if select.steps.isEmpty, matches.count == 1, let hops = HopPath(state, matches[0]),
             let root = state.types[type]
         {
-            base = Self.buildFanned(hops) { body in OrdinalBits.forEach(root.populated, body) }
+            base = Self.buildFanned(hops, holderType: state.types[hops.holderType]) { body in OrdinalBits.forEach(root.populated, body) }
         } else {
             base = Self.buildWalking(state, state.populatedOrdinals(of: type), select, matches)
         }
@@ -214,7 +214,7 @@ public final class HollowHashIndex: Sendable {
 
     private init(
         state: ReadState, type: String, selectField: String, matchFields: [String], selectedType: String,
-        matchTypes: [HollowFieldType], pathTypes: [String], base: HashIndexTable, dead: [UInt64], deadCount: Int, overlay: HashIndexTable?,
+        matchTypes: [HollowFieldType], pathTypes: [String], base: HashIndexTable, dead: [UInt64], deadCount: Int, overlay: HashIndexOverlay?,
         wasRebuilt: Bool
     ) {
         self.pathTypes = pathTypes
@@ -240,19 +240,39 @@ public final class HollowHashIndex: Sendable {
             guard let v = KeyHasher.coerce(q, to: t) else { return nil }
             values.append(v)
         }
-        let found = base.find(values)
+        let group = base.group(values)
         if deadCount == 0 && overlay == nil {
-            return found.map { HollowHashIndexResult(buffer: base.ordinals, range: $0) }
+            return group.map { HollowHashIndexResult(buffer: base.ordinals, range: base.range($0)) }
         }
-        // An updated index: the base's live matches merged with the overlay's.
+        // An updated index: the base's live matches merged with the overlay's (its roots in base groups and
+        // under keys of its own). A root is in at most one of the base's live entries and the overlay, but it
+        // can be in both parts of the overlay (two holders with equal keys, one unchanged, one not).
         var merged: [Int32] = []
-        if let r = found {
-            for i in r where !OrdinalBits.contains(dead, Int(base.ordinals[i])) { merged.append(base.ordinals[i]) }
+        var parts = 0
+        if let group {
+            for i in base.range(group) where !OrdinalBits.contains(dead, Int(base.ordinals[i])) { merged.append(base.ordinals[i]) }
+            if !merged.isEmpty { parts += 1 }
         }
-        if let overlay, let r = overlay.find(values) {
-            let sorted = merged.isEmpty
-            merged += overlay.ordinals[r]
-            if !sorted { merged.sort() }
+        if let overlay {
+            if let group, let extra = overlay.inBaseGroups, let r = extra.range(ofGroup: group) {
+                merged += extra.ordinals[r]
+                parts += 1
+            }
+            if let table = overlay.table, let r = table.find(values) {
+                merged += table.ordinals[r]
+                parts += 1
+            }
+        }
+        if parts > 1 {
+            merged.sort()
+            var out = 0
+            var previous: Int32 = -1
+            for o in merged where o != previous {
+                previous = o
+                merged[out] = o
+                out += 1
+            }
+            merged.removeLast(merged.count - out)
         }
         return merged.isEmpty ? nil : HollowHashIndexResult(buffer: merged, range: 0..<merged.count)
     }
@@ -262,7 +282,7 @@ public final class HollowHashIndex: Sendable {
 
     /// The number of distinct keys indexed. After ``updated(to:)``, the keys of the base table plus those of
     /// the overlay: keys whose records were all removed still count, and a key in both counts twice.
-    public var keyCount: Int { base.keyCount + (overlay?.keyCount ?? 0) }
+    public var keyCount: Int { base.keyCount + (overlay?.table?.keyCount ?? 0) }
 
     // MARK: Delta updates
 
@@ -320,16 +340,25 @@ public final class HollowHashIndex: Sendable {
             guard let w = WalkPath.resolve(newState, root: type, path: m) else { return try rebuilt(newState) }
             walks.append(w)
         }
-        var newOverlay: HashIndexTable?
+        var newOverlay: HashIndexOverlay?
         if !roots.isEmpty {
             if HollowObjectTypeDataAccess(state: newState, type: type) != nil,
                 case let scalar = walks.compactMap({ ScalarPath(newState, $0) }), scalar.count == walks.count
             {
-                newOverlay = Self.buildScalar(ScalarPath(), scalar, count: roots.count) { body in roots.forEach(body) }
+                let table = Self.buildScalar(ScalarPath(), scalar, count: roots.count) { body in roots.forEach(body) }
+                newOverlay = HashIndexOverlay(roots: roots, table: table, inBaseGroups: nil)
             } else if walks.count == 1, let hops = HopPath(newState, walks[0]) {
-                newOverlay = Self.buildFanned(hops) { body in roots.forEach(body) }
+                if let holders = base.holders, let holderType = newState.types[hops.holderType] {
+                    // A holder's key is its ordinal when the path ends on the holders: every holder keeps its group.
+                    let unmoved = hops.tail.isEmpty ? UnmovedRecords() : UnmovedRecords(holders.type, holderType)
+                    newOverlay = Self.buildFannedOverlay(hops, holders, keyCount: base.keyCount, unmoved: unmoved, roots: roots)
+                } else {
+                    let table = Self.buildFanned(hops, holderType: nil) { body in roots.forEach(body) }
+                    newOverlay = HashIndexOverlay(roots: roots, table: table, inBaseGroups: nil)
+                }
             } else {
-                newOverlay = Self.buildWalking(newState, roots, WalkPath(steps: [], finalType: .reference), walks)
+                let table = Self.buildWalking(newState, roots, WalkPath(steps: [], finalType: .reference), walks)
+                newOverlay = HashIndexOverlay(roots: roots, table: table, inBaseGroups: nil)
             }
         }
         return HollowHashIndex(
@@ -487,27 +516,26 @@ public final class HollowHashIndex: Sendable {
     /// walked to the records they reach (the holders, e.g. actors) without making values; the distinct holders
     /// are grouped by the key read in place after the last hop, as ``buildScalar`` does for roots, so each
     /// holder's key is read and hashed once however many roots reach it; then a counting sort groups the roots.
-    private static func buildFanned(_ path: HopPath, _ forEachRoot: ((Int) -> Void) -> Void) -> HashIndexTable {
-        var pairHolder: [Int32] = []
-        var pairRoot: [Int32] = []
-        var reached: [UInt64] = []
+    /// With `holderType` (the holders' type state), the table keeps each holder's group for later overlays.
+    private static func buildFanned(
+        _ path: HopPath, holderType: TypeState?, _ forEachRoot: ((Int) -> Void) -> Void
+    ) -> HashIndexTable {
+        var pairs = HolderPairs()
         var holders: [Int32] = []
-        var rootsAscending = true
-        var lastRoot = -1
         forEachRoot { r in
             holders.removeAll(keepingCapacity: true)
             path.holders(r, into: &holders)
-            for h in holders {
-                pairHolder.append(h)
-                pairRoot.append(Int32(truncatingIfNeeded: r))
-                let w = Int(h) >> 6
-                if w >= reached.count { reached += repeatElement(0, count: w + 1 - reached.count) }
-                reached[w] |= UInt64(1) << UInt64(h & 63)
-            }
-            if r <= lastRoot { rootsAscending = false }
-            lastRoot = r
+            for h in holders { pairs.append(h, r) }
+            pairs.endRoot(r)
         }
-        let keys = buildScalar(ScalarPath(), [path.tail], count: OrdinalBits.count(reached)) { body in
+        return groupHolders(path.tail, pairs, holderType: holderType)
+    }
+
+    /// Groups the holders of `pairs` by their key (`tail` read from each holder, hashed once per holder), then
+    /// the pairs' roots by their holder's group.
+    private static func groupHolders(_ tail: ScalarPath, _ pairs: HolderPairs, holderType: TypeState?) -> HashIndexTable {
+        let reached = pairs.reached
+        let keys = buildScalar(ScalarPath(), [tail], count: OrdinalBits.count(reached)) { body in
             OrdinalBits.forEach(reached, body)
         }
         // Each holder's group (-1: its key is null), by the holder's rank among the reached ones (so an overlay's
@@ -531,18 +559,76 @@ public final class HollowHashIndex: Sendable {
         var lastRootOf = [Int32](repeating: -1, count: keys.keyCount)
         var entryGroup: [Int32] = []
         var entrySelected: [Int32] = []
-        entryGroup.reserveCapacity(pairHolder.count)
-        entrySelected.reserveCapacity(pairHolder.count)
-        for (h, r) in zip(pairHolder, pairRoot) {
+        entryGroup.reserveCapacity(pairs.holder.count)
+        entrySelected.reserveCapacity(pairs.holder.count)
+        for (h, r) in zip(pairs.holder, pairs.root) {
             let g = Int(groupOf[rank(Int(h))])
-            guard g >= 0, !(rootsAscending && lastRootOf[g] == r) else { continue }
+            guard g >= 0, !(pairs.rootsAscending && lastRootOf[g] == r) else { continue }
             lastRootOf[g] = r
             counts[g] &+= 1
             entryGroup.append(Int32(truncatingIfNeeded: g))
             entrySelected.append(r)
         }
-        let (ordinals, offsets) = grouped(entryGroup[...], entrySelected[...], counts, sortGroups: !rootsAscending)
-        return HashIndexTable(ordinals: ordinals, offsets: offsets, keys: keys.keys)
+        let (ordinals, offsets) = grouped(entryGroup[...], entrySelected[...], counts, sortGroups: !pairs.rootsAscending)
+        var table = HashIndexTable(ordinals: ordinals, offsets: offsets, keys: keys.keys)
+        if let holderType {
+            table.holders = FannedHolders(type: holderType, reached: reached, rankBase: rankBase, groupOf: groupOf)
+        }
+        return table
+    }
+
+    /// The overlay of an index whose base was built by ``buildFanned``, for `roots` (ascending): a holder that
+    /// the base reached and that is still the same record (`unmoved`: same segment and index, so the same key)
+    /// puts its root in the holder's base group without reading its key; the other holders (added or moved since
+    /// the base was built) are grouped by their key under keys of the overlay's own, as a build does. The work
+    /// follows the roots' holders, and keys are read and hashed only for holders new since the base.
+    private static func buildFannedOverlay(
+        _ path: HopPath, _ base: FannedHolders, keyCount: Int, unmoved: UnmovedRecords, roots: [Int]
+    ) -> HashIndexOverlay {
+        var fresh = HolderPairs()
+        var pairGroup: [Int32] = []
+        var pairRoot: [Int32] = []
+        var counts = [Int32](repeating: 0, count: keyCount)
+        var lastRootOf = [Int32](repeating: -1, count: keyCount)
+        var holders: [Int32] = []
+        for r in roots {
+            holders.removeAll(keepingCapacity: true)
+            path.holders(r, into: &holders)
+            let root = Int32(truncatingIfNeeded: r)
+            for h in holders {
+                if let g = base.group(Int(h)), unmoved.contains(Int(h)) {
+                    // Null key (-1): the holder matches nothing, as in the base. A root once per group.
+                    guard g >= 0, lastRootOf[g] != root else { continue }
+                    lastRootOf[g] = root
+                    counts[g] &+= 1
+                    pairGroup.append(Int32(truncatingIfNeeded: g))
+                    pairRoot.append(root)
+                } else {
+                    fresh.append(h, r)
+                }
+            }
+            fresh.endRoot(r)
+        }
+        var inBase: GroupedOrdinals?
+        if !pairGroup.isEmpty {
+            // Compact: the base groups that got roots, ascending, and their roots (ascending: roots came in order).
+            var groups: [Int32] = []
+            var offsets: [Int32] = [0]
+            var next = counts
+            for g in 0..<keyCount where counts[g] > 0 {
+                groups.append(Int32(truncatingIfNeeded: g))
+                next[g] = offsets[offsets.count - 1]
+                offsets.append(next[g] &+ counts[g])
+            }
+            var ordinals = [Int32](repeating: 0, count: pairGroup.count)
+            for (g, r) in zip(pairGroup, pairRoot) {
+                ordinals[Int(next[Int(g)])] = r
+                next[Int(g)] &+= 1
+            }
+            inBase = GroupedOrdinals(groups: groups, offsets: offsets, ordinals: ordinals)
+        }
+        let table = fresh.holder.isEmpty ? nil : groupHolders(path.tail, fresh, holderType: nil)
+        return HashIndexOverlay(roots: roots, table: table, inBaseGroups: inBase)
     }
 
     /// Paths with collection hops: walk each root record with fan-out, correlating the select path and the
@@ -608,39 +694,159 @@ private struct HashIndexTable: Sendable {
     let ordinals: [Int32]
     let offsets: [Int32]
     let keys: HashIndexKeys
+    /// For a table built through collection hops (``HollowHashIndex/buildFanned``): each holder's group.
+    var holders: FannedHolders?
 
     var keyCount: Int { offsets.count - 1 }
 
-    /// The distinct ordinals of the table, ascending (the roots indexed, for a table selecting the roots).
-    var roots: [Int] {
-        var out: [Int] = []
-        out.reserveCapacity(ordinals.count)
-        var previous = -1
-        for o in ordinals.sorted() where Int(o) != previous {
-            previous = Int(o)
-            out.append(previous)
-        }
-        return out
-    }
-
     /// The range of `ordinals` matching `values` (coerced to the match paths' types), or nil.
-    func find(_ values: [HollowValue]) -> Range<Int>? {
-        let group: Int?
+    func find(_ values: [HollowValue]) -> Range<Int>? { group(values).map(range) }
+
+    /// The ordinals of group `g`.
+    func range(_ g: Int) -> Range<Int> { Int(offsets[g])..<Int(offsets[g + 1]) }
+
+    /// The group of the key `values` (coerced to the match paths' types), or nil.
+    func group(_ values: [HollowValue]) -> Int? {
         switch keys {
         case .values(let table):
-            group = table[values.map { IndexKeyPart($0) }].map(Int.init)
+            return table[values.map { IndexKeyPart($0) }].map(Int.init)
         case .records(let slots, let reps, let paths):
             var h = HollowKeyHash.initial
             for v in values { h = HollowKeyHash.combine(h, KeyHasher.fieldHash(v)) }
-            group = HollowHashIndex.probe(slots, h) { g in
+            return HollowHashIndex.probe(slots, h) { g in
                 let rep = Int(reps[g])
                 for (p, v) in zip(paths, values) where !p.matches(rep, v) { return false }
                 return true
             }
         }
-        return group.map { Int(offsets[$0])..<Int(offsets[$0 + 1]) }
     }
 }
+
+/// What an updated ``HollowHashIndex`` adds to its base table: the root records added since the base was built.
+private struct HashIndexOverlay: Sendable {
+    /// Those roots, ascending.
+    let roots: [Int]
+    /// Their entries under keys of the overlay's own (nil: none).
+    let table: HashIndexTable?
+    /// Their entries in groups of the base table (holders unchanged since the base was built; nil: none).
+    let inBaseGroups: GroupedOrdinals?
+}
+
+/// Ordinals grouped under some groups of another table: group `groups[i]` holds `ordinals[offsets[i]..<offsets[i + 1]]`.
+private struct GroupedOrdinals: Sendable {
+    /// The groups, ascending.
+    let groups: [Int32]
+    let offsets: [Int32]
+    let ordinals: [Int32]
+
+    /// The range of `ordinals` in group `g`, or nil when the group has none.
+    func range(ofGroup g: Int) -> Range<Int>? {
+        var lo = 0
+        var hi = groups.count
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            let v = Int(groups[mid])
+            if v == g { return Int(offsets[mid])..<Int(offsets[mid &+ 1]) }
+            if v < g { lo = mid &+ 1 } else { hi = mid }
+        }
+        return nil
+    }
+}
+
+/// (holder, root) pairs collected by walking roots through collection hops, with the bit set of the holders.
+private struct HolderPairs {
+    var holder: [Int32] = []
+    var root: [Int32] = []
+    var reached: [UInt64] = []
+    var rootsAscending = true
+    private var lastRoot = -1
+
+    @inline(__always)
+    mutating func append(_ h: Int32, _ r: Int) {
+        holder.append(h)
+        root.append(Int32(truncatingIfNeeded: r))
+        let w = Int(h) >> 6
+        if w >= reached.count { reached += repeatElement(0, count: w + 1 - reached.count) }
+        reached[w] |= UInt64(1) << UInt64(h & 63)
+    }
+
+    /// Call after the pairs of root `r`.
+    @inline(__always)
+    mutating func endRoot(_ r: Int) {
+        if r <= lastRoot { rootsAscending = false }
+        lastRoot = r
+    }
+}
+
+/// How a table built through collection hops grouped the records the hops reached (the holders), kept so that
+/// an overlay reuses the group of every holder that has not changed since.
+private struct FannedHolders: Sendable {
+    /// The holders' type in the state the table was built on.
+    let type: TypeState
+    /// The holders reached.
+    let reached: [UInt64]
+    /// For each word of ``reached``, the number of holders reached in the words before it.
+    let rankBase: [Int32]
+    /// Each reached holder's group, by rank (-1: its key is null).
+    let groupOf: [Int32]
+
+    /// The group of holder `h` (-1: null key), or nil when the build did not reach it.
+    @inline(__always)
+    func group(_ h: Int) -> Int? {
+        let w = h &>> 6
+        guard h >= 0, w < reached.count else { return nil }
+        let bit = UInt64(1) &<< UInt64(h & 63)
+        guard reached[w] & bit != 0 else { return nil }
+        return Int(groupOf[Int(rankBase[w]) &+ (reached[w] & (bit &- 1)).nonzeroBitCount])
+    }
+}
+
+/// Which records of a type are the same bytes in two states of it: those at the same index of the same immutable
+/// segment in both (a record removed and added again, or moved by a compaction, is not).
+private struct UnmovedRecords {
+    private let all: Bool
+    private let shardMask: Int
+    /// Per shard: both states read the ordinals that are not patched from the same base segment.
+    private let sameShard: [Bool]
+    private let old: RecordPlacement?
+    private let new: RecordPlacement?
+
+    /// Every record counts as unmoved.
+    init() {
+        all = true
+        shardMask = 0
+        sameShard = []
+        old = nil
+        new = nil
+    }
+
+    init(_ oldType: TypeState, _ newType: TypeState) {
+        let o = RecordPlacement(oldType)
+        let n = RecordPlacement(newType)
+        all = oldType === newType
+        shardMask = (1 << n.shardShift) - 1
+        if o.kind == n.kind, o.shardShift == n.shardShift, o.base.count == n.base.count {
+            sameShard = zip(o.base, n.base).map { $0 == $1 }
+        } else {
+            sameShard = []
+        }
+        old = o
+        new = n
+    }
+
+    @inline(__always)
+    func contains(_ ordinal: Int) -> Bool {
+        if all { return true }
+        guard let old, let new, !sameShard.isEmpty else { return false }
+        let inOld = OrdinalBits.contains(old.patched, ordinal)
+        let inNew = OrdinalBits.contains(new.patched, ordinal)
+        if !inOld && !inNew { return sameShard[ordinal & shardMask] }
+        guard inOld && inNew, let a = old.patch[Int32(truncatingIfNeeded: ordinal)], let b = new.patch[Int32(truncatingIfNeeded: ordinal)]
+        else { return false }
+        return a & 0xFFFF_FFFF == b & 0xFFFF_FFFF && old.patchSegments[Int(a >> 32)] == new.patchSegments[Int(b >> 32)]
+    }
+}
+
 
 /// How a ``HollowHashIndex`` finds a key's group.
 private enum HashIndexKeys: Sendable {
@@ -665,6 +871,9 @@ private struct ScalarPath: Sendable {
         self.steps = []
         self.finalType = .reference
     }
+
+    /// True for the empty path.
+    var isEmpty: Bool { steps.isEmpty }
 
     /// The path's field steps resolved in `state`, or nil when it has a collection hop or crosses a type
     /// that is not an object type of `state`.
@@ -780,34 +989,45 @@ private struct HopPath: Sendable {
     let hops: [Hop]
     /// The key path from a holder (empty when the match path ends on the holders themselves).
     let tail: ScalarPath
+    /// The type of the holders (the records the last hop reaches).
+    let holderType: String
 
     /// `path` resolved in `state`, or nil when it has no collection hop or a type on it is missing from `state`.
     init?(_ state: ReadState, _ path: WalkPath) {
         guard let last = path.steps.lastIndex(where: { if case .field = $0 { false } else { true } }) else { return nil }
         var hops: [Hop] = []
+        var holderType = ""
         for step in path.steps[...last] {
             switch step {
             case .field(let type, let index, let isReference):
                 guard isReference, let access = HollowObjectTypeDataAccess(state: state, type: type) else { return nil }
                 hops.append(.field(access, index))
+                holderType = access.schema.fields[index].referencedType ?? ""
             case .element(let type):
                 guard let t = state.types[type] else { return nil }
-                switch t.storage {
-                case .list: hops.append(.list(t))
-                case .set: hops.append(.set(t))
+                switch (t.storage, t.schema) {
+                case (.list, .list(let s)):
+                    hops.append(.list(t))
+                    holderType = s.elementType
+                case (.set, .set(let s)):
+                    hops.append(.set(t))
+                    holderType = s.elementType
                 default: return nil
                 }
             case .key(let type):
-                guard let t = state.types[type], case .map = t.storage else { return nil }
+                guard let t = state.types[type], case .map = t.storage, case .map(let s) = t.schema else { return nil }
                 hops.append(.mapKey(t))
+                holderType = s.keyType
             case .value(let type):
-                guard let t = state.types[type], case .map = t.storage else { return nil }
+                guard let t = state.types[type], case .map = t.storage, case .map(let s) = t.schema else { return nil }
                 hops.append(.mapValue(t))
+                holderType = s.valueType
             }
         }
         guard let tail = ScalarPath(state, path.suffix(from: last + 1)) else { return nil }
         self.hops = hops
         self.tail = tail
+        self.holderType = holderType
     }
 
     /// Appends the ordinals of the records reached from `root` (once per way of reaching them) to `out`.

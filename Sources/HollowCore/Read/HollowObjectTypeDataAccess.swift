@@ -88,9 +88,9 @@ public final class HollowObjectTypeDataAccess: Sendable {
     @inlinable @inline(__always)
     func locate(_ ordinal: Int) -> (Unmanaged<ObjectSegment>, Int)? {
         if hasPatch, ordinal >= 0, ordinal >> 6 < patched.count, patched[ordinal >> 6] & (UInt64(1) << UInt64(ordinal & 63)) != 0,
-            let p = patch[Int32(truncatingIfNeeded: ordinal)]
+            let found = locatePatched(ordinal)
         {
-            return (Unmanaged.passUnretained(patchSegments[Int(p >> 32)]), Int(p & 0xFFFF_FFFF))
+            return found
         }
         let shard = ordinal & shardMask
         guard ordinal >= 0, shard < base.count else { return nil }
@@ -98,6 +98,14 @@ public final class HollowObjectTypeDataAccess: Sendable {
         let index = ordinal &>> shardShift
         guard index < segment.recordCount else { return nil }
         return (Unmanaged.passUnretained(segment), index)
+    }
+
+    /// The patch segment and index of `ordinal`, an ordinal added by a delta: out of line, so the inlined read
+    /// path of every field stays small (records added since the snapshot are the exception).
+    @usableFromInline @inline(never)
+    func locatePatched(_ ordinal: Int) -> (Unmanaged<ObjectSegment>, Int)? {
+        guard let p = patch[Int32(truncatingIfNeeded: ordinal)] else { return nil }
+        return (Unmanaged.passUnretained(patchSegments[Int(p >> 32)]), Int(p & 0xFFFF_FFFF))
     }
 
     /// The raw bits of field `field` (a schema position) of record `ordinal` when its type is `type`, with
@@ -320,8 +328,8 @@ public struct HollowRecords<Record: HollowGeneratedRecord>: RandomAccessCollecti
         self.api = api
         self.ordinals = ordinals
     }
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { ordinals.count }
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { ordinals.count }
     /// The view at `position`.
     @inlinable public subscript(position: Int) -> Record { Record(api: api, ordinal: ordinals[position]) }
 }

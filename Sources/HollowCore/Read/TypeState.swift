@@ -116,3 +116,37 @@ final class TypeState: Sendable {
         }
     }
 }
+
+/// Where a type state keeps its records, with segments as identities: enough to tell whether a record sits at the
+/// same index of the same immutable segment in two states (then it holds the same bytes).
+struct RecordPlacement {
+    /// The storage kind (0 object, 1 list, 2 set, 3 map).
+    let kind: Int
+    let shardShift: Int
+    /// The base segment of each shard.
+    let base: [ObjectIdentifier]
+    /// Bit set of the ordinals held in patch segments.
+    let patched: [UInt64]
+    /// Global ordinal → (patch segment index << 32 | record index).
+    let patch: [Int32: UInt64]
+    let patchSegments: [ObjectIdentifier]
+
+    /// The placement of `type`'s records; the identities stay valid while `type` is alive.
+    init(_ type: TypeState) {
+        switch type.storage {
+        case .object(let l): self.init(kind: 0, l)
+        case .list(let l): self.init(kind: 1, l)
+        case .set(let l): self.init(kind: 2, l)
+        case .map(let l): self.init(kind: 3, l)
+        }
+    }
+
+    private init<S>(kind: Int, _ l: Layers<S>) {
+        self.kind = kind
+        self.shardShift = l.shardShift
+        self.base = l.base.map { ObjectIdentifier($0) }
+        self.patched = l.patched
+        self.patch = l.patch
+        self.patchSegments = l.patchSegments.map { ObjectIdentifier($0) }
+    }
+}
