@@ -333,14 +333,53 @@ public final class MosquittoBroker: Sendable {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (bind to port 0 and read the kernel's choice).
+/// A free TCP port on 127.0.0.1 for a server a test starts.
+///
+/// Chosen below the kernel's ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`), where the client side of
+/// every connection the suite opens gets its port: a port picked by `bind(0)` is in that range, and between this
+/// function closing its probe socket and the server binding the port, an outgoing connection could take it (CI saw
+/// `hollow explore --metrics-listen` fail with "Address already in use"). A port is also never handed out twice in
+/// one test process. Falls back to the kernel's choice when the range leaves no room below it.
 public func freeLoopbackPort() throws -> Int {
+    let low = 10_000
+    let high = ephemeralPortRangeStart()
+    if high - low >= 1_000 {
+        for _ in 0..<200 {
+            let candidate = Int.random(in: low..<high)
+            guard handedOutPorts.withLock({ !$0.contains(candidate) }) else { continue }
+            if (try? bindLoopback(port: candidate)) != nil {
+                let fresh = handedOutPorts.withLock { $0.insert(candidate).inserted }
+                if fresh { return candidate }
+            }
+        }
+    }
+    for _ in 0..<50 {
+        let port = try bindLoopback(port: 0)
+        if handedOutPorts.withLock({ $0.insert(port).inserted }) { return port }
+    }
+    throw BrokerError("no free loopback port that this test process has not handed out already")
+}
+
+/// Ports already returned by ``freeLoopbackPort()`` in this process.
+private let handedOutPorts = Mutex<Set<Int>>([])
+
+/// The first port of the kernel's ephemeral range (32768 when it cannot be read).
+private func ephemeralPortRangeStart() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
+        let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first,
+        let value = Int(first)
+    else { return 32_768 }
+    return value
+}
+
+/// Binds a TCP socket to 127.0.0.1:`port` (0: the kernel chooses), closes it, and returns the port it had.
+private func bindLoopback(port: Int) throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw BrokerError("socket() failed: errno \(errno)") }
     defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &addr) {
@@ -348,7 +387,7 @@ public func freeLoopbackPort() throws -> Int {
             bind(fd, p, len) == 0 && getsockname(fd, p, &len) == 0
         }
     }
-    guard bound else { throw BrokerError("bind(127.0.0.1:0) failed: errno \(errno)") }
+    guard bound else { throw BrokerError("bind(127.0.0.1:\(port)) failed: errno \(errno)") }
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 

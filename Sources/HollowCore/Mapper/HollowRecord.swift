@@ -303,23 +303,22 @@ public struct HollowRecordWriter {
     /// Writes the next field, a reference to a LIST of `elements`, in order (nil is null).
     @inlinable
     public mutating func list<S: Sequence>(_ elements: S?) throws where S.Element: HollowElement {
-        let target = try collectionField(.list, "list")
-        guard let elements else { return putNull() }
-        let base = stack.pointee.ordinalTop
-        do {
-            for e in elements { stack.pointee.pushOrdinal(try e.hollowAdd(to: target)) }
-        } catch {
-            stack.pointee.ordinalTop = base
-            throw error
-        }
-        try putCollection(.list, from: base)
+        try putElements(.list, "list", elements)
     }
 
     /// Writes the next field, a reference to a SET of `elements` (nil is null). The elements are added in
     /// the order given, which decides the ordinals of new element records.
     @inlinable
     public mutating func set<S: Sequence>(_ elements: S?) throws where S.Element: HollowElement {
-        let target = try collectionField(.set, "set")
+        try putElements(.set, "set", elements)
+    }
+
+    /// A LIST or SET field: each element added to the element type, its ordinal pushed on the ordinal stack (taken
+    /// off again when an element fails), then the collection record.
+    @inlinable @inline(__always)
+    mutating func putElements<S: Sequence>(_ kind: HollowSchema.Kind, _ call: StaticString, _ elements: S?) throws
+    where S.Element: HollowElement {
+        let target = try collectionField(kind, call)
         guard let elements else { return putNull() }
         let base = stack.pointee.ordinalTop
         do {
@@ -328,7 +327,7 @@ public struct HollowRecordWriter {
             stack.pointee.ordinalTop = base
             throw error
         }
-        try putCollection(.set, from: base)
+        try putCollection(kind, from: base)
     }
 
     /// Writes the next field, a reference to a MAP of `entries` (nil is null). Keys and values are added
