@@ -1,5 +1,6 @@
 import Glibc
 import Subprocess
+import HollowTestSupport
 import Testing
 
 #if canImport(System)
@@ -47,16 +48,7 @@ enum DumpCLI {
     }
 
     static func expected(_ dataset: String, _ version: Int) -> String {
-        guard let f = fopen("\(fixtures)/\(dataset)/expected-\(version).json", "rb") else { return "<missing>" }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-            if n == 0 { break }
-            out += buffer[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
+        readFile("\(fixtures)/\(dataset)/expected-\(version).json").map { String(decoding: $0, as: UTF8.self) } ?? "<missing>"
     }
 }
 

@@ -342,7 +342,7 @@ public final class MosquittoBroker: Sendable {
 /// one test process. Falls back to the kernel's choice when the range leaves no room below it.
 public func freeLoopbackPort() throws -> Int {
     let low = 10_000
-    let high = ephemeralPortRangeStart()
+    let high = ephemeralPortRangeStart
     if high - low >= 1_000 {
         for _ in 0..<200 {
             let candidate = Int.random(in: low..<high)
@@ -363,14 +363,14 @@ public func freeLoopbackPort() throws -> Int {
 /// Ports already returned by ``freeLoopbackPort()`` in this process.
 private let handedOutPorts = Mutex<Set<Int>>([])
 
-/// The first port of the kernel's ephemeral range (32768 when it cannot be read).
-private func ephemeralPortRangeStart() -> Int {
+/// The first port of the kernel's ephemeral range (32768 when it cannot be read), read once per process.
+private let ephemeralPortRangeStart: Int = {
     guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
         let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first,
         let value = Int(first)
     else { return 32_768 }
     return value
-}
+}()
 
 /// Binds a TCP socket to 127.0.0.1:`port` (0: the kernel chooses), closes it, and returns the port it had.
 private func bindLoopback(port: Int) throws -> Int {
