@@ -44,6 +44,13 @@ struct Watch: AsyncParsableCommand {
     var localStore: String?
     @Option(help: "The size bound of --local-store in MiB (least recently used copies are evicted first).")
     var localStoreMaxMb: Int64?
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "After each refresh, return the heap memory it freed to the system (glibc's malloc_trim).",
+            discussion: "Keeps a long-running consumer's RSS at its live data: glibc otherwise keeps freed pages in "
+                + "its arenas, and a consumer that replaces its state every second grows (docs/reliability.md)."))
+    var trimMemory = true
     @OptionGroup var filterOptions: FilterOptions
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var metricsOptions: MetricsOptions
@@ -117,7 +124,8 @@ struct Watch: AsyncParsableCommand {
             services.append(fsWatcher)
             watcher = fsWatcher
         }
-        let listeners: [any RefreshListener] = [printer] + (reporter.map { [$0] } ?? [])
+        let listeners: [any RefreshListener] =
+            [printer] + (reporter.map { [$0] } ?? []) + (trimMemory ? [MemoryTrimmer()] : [])
         let consumer = HollowConsumer(
             blobRetriever: retriever, announcementWatcher: watcher, refreshListeners: listeners,
             filter: try filterOptions.filter, logger: logger,
@@ -205,6 +213,28 @@ final class RefreshPrinter: RefreshListener {
     private func emit(_ event: JSONValue) {
         let bytes = Array((event.serialized() + "\n").utf8)
         bytes.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Returns the heap pages a refresh freed to the kernel (glibc `malloc_trim`: the top of every arena is shrunk and
+/// free pages inside the arenas are released). Without it, a consumer that loads a delta every second keeps the
+/// freed pages of earlier states in glibc's per-thread arenas and its RSS creeps up although its live heap does not.
+/// `malloc_trim` is looked up at run time (Swift's Glibc module does not import `<malloc.h>`); where the C library
+/// has none, trimming is off.
+struct MemoryTrimmer: RefreshListener {
+    private typealias Trim = @convention(c) (Int) -> Int32
+    private static let trim: Trim? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim")
+        .map { unsafeBitCast($0, to: Trim.self) }
+
+    /// Whether this C library has `malloc_trim`.
+    static var isAvailable: Bool { trim != nil }
+
+    func refreshSuccessful(beforeVersion: Int64?, version: Int64, requestedVersion: Int64, duration: Duration, isPinned: Bool) {
+        _ = Self.trim?(0)
+    }
+
+    func refreshFailed(currentVersion: Int64?, requestedVersion: Int64, error: any Error) {
+        _ = Self.trim?(0)  // a failed load frees what it had read
     }
 }
 
