@@ -25,20 +25,9 @@ enum FileOutput {
     static func write(_ text: String, to path: String) throws(HollowCodeGenError) {
         let bytes = Array(text.utf8)
         if let existing = read(path), existing == bytes { return }
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw HollowCodeGenError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
-            if n <= 0 {
-                close(fd)
-                throw HollowCodeGenError("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            done += n
+        do { try AtomicFile.write(path: path, bytes: bytes, durable: false) } catch {
+            throw HollowCodeGenError("cannot write \(path): \(error)")
         }
-        close(fd)
-        guard rename(tmp, path) == 0 else { throw HollowCodeGenError("cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 
     /// The bytes of the file at `path`, or nil.
@@ -73,5 +62,4 @@ extension HollowAPIGenerator {
     }
 }
 
-private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer?, _ n: Int) -> Int { write(fd, p, n) }
 private func systemRead(_ fd: Int32, _ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, p, n) }

@@ -41,14 +41,8 @@ enum Posix {
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, chunk: Int = 1 << 20)
         throws(FilesystemStoreError)
     {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, min(chunk, bytes.count - offset))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("cannot write", path)
-            }
-            offset += n
+        do { try AtomicFile.writeAll(fd, bytes, path: path, chunk: chunk) } catch {
+            throw failure(error.operation, error.path, error.errno)
         }
     }
 
@@ -205,29 +199,14 @@ extension Posix {
     }
 
     /// As ``writeFileAtomically(directory:name:bytes:)``, with the content written by `content` to the temp file
-    /// (its descriptor and path) in as many pieces as it likes.
+    /// (its descriptor and path) in as many pieces as it likes. HollowCore's `AtomicFile` does the writing.
     static func writeFileAtomically(
         directory: String, name: String, content: (Int32, String) throws(FilesystemStoreError) -> Void
     ) throws(FilesystemStoreError) {
-        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        let temp = join(directory, ".\(name)\(tempMarker)\(processID)-\(suffix)")
-        let final = join(directory, name)
-        let fd = try open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        var closed = false
-        do throws(FilesystemStoreError) {
-            try content(fd, temp)
-            try fsync(fd, path: temp)
-            closed = true
-            try close(fd, path: temp)
-            try rename(temp, final)
-        } catch {
-            if !closed { _ = Glibc.close(fd) }
-            _ = Glibc.unlink(temp)
-            throw error
-        }
-        try fsyncDirectory(directory)
+        try AtomicFile.write(
+            directory: directory, name: name, failure: { failure($0.operation, $0.path, $0.errno) }, content: content)
     }
 
     /// The marker inside temp-file names (after the final name): `.snapshot-3.tmp-<pid>-<random>`.
-    static let tempMarker = ".tmp-"
+    static var tempMarker: String { AtomicFile.tempMarker }
 }

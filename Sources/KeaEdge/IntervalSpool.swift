@@ -87,7 +87,7 @@ public final class IntervalSpool: Sendable {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if name.contains(".json.tmp-") {
+            if name.contains(".json" + AtomicFile.tempMarker) {
                 unlink("\(directory)/\(name)")  // an append interrupted before its rename
             } else if name.hasSuffix(".json"), let seq = UInt64(name.dropLast(5)) {
                 s.pending.append(seq)

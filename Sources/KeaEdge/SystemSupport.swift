@@ -1,3 +1,5 @@
+import HollowCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -55,35 +57,13 @@ public enum SystemSupport {
         String(decoding: try readFile(path), as: UTF8.self)
     }
 
-    /// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename).
-    /// With `durable`, the file is fsynced before the rename and its directory after it, so that once this returns
-    /// the file survives a power loss or a kernel crash, not only a crash of the process.
+    /// Writes `bytes` to `path` atomically (HollowCore's `AtomicFile`: a hidden temp file in the same directory,
+    /// then a rename). With `durable`, the file is fsynced before the rename and its directory after it, so that once
+    /// this returns the file survives a power loss or a kernel crash, not only a crash of the process.
     /// - Throws: ``KeaEdgeIOError`` naming the path and the OS error.
     public static func writeFile(_ path: String, _ bytes: [UInt8], durable: Bool = false) throws(KeaEdgeIOError) {
-        let tmp = "\(path).tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if fd < 0 { throw KeaEdgeIOError("create \(tmp)", errno: errno) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                unlink(tmp)
-                throw KeaEdgeIOError("write \(tmp)", errno: e)
-            }
-            written += n
-        }
-        if durable, fsync(fd) != 0 { let e = errno; close(fd); unlink(tmp); throw KeaEdgeIOError("fsync \(tmp)", errno: e) }
-        if close(fd) != 0 { let e = errno; unlink(tmp); throw KeaEdgeIOError("close \(tmp)", errno: e) }
-        if rename(tmp, path) != 0 { let e = errno; unlink(tmp); throw KeaEdgeIOError("rename \(tmp) to \(path)", errno: e) }
-        if durable {
-            let directory = path.lastIndex(of: "/").map { String(path[..<$0]) }.flatMap { $0.isEmpty ? "/" : $0 } ?? "."
-            let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if dfd < 0 { throw KeaEdgeIOError("open directory \(directory)", errno: errno) }
-            defer { close(dfd) }
-            if fsync(dfd) != 0 { throw KeaEdgeIOError("fsync directory \(directory)", errno: errno) }
+        do { try AtomicFile.write(path: path, bytes: bytes, durable: durable) } catch {
+            throw KeaEdgeIOError("\(error.operation) \(error.path)", errno: error.errno)
         }
     }
 
