@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
         --keep) KEEP=$2; shift 2 ;;
         --split-env) SPLIT_ENV=$2; shift 2 ;;
         --split-args) SPLIT_ARGS=$2; shift 2 ;;
-        -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,19p "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
