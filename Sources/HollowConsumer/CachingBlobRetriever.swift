@@ -267,11 +267,7 @@ public struct LocalBlobDirectory: BlobRetriever {
 
     /// Stores `bytes` as `name`, atomically and not fsynced, as the streamed `store` above.
     func store(_ bytes: [UInt8], as name: String) throws {
-        try AtomicFile.write(directory: directory, name: name, durable: false, failure: Self.failure) { fd, temp in
-            do { try bytes.withUnsafeBytes { try AtomicFile.writeAll(fd, $0, path: temp) } } catch let error as AtomicFile.Failure {
-                throw Self.failure(error)
-            }
-        }
+        do { try AtomicFile.write(path: path(name), bytes: bytes, durable: false) } catch { throw Self.failure(error) }
     }
 
     private static func failure(_ f: AtomicFile.Failure) -> any Error {

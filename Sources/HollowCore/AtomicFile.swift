@@ -108,8 +108,10 @@ public enum AtomicFile {
         }
     }
 
-    /// fsyncs a directory so that a rename in it is durable; file systems that cannot (EINVAL, EROFS) are skipped.
-    private static func fsyncDirectory(_ directory: String) throws(Failure) {
+    /// fsyncs a directory so that its entries (a rename, a new or deleted file) are durable; file systems that cannot
+    /// fsync a directory (EINVAL, EROFS) are skipped.
+    /// - Throws: ``Failure`` (`cannot open`, `cannot fsync directory`) naming the directory.
+    public static func fsyncDirectory(_ directory: String) throws(Failure) {
         var fd: Int32
         repeat { fd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) } while fd < 0 && errno == EINTR
         if fd < 0 { throw Failure(operation: "cannot open", path: directory, errno: errno) }

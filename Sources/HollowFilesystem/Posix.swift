@@ -46,36 +46,14 @@ enum Posix {
         }
     }
 
-    static func fsync(_ fd: Int32, path: String) throws(FilesystemStoreError) {
-        while Glibc.fsync(fd) != 0 {
-            if errno != EINTR { throw failure("cannot fsync", path) }
-        }
-    }
-
-    /// `close`, reporting its error: on NFS a deferred write error may surface only here.
-    static func close(_ fd: Int32, path: String) throws(FilesystemStoreError) {
-        if Glibc.close(fd) != 0 && errno != EINTR { throw failure("cannot close", path) }
-    }
-
-    static func rename(_ from: String, _ to: String) throws(FilesystemStoreError) {
-        if Glibc.rename(from, to) != 0 { throw failure("cannot rename \(from) to", to) }
-    }
-
     /// Removes `path`; a file that is already gone is not an error.
     static func unlink(_ path: String) throws(FilesystemStoreError) {
         if Glibc.unlink(path) != 0 && errno != ENOENT { throw failure("cannot delete", path) }
     }
 
-    /// Makes the entries of `directory` (a rename, a new file) durable. File systems that cannot fsync a
-    /// directory (EINVAL) are tolerated: there the rename is as durable as the file system makes it.
+    /// Makes the entries of `directory` (a rename, a new or deleted file) durable (HollowCore's `AtomicFile`).
     static func fsyncDirectory(_ directory: String) throws(FilesystemStoreError) {
-        let fd = try open(directory, O_RDONLY | O_DIRECTORY)
-        defer { _ = Glibc.close(fd) }
-        while Glibc.fsync(fd) != 0 {
-            if errno == EINTR { continue }
-            if errno == EINVAL || errno == EROFS { return }
-            throw failure("cannot fsync directory", directory)
-        }
+        do { try AtomicFile.fsyncDirectory(directory) } catch { throw failure(error.operation, error.path, error.errno) }
     }
 
     /// Creates `path` and its missing parents (mode 0755); an existing directory is fine.

@@ -226,9 +226,6 @@ struct MemoryTrimmer: RefreshListener {
     private static let trim: Trim? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim")
         .map { unsafeBitCast($0, to: Trim.self) }
 
-    /// Whether this C library has `malloc_trim`.
-    static var isAvailable: Bool { trim != nil }
-
     func refreshSuccessful(beforeVersion: Int64?, version: Int64, requestedVersion: Int64, duration: Duration, isPinned: Bool) {
         _ = Self.trim?(0)
     }

@@ -36,13 +36,18 @@ struct RecordStack: RecordBytes {
     }
 
     @usableFromInline
-    mutating func grow(_ n: Int) {
+    mutating func grow(_ n: Int) { Self.regrow(&bytes, capacity: &capacity, inUse: top, needed: top + n) }
+
+    /// Moves the first `inUse` elements of `buffer` into one at least twice as large and at least `needed` long.
+    private static func regrow<T>(
+        _ buffer: inout UnsafeMutablePointer<T>, capacity: inout Int, inUse: Int, needed: Int
+    ) {
         var c = capacity * 2
-        while c < top + n { c *= 2 }
-        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
-        b.update(from: bytes, count: top)
-        bytes.deallocate()
-        bytes = b
+        while c < needed { c *= 2 }
+        let grown = UnsafeMutablePointer<T>.allocate(capacity: c)
+        grown.moveInitialize(from: buffer, count: inUse)
+        buffer.deallocate()
+        buffer = grown
         capacity = c
     }
 
@@ -77,12 +82,7 @@ struct RecordStack: RecordBytes {
 
     @usableFromInline
     mutating func growOrdinals() {
-        let c = ordinalCapacity * 2
-        let o = UnsafeMutablePointer<Int>.allocate(capacity: c)
-        o.update(from: ordinals, count: ordinalTop)
-        ordinals.deallocate()
-        ordinals = o
-        ordinalCapacity = c
+        Self.regrow(&ordinals, capacity: &ordinalCapacity, inUse: ordinalTop, needed: ordinalTop + 1)
     }
 
     /// The ordinals from `base` to the top.
